@@ -1,0 +1,3 @@
+from kgraphlint.cli import main
+import sys
+sys.exit(main())

@@ -1,0 +1,121 @@
+"""The ``kgraphlint`` command line.
+
+    kgraphlint PATH...            same as ``kgraphlint check PATH...``
+    kgraphlint check PATH...      report what will break or silently misbehave
+    kgraphlint summary PATH...    each model's layers, shapes and parameters
+    kgraphlint rules              the rule catalogue
+    kgraphlint rule CODE|NAME     one rule's rationale and examples
+
+Exit codes: 0 nothing reached --fail-on, 1 something did, 2 usage, configuration or
+internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from kgraphlint import __version__
+from kgraphlint.analysis import analyze_source
+from kgraphlint.sources import discover, read_source
+from kgraphlint.summary import model_summary, render
+
+COMMANDS = ("check", "summary", "rules", "rule")
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad flag, path or configuration value: exit 2 with the message."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kgraphlint", description="A static checker for Keras model code.")
+    parser.add_argument("--version", action="version", version=f"kgraphlint {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    check = commands.add_parser("check", help="check files for Keras model bugs (the default command)")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    check.add_argument("--format", choices=("full", "concise", "json"), default="full")
+    check.add_argument("--select", help="comma-separated codes, names or prefixes to enable (replaces the default)")
+    check.add_argument("--extend-select", help="codes, names or prefixes to enable in addition")
+    check.add_argument("--ignore", help="codes, names or prefixes to disable")
+    check.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
+                       help="lowest severity that makes the exit code 1 (default: warning)")
+    check.add_argument("--keras-version", choices=("2", "3"), help="the Keras the code targets (default: 3)")
+    check.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml instead of searching for one")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings reach --fail-on")
+    check.add_argument("--no-color", action="store_true", help="plain text output")
+
+    summary = commands.add_parser("summary", help="show each model's layers, shapes and parameters")
+    summary.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    summary.add_argument("--format", choices=("table", "json"), default="table")
+    summary.add_argument("--keras-version", choices=("2", "3"), default="3")
+    summary.add_argument("--no-color", action="store_true")
+
+    commands.add_parser("rules", help="list every rule with its code, name and severity")
+    rule = commands.add_parser("rule", help="explain one rule")
+    rule.add_argument("rule", metavar="CODE|NAME")
+    return parser
+
+
+def normalize_argv(argv: list[str]) -> list[str]:
+    """``kgraphlint PATH`` means ``kgraphlint check PATH``."""
+    first = next((a for a in argv if a not in ("--no-color",)), None)
+    if not argv or (first not in COMMANDS and first not in ("-h", "--help", "--version")):
+        return ["check", *argv]
+    return argv
+
+
+def console_for(no_color: bool) -> Console:
+    return Console(no_color=no_color, highlight=False, soft_wrap=True)
+
+
+def missing_paths(paths: list[str]) -> list[str]:
+    return [p for p in paths if not Path(p).exists()]
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    if missing := missing_paths(args.paths):
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    console = console_for(args.no_color)
+    summaries: list[dict] = []
+    for path in discover(args.paths):
+        analysis = analyze_source(read_source(path), args.keras_version)
+        if analysis.problem is not None:
+            p = analysis.problem
+            print(f"{analysis.source.path}:{p.line}:{p.column}: {p.message}", file=sys.stderr)
+            continue
+        summaries.extend(model_summary(analysis, model) for model in analysis.models)
+    if args.format == "json":
+        print(json.dumps(summaries, indent=2))
+    elif summaries:
+        render(summaries, console)
+    else:
+        console.print("No Keras models found.")
+    return EXIT_OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = normalize_argv(list(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "summary":
+            return run_summary(args)
+        from kgraphlint.checking import run_check, run_rule, run_rules
+
+        if args.command == "rules":
+            return run_rules(console_for(False))
+        if args.command == "rule":
+            return run_rule(args.rule, console_for(False))
+        return run_check(args)
+    except UsageError as error:
+        print(f"kgraphlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

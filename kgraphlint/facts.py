@@ -1,0 +1,101 @@
+"""The facts the interpreter extracts from one source file.
+
+These are plain records that point back at libcst nodes; positions are looked up only when
+something is reported (see ``kgraphlint.positions``). Rules read them through
+``FileAnalysis`` and the model graphs built from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from kgraphlint.signatures import Binding
+
+
+@dataclass(eq=False)
+class LayerInstance:
+    """One layer object: constructed once, called any number of times (shared weights)."""
+
+    class_name: str
+    name: str
+    explicit_name: bool
+    config: dict
+    construct: cst.CSTNode
+    certain: bool
+    binding: Binding | None = None
+    #: argument name -> the expression node that supplied it
+    arg_nodes: dict[str, cst.CSTNode] = field(default_factory=dict)
+    calls: list["LayerCall"] = field(default_factory=list)
+    #: (trainable, non_trainable), fixed when the layer is first built
+    params: tuple | None = None
+    #: set when this "layer" is a model called like a layer
+    inner_model: "ModelRecord | None" = None
+    #: the layer a wrapper (Bidirectional, TimeDistributed) wraps
+    wrapped: "LayerInstance | None" = None
+
+    @property
+    def is_input(self) -> bool:
+        return self.class_name == "InputLayer"
+
+
+@dataclass(eq=False)
+class Tensor:
+    shape: object  # kgraphlint.shapes.Shape
+    producer: "LayerCall"
+    index: int = 0
+    dtype: object = None
+    #: handed to code kgraphlint cannot follow; it may be used there
+    escaped: bool = False
+
+
+@dataclass(eq=False)
+class LayerCall:
+    """One application of a layer to tensors: one node of the model graph."""
+
+    layer: LayerInstance
+    inputs: list[Tensor]
+    node: cst.CSTNode
+    certain: bool
+    outputs: list[Tensor] = field(default_factory=list)
+    #: the expression nodes the inputs came from, in order
+    input_nodes: list[cst.CSTNode] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class ModelRecord:
+    kind: str  # "functional" | "sequential"
+    name: str
+    explicit_name: bool
+    node: cst.CSTNode
+    certain: bool
+    inputs: list[Tensor] = field(default_factory=list)
+    outputs: list[Tensor] = field(default_factory=list)
+    #: False when an input or output could not be followed: the graph is then partial
+    complete: bool = True
+    #: Sequential only: the layers in order (no InputLayer)
+    layers: list[LayerInstance] = field(default_factory=list)
+    #: Sequential only: the layer that received input_shape/input_dim, if any
+    as_layer: LayerInstance | None = None
+
+
+@dataclass(frozen=True)
+class ImportFact:
+    """An import statement that names a Keras module."""
+
+    module: str  # the dotted module as written
+    names: tuple[str, ...]  # imported names ("" for `import module`)
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True)
+class ModelArgumentProblem:
+    """A name given to Model(...) as an input or output that is not a Keras tensor."""
+
+    name: str
+    role: str  # "inputs" | "outputs"
+    reason: str  # "undefined" | "not-a-tensor"
+    node: cst.CSTNode
+    model_node: cst.CSTNode
+    candidates: tuple[str, ...] = ()  # tensors defined in the file with similar names

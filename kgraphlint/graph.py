@@ -1,0 +1,152 @@
+"""Model graphs: one networkx node per layer call, one edge per tensor between calls.
+
+``ModelGraph`` is the interface rules use. Its layer order is the one Keras 3's
+``model.summary()`` prints (``keras.src.ops.function.map_graph``): layers grouped by their
+distance from the outputs, farthest first, ties broken by the order a depth-first walk
+from the outputs first meets them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import networkx as nx
+
+from kgraphlint.facts import LayerCall, LayerInstance, ModelRecord, Tensor
+from kgraphlint.shapes import UNKNOWN, is_int
+
+
+def call_graph(calls: list[LayerCall]) -> nx.DiGraph:
+    """Every layer call of a file, with an edge for each tensor one call feeds another."""
+    graph = nx.DiGraph()
+    for call in calls:
+        graph.add_node(call)
+        for position, tensor in enumerate(call.inputs):
+            graph.add_edge(tensor.producer, call, tensor=tensor, position=position)
+    return graph
+
+
+@dataclass(eq=False)
+class ModelGraph:
+    record: ModelRecord
+    graph: nx.DiGraph
+    #: layers in the order Keras's summary lists them
+    layers: list[LayerInstance]
+    #: for each layer, its calls that belong to this model
+    layer_calls: dict[LayerInstance, list[LayerCall]] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def kind(self) -> str:
+        return self.record.kind
+
+    @property
+    def calls(self) -> list[LayerCall]:
+        return list(self.graph.nodes)
+
+    @property
+    def input_layers(self) -> list[LayerInstance]:
+        return [t.producer.layer for t in self.record.inputs]
+
+    @property
+    def output_layers(self) -> list[LayerInstance]:
+        return [t.producer.layer for t in self.record.outputs]
+
+    def params(self) -> tuple:
+        return sum_params(self.layers)
+
+
+def sum_params(layers: list[LayerInstance]) -> tuple:
+    trainable, frozen = 0, 0
+    for layer in layers:
+        t, f = layer.params if layer.params is not None else (0, 0)
+        trainable = trainable + t if is_int(t) and is_int(trainable) else UNKNOWN
+        frozen = frozen + f if is_int(f) and is_int(frozen) else UNKNOWN
+    return trainable, frozen
+
+
+def model_params(record: ModelRecord) -> tuple:
+    if not record.complete:
+        return (UNKNOWN, UNKNOWN)
+    return build_model_graph(record).params()
+
+
+def build_model_graph(record: ModelRecord) -> ModelGraph:
+    if record.kind == "sequential":
+        return _sequential_graph(record)
+    return _functional_graph(record)
+
+
+def _sequential_graph(record: ModelRecord) -> ModelGraph:
+    graph = nx.DiGraph()
+    layer_calls: dict[LayerInstance, list[LayerCall]] = {}
+    if record.inputs:
+        graph.add_node(record.inputs[0].producer)
+    tensor = record.inputs[0] if record.inputs else None
+    for layer in record.layers:
+        call = next((c for c in layer.calls if tensor is not None and tensor in c.inputs), None)
+        if call is None:
+            break
+        graph.add_node(call)
+        graph.add_edge(tensor.producer, call, tensor=tensor, position=0)
+        layer_calls[layer] = [call]
+        tensor = call.outputs[0] if call.outputs else None
+    return ModelGraph(record, graph, list(record.layers), layer_calls)
+
+
+def _functional_graph(record: ModelRecord) -> ModelGraph:
+    inputs = set(record.inputs)
+    order: list[LayerCall] = []
+    finished: set[LayerCall] = set()
+    in_progress: set[LayerCall] = set()
+    first_seen: dict[LayerInstance, int] = {}
+
+    def visit(tensor: Tensor) -> None:
+        call = tensor.producer
+        if call in finished or call in in_progress:
+            return
+        if not call.layer.is_input and tensor in inputs:
+            finished.add(call)
+            return
+        first_seen.setdefault(call.layer, len(first_seen))
+        in_progress.add(call)
+        for parent in call.inputs:
+            visit(parent)
+        in_progress.discard(call)
+        finished.add(call)
+        order.append(call)
+
+    for output in record.outputs:
+        visit(output)
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(order)
+    members = set(order)
+    for call in order:
+        for position, tensor in enumerate(call.inputs):
+            if tensor.producer in members:
+                graph.add_edge(tensor.producer, call, tensor=tensor, position=position)
+
+    node_depth: dict[LayerCall, int] = {}
+    layer_depth: dict[LayerInstance, int] = {}
+    for call in reversed(order):
+        depth = max(node_depth.setdefault(call, 0), layer_depth.get(call.layer, 0))
+        layer_depth[call.layer] = depth
+        node_depth[call] = depth
+        for parent in graph.predecessors(call):
+            node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+    for tensor in record.inputs:  # inputs no output depends on are listed all the same
+        layer = tensor.producer.layer
+        if layer.is_input and layer not in layer_depth:
+            layer_depth[layer] = 0
+            first_seen[layer] = -1
+            graph.add_node(tensor.producer)
+
+    layers = sorted(layer_depth, key=lambda layer: (-layer_depth[layer], first_seen[layer]))
+    layer_calls: dict[LayerInstance, list[LayerCall]] = {}
+    for call in graph.nodes:
+        layer_calls.setdefault(call.layer, []).append(call)
+    return ModelGraph(record, graph, layers, layer_calls)

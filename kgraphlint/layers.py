@@ -1,0 +1,542 @@
+"""What kgraphlint knows about each Keras layer class: output shapes, parameter counts, and
+the input ranks it accepts.
+
+Every rule here mirrors what Keras 3 computes (``compute_output_shape`` and the weights
+``build`` creates). A layer without an entry has an unknown output shape and parameter
+count, which keeps everything downstream quiet. Where a configuration is impossible the
+output is UNKNOWN too: saying *why* is the rules' job, not this module's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from kgraphlint.shapes import (
+    UNKNOWN,
+    Shape,
+    add_dims,
+    broadcast_dims,
+    conv_output_length,
+    dim_product,
+    dims_cannot_broadcast,
+    dims_conflict,
+    is_int,
+    normalize_axis,
+)
+
+Config = dict  # argument name -> value (UNKNOWN where not known statically)
+Params = tuple  # (trainable, non_trainable); either may be UNKNOWN
+OutputFn = Callable[[Config, list], object]
+ParamsFn = Callable[[Config, list], Params]
+
+
+@dataclass(frozen=True)
+class LayerKnowledge:
+    output: OutputFn
+    params: ParamsFn
+    #: ranks (batch axis included) the layer accepts; None: any rank
+    ranks: frozenset[int] | None = None
+    min_rank: int = 1
+    #: the layer takes a list of tensors (merge layers)
+    merges: bool = False
+    #: a short phrase for messages, e.g. "4-D image batches (batch, height, width, channels)"
+    expects: str = ""
+
+
+CATALOGUE: dict[str, LayerKnowledge] = {}
+
+
+def no_params(config: Config, shapes: list) -> Params:
+    return (0, 0)
+
+
+def register(*class_names: str, params: ParamsFn = no_params, **kwargs) -> Callable[[OutputFn], OutputFn]:
+    def wrap(fn: OutputFn) -> OutputFn:
+        for name in class_names:
+            CATALOGUE[name] = LayerKnowledge(fn, params, **kwargs)
+        return fn
+
+    return wrap
+
+
+def knowledge(class_name: str) -> LayerKnowledge | None:
+    return CATALOGUE.get(class_name)
+
+
+# ---------------------------------------------------------------- argument helpers
+
+
+def int_tuple(value: object, n: int) -> tuple | object:
+    """An int or a sequence of n ints as a tuple of n ints; UNKNOWN otherwise."""
+    if is_int(value):
+        return (value,) * n
+    if isinstance(value, (tuple, list)) and len(value) == n and all(is_int(v) for v in value):
+        return tuple(value)
+    return UNKNOWN
+
+
+def channels_last(config: Config) -> bool | object:
+    fmt = config.get("data_format")
+    if fmt is None or fmt == "channels_last":
+        return True
+    if fmt == "channels_first":
+        return False
+    return UNKNOWN
+
+
+def last_dim(shape: Shape) -> object:
+    return shape[-1] if shape else UNKNOWN
+
+
+def weights(*sizes: object) -> object:
+    """Sum of weight sizes, UNKNOWN if any is unknown or None (unbuildable)."""
+    total = 0
+    for size in sizes:
+        if not is_int(size):
+            return UNKNOWN
+        total += size
+    return total
+
+
+def single(shapes: list) -> Shape:
+    return shapes[0] if len(shapes) == 1 else None
+
+
+def same_shape(config: Config, shapes: list) -> Shape:
+    return single(shapes)
+
+
+# ---------------------------------------------------------------- core layers
+
+
+def dense_params(config: Config, shapes: list) -> Params:
+    shape, units = single(shapes), config.get("units")
+    if shape is None or not is_int(units):
+        return (UNKNOWN, 0)
+    d = last_dim(shape)
+    if not is_int(d):
+        return (UNKNOWN, 0)
+    bias = units if config.get("use_bias", True) else 0
+    return (weights(d * units, bias), 0)
+
+
+@register("Dense", params=dense_params, min_rank=2)
+def dense_output(config: Config, shapes: list) -> Shape:
+    shape, units = single(shapes), config.get("units")
+    if shape is None:
+        return None
+    return shape[:-1] + (units if is_int(units) else UNKNOWN,)
+
+
+register(
+    "Dropout", "Activation", "ActivityRegularization", "GaussianNoise", "GaussianDropout",
+    "AlphaDropout", "Masking", "ReLU", "LeakyReLU", "ELU", "Softmax", "Identity",
+    "UnitNormalization",
+)(same_shape)
+register("SpatialDropout1D", ranks=frozenset({3}), expects="3-D sequences (batch, steps, channels)")(same_shape)
+register("SpatialDropout2D", ranks=frozenset({4}), expects="4-D images (batch, height, width, channels)")(same_shape)
+register("SpatialDropout3D", ranks=frozenset({5}), expects="5-D volumes (batch, depth, height, width, channels)")(same_shape)
+
+
+@register("Flatten", min_rank=2)
+def flatten_output(config: Config, shapes: list) -> Shape:
+    shape = single(shapes)
+    if shape is None:
+        return None
+    if channels_last(config) is UNKNOWN:
+        return (shape[0], UNKNOWN)
+    return (shape[0], dim_product(shape[1:]))
+
+
+def reshape_target(config: Config, shape: Shape) -> Shape:
+    """Reshape's output, or None when the target cannot work (one -1 at most, sizes equal)."""
+    target = config.get("target_shape")
+    if not isinstance(target, (tuple, list)) or not all(is_int(d) for d in target):
+        return (shape[0], *([UNKNOWN] * len(target))) if isinstance(target, (tuple, list)) else None
+    if list(target).count(-1) > 1:
+        return None
+    size = dim_product(shape[1:])
+    known = dim_product(d for d in target if d != -1)
+    if -1 in target:
+        if is_int(size) and is_int(known):
+            if known == 0 or size % known:
+                return None
+            fill = size // known
+        else:
+            fill = None if size is None else UNKNOWN
+        return (shape[0], *(fill if d == -1 else d for d in target))
+    if is_int(size) and is_int(known) and size != known:
+        return None
+    return (shape[0], *target)
+
+
+@register("Reshape")
+def reshape_output(config: Config, shapes: list) -> Shape:
+    shape = single(shapes)
+    return None if shape is None else reshape_target(config, shape)
+
+
+@register("Permute")
+def permute_output(config: Config, shapes: list) -> Shape:
+    shape, dims = single(shapes), config.get("dims")
+    if shape is None or not isinstance(dims, (tuple, list)) or not all(is_int(d) for d in dims):
+        return None
+    if sorted(dims) != list(range(1, len(shape))):
+        return None
+    return (shape[0], *(shape[d] for d in dims))
+
+
+@register("RepeatVector", ranks=frozenset({2}), expects="2-D batches (batch, features)")
+def repeat_vector_output(config: Config, shapes: list) -> Shape:
+    shape, n = single(shapes), config.get("n")
+    if shape is None:
+        return None
+    return (shape[0], n if is_int(n) else UNKNOWN, shape[-1])
+
+
+def _embedding_size(config: Config) -> object:
+    input_dim, output_dim = config.get("input_dim"), config.get("output_dim")
+    if is_int(input_dim) and is_int(output_dim):
+        return input_dim * output_dim
+    return UNKNOWN
+
+
+def _int_or_unknown(value: object) -> object:
+    return value if is_int(value) else UNKNOWN
+
+
+@register("Embedding", params=lambda config, shapes: (weights(_embedding_size(config)), 0))
+def embedding_output(config: Config, shapes: list) -> Shape:
+    shape = single(shapes)
+    if shape is None:
+        return None
+    return shape + (_int_or_unknown(config.get("output_dim")),)
+
+
+@register("Lambda")
+def lambda_output(config: Config, shapes: list) -> Shape:
+    output_shape = config.get("output_shape")
+    if isinstance(output_shape, (tuple, list)) and all(d is None or is_int(d) for d in output_shape):
+        batch = shapes[0][0] if shapes and shapes[0] is not None else None
+        return (batch, *output_shape)
+    return None
+
+
+# ---------------------------------------------------------------- normalization
+
+
+def _norm_axes(config: Config, shape: Shape) -> list | object:
+    axis = config.get("axis", -1)
+    axes = list(axis) if isinstance(axis, (tuple, list)) else [axis]
+    out = [normalize_axis(a, len(shape)) for a in axes]
+    return UNKNOWN if None in out else out
+
+
+def _norm_size(config: Config, shapes: list) -> object:
+    shape = single(shapes)
+    if shape is None:
+        return UNKNOWN
+    axes = _norm_axes(config, shape)
+    if axes is UNKNOWN:
+        return UNKNOWN
+    return dim_product(shape[a] for a in axes)
+
+
+def batch_norm_params(config: Config, shapes: list) -> Params:
+    size = _norm_size(config, shapes)
+    if not is_int(size):
+        return (UNKNOWN, UNKNOWN)
+    trainable = size * (bool(config.get("center", True)) + bool(config.get("scale", True)))
+    return (trainable, 2 * size)
+
+
+def layer_norm_params(config: Config, shapes: list) -> Params:
+    size = _norm_size(config, shapes)
+    if not is_int(size):
+        return (UNKNOWN, 0)
+    if config.get("rms_scaling"):
+        return (size, 0)
+    return (size * (bool(config.get("center", True)) + bool(config.get("scale", True))), 0)
+
+
+register("BatchNormalization", params=batch_norm_params)(same_shape)
+register("LayerNormalization", params=layer_norm_params)(same_shape)
+
+
+# ---------------------------------------------------------------- convolution and pooling
+
+SPATIAL_EXPECTS = {
+    1: "3-D sequences (batch, steps, channels)",
+    2: "4-D images (batch, height, width, channels)",
+    3: "5-D volumes (batch, depth, height, width, channels)",
+}
+
+
+def conv_params(rank: int) -> ParamsFn:
+    def params(config: Config, shapes: list) -> Params:
+        shape = single(shapes)
+        filters, groups = config.get("filters"), config.get("groups", 1)
+        kernel = int_tuple(config.get("kernel_size"), rank)
+        last = channels_last(config)
+        if shape is None or last is UNKNOWN or kernel is UNKNOWN or not is_int(filters) or not is_int(groups):
+            return (UNKNOWN, 0)
+        channels = shape[-1] if last else shape[1]
+        if not is_int(channels) or groups <= 0:
+            return (UNKNOWN, 0)
+        kernel_weights = dim_product(kernel) * (channels // groups) * filters
+        return (weights(kernel_weights, filters if config.get("use_bias", True) else 0), 0)
+
+    return params
+
+
+def spatial_output(config: Config, shape: Shape, window: object, strides: object, rank: int,
+                   dilation: object = 1) -> tuple | None:
+    """The spatial axes after a window slides over them; None if a size is impossible."""
+    last = channels_last(config)
+    if last is UNKNOWN or window is UNKNOWN or strides is UNKNOWN:
+        return (UNKNOWN,) * rank
+    dilation = int_tuple(dilation, rank)
+    if dilation is UNKNOWN:
+        return (UNKNOWN,) * rank
+    spatial = shape[1:-1] if last else shape[2:]
+    out = []
+    for length, k, s, d in zip(spatial, window, strides, dilation):
+        size = conv_output_length(length, k, s, config.get("padding", "valid"), d)
+        if is_int(size) and size <= 0:
+            return None
+        out.append(size)
+    return tuple(out)
+
+
+def conv_output(rank: int) -> OutputFn:
+    def output(config: Config, shapes: list) -> Shape:
+        shape = single(shapes)
+        if shape is None or len(shape) != rank + 2:
+            return None
+        kernel = int_tuple(config.get("kernel_size"), rank)
+        strides = int_tuple(config.get("strides", 1), rank)
+        spatial = spatial_output(config, shape, kernel, strides, rank, config.get("dilation_rate", 1))
+        if spatial is None:
+            return None
+        filters = _int_or_unknown(config.get("filters"))
+        return (shape[0], *spatial, filters) if channels_last(config) is not False else (shape[0], filters, *spatial)
+
+    return output
+
+
+def pool_output(rank: int) -> OutputFn:
+    def output(config: Config, shapes: list) -> Shape:
+        shape = single(shapes)
+        if shape is None or len(shape) != rank + 2:
+            return None
+        window = int_tuple(config.get("pool_size"), rank)
+        strides_arg = config.get("strides")
+        strides = window if strides_arg is None else int_tuple(strides_arg, rank)
+        spatial = spatial_output(config, shape, window, strides, rank)
+        if spatial is None:
+            return None
+        return (shape[0], *spatial, shape[-1]) if channels_last(config) is not False else (shape[0], shape[1], *spatial)
+
+    return output
+
+
+def global_pool_output(rank: int) -> OutputFn:
+    def output(config: Config, shapes: list) -> Shape:
+        shape = single(shapes)
+        if shape is None or len(shape) != rank + 2:
+            return None
+        last = channels_last(config)
+        channels = UNKNOWN if last is UNKNOWN else (shape[-1] if last else shape[1])
+        if config.get("keepdims"):
+            ones = (1,) * rank
+            return (shape[0], *ones, channels) if last is not False else (shape[0], channels, *ones)
+        return (shape[0], channels)
+
+    return output
+
+
+for _rank in (1, 2, 3):
+    _ranks = frozenset({_rank + 2})
+    _expects = SPATIAL_EXPECTS[_rank]
+    register(f"Conv{_rank}D", params=conv_params(_rank), ranks=_ranks, expects=_expects)(conv_output(_rank))
+    register(f"MaxPooling{_rank}D", f"AveragePooling{_rank}D", ranks=_ranks, expects=_expects)(pool_output(_rank))
+    register(f"GlobalMaxPooling{_rank}D", f"GlobalAveragePooling{_rank}D", ranks=_ranks, expects=_expects)(
+        global_pool_output(_rank)
+    )
+
+
+# ---------------------------------------------------------------- recurrent layers
+
+GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
+STATES = {"SimpleRNN": 1, "LSTM": 2, "GRU": 1}
+
+
+def rnn_params(cell: str) -> ParamsFn:
+    def params(config: Config, shapes: list) -> Params:
+        shape, units = single(shapes), config.get("units")
+        if shape is None or not is_int(units) or not is_int(last_dim(shape)):
+            return (UNKNOWN, 0)
+        gates, features = GATES[cell], shape[-1]
+        bias = 0
+        if config.get("use_bias", True):
+            bias = gates * units * (2 if cell == "GRU" and config.get("reset_after", True) else 1)
+        return (weights(gates * (features * units + units * units), bias), 0)
+
+    return params
+
+
+def rnn_output(cell: str) -> OutputFn:
+    def output(config: Config, shapes: list) -> object:
+        shape, units = single(shapes), _int_or_unknown(config.get("units"))
+        if shape is None or len(shape) != 3:
+            return None
+        main = (shape[0], shape[1], units) if config.get("return_sequences") else (shape[0], units)
+        if config.get("return_state"):
+            return [main] + [(shape[0], units)] * STATES[cell]
+        return main
+
+    return output
+
+
+for _cell in GATES:
+    register(_cell, params=rnn_params(_cell), ranks=frozenset({3}), expects=SPATIAL_EXPECTS[1].replace("channels", "features"))(
+        rnn_output(_cell)
+    )
+
+
+# ---------------------------------------------------------------- merging
+
+
+def merge_output(config: Config, shapes: list) -> Shape:
+    """Element-wise merge (Add, Multiply, ...): broadcast as keras.layers.Merge does."""
+    if not shapes or any(s is None for s in shapes):
+        return None
+    out = shapes[0]
+    for shape in shapes[1:]:
+        longer, shorter = (out, shape) if len(out) >= len(shape) else (shape, out)
+        tail = []
+        for a, b in zip(longer[len(longer) - len(shorter):], shorter):
+            if dims_cannot_broadcast(a, b):
+                return None
+            tail.append(broadcast_dims(a, b))
+        out = tuple(longer[: len(longer) - len(shorter)]) + tuple(tail)
+    return out
+
+
+register("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", merges=True)(merge_output)
+
+
+@register("Concatenate", merges=True)
+def concatenate_output(config: Config, shapes: list) -> Shape:
+    if not shapes or any(s is None for s in shapes):
+        return None
+    rank = len(shapes[0])
+    if any(len(s) != rank for s in shapes):
+        return None
+    axis = normalize_axis(config.get("axis", -1), rank)
+    if axis is None:
+        return None
+    out = list(shapes[0])
+    for shape in shapes[1:]:
+        for i, (a, b) in enumerate(zip(out, shape)):
+            if i == axis:
+                out[i] = add_dims(a, b)
+            elif dims_conflict(a, b):
+                return None
+            elif not is_int(a):
+                out[i] = b if is_int(b) else a
+    return tuple(out)
+
+
+def dot_axes(config: Config, shapes: list) -> tuple | None:
+    axes = config.get("axes")
+    if len(shapes) != 2 or any(s is None for s in shapes):
+        return None
+    if is_int(axes):
+        axes = (axes, axes)
+    if not (isinstance(axes, (tuple, list)) and len(axes) == 2 and all(is_int(a) for a in axes)):
+        return None
+    a0, a1 = normalize_axis(axes[0], len(shapes[0])), normalize_axis(axes[1], len(shapes[1]))
+    return None if a0 is None or a1 is None else (a0, a1)
+
+
+@register("Dot", merges=True)
+def dot_output(config: Config, shapes: list) -> Shape:
+    axes = dot_axes(config, shapes)
+    if axes is None:
+        return None
+    s1, s2 = list(shapes[0]), list(shapes[1])
+    if dims_conflict(s1[axes[0]], s2[axes[1]]):
+        return None
+    s1.pop(axes[0])
+    s2.pop(axes[1])
+    s2.pop(0)
+    out = s1 + s2
+    return tuple(out + [1] if len(out) == 1 else out)
+
+
+# ---------------------------------------------------------------- wrappers
+# Bidirectional and TimeDistributed wrap another layer; the interpreter passes the wrapped
+# layer's class and configuration in config["layer"] as a (class_name, config) pair.
+
+
+def inner(config: Config) -> tuple[LayerKnowledge, str, Config] | None:
+    wrapped = config.get("layer")
+    if not (isinstance(wrapped, tuple) and len(wrapped) == 2):
+        return None
+    class_name, inner_config = wrapped
+    found = knowledge(class_name)
+    return None if found is None else (found, class_name, inner_config)
+
+
+def bidirectional_params(config: Config, shapes: list) -> Params:
+    found = inner(config)
+    if found is None or config.get("backward_layer") is not None:
+        return (UNKNOWN, UNKNOWN)
+    trainable, frozen = found[0].params(found[2], shapes)
+    return (weights(trainable) * 2 if is_int(trainable) else UNKNOWN, frozen * 2 if is_int(frozen) else UNKNOWN)
+
+
+@register("Bidirectional", params=bidirectional_params, ranks=frozenset({3}),
+          expects="3-D sequences (batch, steps, features)")
+def bidirectional_output(config: Config, shapes: list) -> object:
+    found = inner(config)
+    if found is None or found[2].get("return_state") or config.get("backward_layer") is not None:
+        return None
+    out = found[0].output(found[2], shapes)
+    if not isinstance(out, tuple):
+        return None
+    mode = config.get("merge_mode", "concat")
+    if mode == "concat":
+        return out[:-1] + (out[-1] * 2 if is_int(out[-1]) else out[-1],)
+    if mode in ("sum", "mul", "ave"):
+        return out
+    if mode is None:
+        return [out, out]
+    return None
+
+
+def _per_step(shapes: list) -> list | None:
+    shape = single(shapes)
+    if shape is None or len(shape) < 3:
+        return None
+    return [(shape[0], *shape[2:])]
+
+
+def time_distributed_params(config: Config, shapes: list) -> Params:
+    found, steps = inner(config), _per_step(shapes)
+    if found is None or steps is None:
+        return (UNKNOWN, UNKNOWN)
+    return found[0].params(found[2], steps)
+
+
+@register("TimeDistributed", params=time_distributed_params, min_rank=3)
+def time_distributed_output(config: Config, shapes: list) -> Shape:
+    found, steps = inner(config), _per_step(shapes)
+    if found is None or steps is None:
+        return None
+    out = found[0].output(found[2], steps)
+    if not isinstance(out, tuple):
+        return None
+    return (out[0], shapes[0][1], *out[1:])

@@ -1,0 +1,35 @@
+"""Keras's automatic layer and model names (``dense``, ``dense_1``, ...).
+
+Keras 3 names an unnamed object after its class in snake_case and counts per name across
+the whole process, so the second Dense in a file is ``dense_1`` even in another model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+# Keras 3 names an Input's layer "input_layer" and a functional model "functional".
+PREFIXES = {"InputLayer": "input_layer", "Functional": "functional"}
+
+
+def to_snake_case(name: str) -> str:
+    """keras.src.utils.naming.to_snake_case."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+    return name
+
+
+class NameCounter:
+    def __init__(self, counts: Counter | None = None) -> None:
+        self.counts: Counter = counts if counts is not None else Counter()
+
+    def auto_name(self, class_name: str) -> str:
+        prefix = PREFIXES.get(class_name) or to_snake_case(class_name)
+        count = self.counts[prefix]
+        self.counts[prefix] += 1
+        return prefix if count == 0 else f"{prefix}_{count}"
+
+    def copy(self) -> "NameCounter":
+        return NameCounter(Counter(self.counts))

@@ -1,0 +1,115 @@
+"""Layer constructor signatures, read from the data file scripts/generate_signatures.py writes.
+
+Binding a constructor call to its signature turns ``Conv2D(32, (3, 3), padding="same")`` into
+a configuration ``{"filters": 32, "kernel_size": (3, 3), "padding": "same", ...}`` with every
+default filled in, and records what did not fit (unknown keywords, missing arguments).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from kgraphlint.shapes import UNKNOWN
+
+KERAS3 = "keras3"
+KERAS2 = "keras2"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    positional: bool
+    required: bool
+    default: object = None
+
+
+@dataclass(frozen=True)
+class Signature:
+    class_name: str
+    parameters: tuple[Parameter, ...]
+    extra_keywords: frozenset[str]
+
+    def accepts(self, keyword: str) -> bool:
+        return keyword in self.extra_keywords or any(p.name == keyword for p in self.parameters)
+
+    @property
+    def positional(self) -> tuple[Parameter, ...]:
+        return tuple(p for p in self.parameters if p.positional)
+
+
+@dataclass
+class Binding:
+    """A constructor call matched against a signature."""
+
+    config: dict[str, object]
+    unknown_keywords: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    too_many_positional: bool = False
+    #: argument name -> index of the positional argument that supplied it
+    positional_sources: dict[str, int] = field(default_factory=dict)
+
+
+def _from_json(value: object) -> object:
+    if isinstance(value, dict):  # {"opaque": repr}: not a plain value
+        return UNKNOWN
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+@lru_cache(maxsize=None)
+def _table(flavour: str) -> dict:
+    text = resources.files("kgraphlint").joinpath("data/signatures.json").read_text()
+    return json.loads(text)[flavour]
+
+
+@lru_cache(maxsize=None)
+def signature(class_name: str, flavour: str = KERAS3) -> Signature | None:
+    table = _table(flavour)
+    spec = table["layers"].get(class_name)
+    if spec is None:
+        return None
+    params = tuple(
+        Parameter(p["name"], p["positional"], p["required"], _from_json(p.get("default")))
+        for p in spec["params"]
+    )
+    return Signature(class_name, params, frozenset(spec["extra_keywords"]))
+
+
+def canonical_class(public_name: str, flavour: str = KERAS3) -> str | None:
+    """The class a public keras.layers name denotes (``MaxPool2D`` -> ``MaxPooling2D``)."""
+    return _table(flavour)["aliases"].get(public_name)
+
+
+def known_layer_names(flavour: str = KERAS3) -> frozenset[str]:
+    return frozenset(_table(flavour)["aliases"])
+
+
+def bind(sig: Signature, args: list[object], kwargs: dict[str, object], partial: bool = False) -> Binding:
+    """Match call arguments to a signature, filling defaults.
+
+    ``partial`` means the call had ``*args``/``**kwargs`` whose content is unknown: nothing
+    can then be said to be missing or unknown.
+    """
+    config = {p.name: p.default for p in sig.parameters}
+    binding = Binding(config)
+    positional = sig.positional
+    for index, value in enumerate(args):
+        if index >= len(positional):
+            binding.too_many_positional = True
+            break
+        config[positional[index].name] = value
+        binding.positional_sources[positional[index].name] = index
+    for key, value in kwargs.items():
+        if not sig.accepts(key):
+            binding.unknown_keywords.append(key)
+        config[key] = value
+    if not partial:
+        supplied = set(binding.positional_sources) | set(kwargs)
+        binding.missing = [p.name for p in sig.parameters if p.required and p.name not in supplied]
+    else:
+        binding.unknown_keywords = []
+    return binding

@@ -1,0 +1,153 @@
+"""`kgraphlint summary` against the truth real Keras wrote (scripts/generate_expected.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import FIXTURES
+
+MODEL_FIXTURES = sorted((FIXTURES / "models").glob("*.py"))
+
+
+def without_path(summaries: list[dict]) -> list[dict]:
+    return [{k: v for k, v in s.items() if k != "path"} for s in summaries]
+
+
+@pytest.mark.parametrize("fixture", MODEL_FIXTURES, ids=lambda p: p.stem)
+def test_summary_matches_keras(cli, fixture):
+    expected = json.loads(fixture.with_suffix(".expected.json").read_text())
+    result = cli("summary", "--format", "json", fixture)
+    assert result.code == 0, result.err
+    assert without_path(result.json()) == expected
+
+
+def test_every_fixture_has_keras_truth():
+    assert len(MODEL_FIXTURES) >= 12
+    for fixture in MODEL_FIXTURES:
+        assert fixture.with_suffix(".expected.json").exists(), f"run scripts/generate_expected.py {fixture}"
+
+
+def test_json_contract_fields(cli):
+    [model] = cli("summary", "--format", "json", FIXTURES / "models" / "two_output_lstm.py").json()
+    assert set(model) == {"path", "line", "name", "kind", "inputs", "outputs", "layers", "total_params",
+                          "trainable_params", "non_trainable_params"}
+    assert model["path"].endswith("two_output_lstm.py") and model["line"] == 13
+    assert model["kind"] == "functional" and model["outputs"] == ["category", "tags"]
+    for layer in model["layers"]:
+        assert set(layer) == {"name", "class", "output_shape", "params", "trainable_params", "connected_to"}
+
+
+def test_directory_is_searched_recursively(cli):
+    summaries = cli("summary", "--format", "json", FIXTURES / "models").json()
+    files = {s["path"].rsplit("/", 1)[-1] for s in summaries}
+    assert {p.name for p in MODEL_FIXTURES} <= files
+
+
+def test_table_output_shows_layers_and_totals(cli):
+    result = cli("summary", "--no-color", FIXTURES / "models" / "mlp.py")
+    assert result.code == 0
+    for text in ("h1 (Dense)", "(None, 512)", "401,920", "Total params: 541,794", "mlp.py:10"):
+        assert text in result.out
+
+
+def test_static_path_never_imports_tensorflow_or_keras():
+    code = (
+        "import sys; from kgraphlint.cli import main; "
+        f"main(['summary', '--format', 'json', {str(FIXTURES / 'models')!r}]); "
+        "bad = [m for m in ('tensorflow', 'keras', 'tf_keras') if m in sys.modules]; "
+        "sys.exit(f'imported {bad}' if bad else 0)"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_bad_files_get_one_line_and_the_run_goes_on(cli, write, tmp_path):
+    write("import keras\nx = (\n", "broken.py")
+    (tmp_path / "latin1.py").write_bytes("import keras\n# caf\xe9\n".encode("latin-1"))
+    write("print('no model here')\n", "plain.py")
+    (tmp_path / "good.py").write_text((FIXTURES / "models" / "mlp.py").read_text())
+    result = cli("summary", "--format", "json", tmp_path)
+    assert result.code == 0
+    assert [s["name"] for s in result.json()] == ["functional"]
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 2
+    assert "broken.py:2:" in result.err and "syntax error" in result.err
+    assert "latin1.py" in result.err and "not UTF-8" in result.err
+    assert "Traceback" not in result.err
+
+
+MLP_VARIANTS = {
+    "tf_keras_attribute": """
+import tensorflow as tf
+pixels = tf.keras.layers.Input(shape=(784,), name="pixels")
+h1 = tf.keras.layers.Dense(512, activation="relu", name="h1")(pixels)
+h2 = tf.keras.layers.Dense(216, activation="relu", name="h2")(h1)
+h3 = tf.keras.layers.Dense(128, activation="relu", name="h3")(h2)
+digit = tf.keras.layers.Dense(10, activation="softmax", name="digit")(h3)
+model = tf.keras.models.Model(pixels, digit)
+""",
+    "module_alias": """
+import keras.layers as L
+from tensorflow.keras.models import Model
+from keras.layers import Dense as D
+pixels = L.Input(shape=(784,), name="pixels")
+h1 = D(512, activation="relu", name="h1")(pixels)
+h2 = L.Dense(216, activation="relu", name="h2")(h1)
+h3 = D(128, activation="relu", name="h3")(h2)
+digit = D(10, activation="softmax", name="digit")(h3)
+model = Model(inputs=[pixels], outputs=[digit])
+""",
+    "keras2_paths": """
+from keras.engine.input_layer import Input
+from keras.layers.core import Dense
+from keras.engine.training import Model
+pixels = Input(shape=(784,), name="pixels")
+h1 = Dense(512, activation="relu", name="h1")(pixels)
+h2 = Dense(216, activation="relu", name="h2")(h1)
+h3 = Dense(128, activation="relu", name="h3")(h2)
+digit = Dense(10, activation="softmax", name="digit")(h3)
+model = Model(outputs=digit, inputs=pixels)
+""",
+    "helpers_and_arithmetic": """
+from tensorflow import keras
+from keras import layers
+WIDTHS = [512, 216, 128]
+def stack(x, widths):
+    for i, width in enumerate(widths):
+        x = layers.Dense(width, activation="relu", name=f"h{i + 1}")(x)
+    return x
+pixels = keras.Input(shape=(28 * 28,), name="pixels")
+digit = layers.Dense(100 // 10, activation="softmax", name="digit")(stack(pixels, WIDTHS))
+model = keras.Model(pixels, digit)
+""",
+}
+
+
+@pytest.mark.parametrize("variant", sorted(MLP_VARIANTS))
+def test_import_styles_reach_the_same_model(cli, write, variant):
+    """Each spelling builds the MLP fixture's model; Keras's truth for it applies to all."""
+    [expected] = json.loads((FIXTURES / "models" / "mlp.expected.json").read_text())
+    [model] = cli("summary", "--format", "json", write(MLP_VARIANTS[variant])).json()
+    for key in ("layers", "total_params", "trainable_params", "inputs", "outputs"):
+        assert model[key] == expected[key], key
+
+
+def test_unknown_values_stay_unknown(cli, write):
+    path = write("""
+import keras
+from keras import layers
+width = int(open("config.txt").read())
+inp = keras.Input(shape=(None, 8))
+x = layers.Dense(width)(inp)
+x = layers.LSTM(4)(x)
+model = keras.Model(inp, x)
+""")
+    [model] = cli("summary", "--format", "json", path).json()
+    dense, lstm = model["layers"][1:]
+    assert dense["output_shape"] == [None, None, "?"] and dense["params"] is None
+    assert lstm["output_shape"] == [None, 4] and lstm["params"] is None
+    assert model["total_params"] is None
