@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 import networkx as nx
 
-from kgraphlint.facts import ImportFact, LayerCall, LayerInstance, ModelArgumentProblem
+from kgraphlint.facts import ImportFact, LayerCall, LayerInstance, ModelArgumentProblem, ModelRecord
 from kgraphlint.graph import ModelGraph, build_model_graph, call_graph
 from kgraphlint.interpreter import GiveUp, Interpreter
 from kgraphlint.positions import Positions, Span
@@ -37,6 +37,8 @@ class FileAnalysis:
     layers: list[LayerInstance] = field(default_factory=list)
     calls: list[LayerCall] = field(default_factory=list)
     models: list[ModelGraph] = field(default_factory=list)
+    #: every Model/Sequential the code creates, including those whose graph is partial
+    records: list[ModelRecord] = field(default_factory=list)
     imports: list[ImportFact] = field(default_factory=list)
     model_problems: list[ModelArgumentProblem] = field(default_factory=list)
     graph: nx.DiGraph = field(default_factory=nx.DiGraph)
@@ -89,6 +91,6 @@ def analyze_source(source: SourceFile, keras_version: str = "3") -> FileAnalysis
         gave_up = True
     models = [build_model_graph(m) for m in interpreter.models if m.complete and m.outputs]
     return FileAnalysis(
-        source, module, None, interpreter.layers, interpreter.calls, models, interpreter.imports,
+        source, module, None, interpreter.layers, interpreter.calls, models, interpreter.models, interpreter.imports,
         interpreter.model_problems, call_graph(interpreter.calls), keras_version, gave_up,
     )

@@ -27,6 +27,8 @@ class LayerInstance:
     binding: Binding | None = None
     #: argument name -> the expression node that supplied it
     arg_nodes: dict[str, cst.CSTNode] = field(default_factory=dict)
+    #: keyword -> the whole ``keyword=value`` argument
+    keyword_args: dict[str, cst.Arg] = field(default_factory=dict)
     calls: list["LayerCall"] = field(default_factory=list)
     #: (trainable, non_trainable), fixed when the layer is first built
     params: tuple | None = None
@@ -61,6 +63,8 @@ class LayerCall:
     outputs: list[Tensor] = field(default_factory=list)
     #: the expression nodes the inputs came from, in order
     input_nodes: list[cst.CSTNode] = field(default_factory=list)
+    #: the variable the output was first assigned to (``hidden1`` in ``hidden1 = Dense(8)(x)``)
+    target: str | None = None
 
 
 @dataclass(eq=False)
@@ -86,7 +90,8 @@ class ImportFact:
 
     module: str  # the dotted module as written
     names: tuple[str, ...]  # imported names ("" for `import module`)
-    node: cst.CSTNode
+    node: cst.CSTNode  # the import statement
+    module_node: cst.CSTNode  # the dotted module name in it
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,8 @@ class ModelArgumentProblem:
     name: str
     role: str  # "inputs" | "outputs"
     reason: str  # "undefined" | "not-a-tensor"
+    kind: str  # what the name holds, for "not-a-tensor" ("a Dense layer", "a str")
     node: cst.CSTNode
     model_node: cst.CSTNode
-    candidates: tuple[str, ...] = ()  # tensors defined in the file with similar names
+    #: (name, node that made it) for tensors defined in the file with similar names
+    candidates: tuple[tuple[str, cst.CSTNode], ...] = ()

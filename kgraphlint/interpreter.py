@@ -241,7 +241,7 @@ class Interpreter:
             if dotted is None:
                 continue
             if kimports.is_keras_path(dotted):
-                self.imports.append(ImportFact(dotted, ("",), node))
+                self.imports.append(ImportFact(dotted, ("",), node, alias.name))
             if alias.asname is not None:
                 self.bind_name(alias.asname.name.value, ModuleRef(dotted), frame)
             else:
@@ -256,7 +256,7 @@ class Interpreter:
             return
         names = tuple(alias.name.value for alias in node.names if isinstance(alias.name, cst.Name))
         if module is not None and not relative and kimports.is_keras_path(module):
-            self.imports.append(ImportFact(module, names, node))
+            self.imports.append(ImportFact(module, names, node, node.module))
         for alias in node.names:
             local = alias.asname.name.value if alias.asname is not None else dotted_name(alias.name)
             if local is None:
@@ -382,8 +382,11 @@ class Interpreter:
     def bind_name(self, name: str, value: object, frame: Frame) -> None:
         self.bound_names.add(name)
         frame.scope.names[name] = value
-        if isinstance(value, Tensor) and self.certain:
-            self.tensor_names.setdefault(name, value)
+        if isinstance(value, Tensor):
+            if value.producer.target is None:
+                value.producer.target = name
+            if self.certain:
+                self.tensor_names.setdefault(name, value)
 
     def assign(self, target: cst.CSTNode, value: object, frame: Frame) -> None:
         if isinstance(target, cst.Name):
@@ -706,6 +709,7 @@ class Interpreter:
             elif arg.keyword is not None:
                 kwargs[arg.keyword.value] = value
                 arg_nodes[arg.keyword.value] = arg.value
+                arg_nodes[("arg", arg.keyword.value)] = arg
             else:
                 arg_nodes[len(args)] = arg.value
                 args.append(value)
@@ -856,6 +860,7 @@ class Interpreter:
                 nodes[sig.positional[key].name] = value_node
             elif isinstance(key, str):
                 nodes[key] = value_node
+        keyword_args = {key[1]: arg for key, arg in arg_nodes.items() if isinstance(key, tuple)}
         if partial:
             config = {k: (v if k in kwargs or k in (binding.positional_sources if binding else {}) else UNKNOWN)
                       for k, v in config.items()}
@@ -865,7 +870,7 @@ class Interpreter:
             name = self.names.auto_name(class_name)
         wrapped = config.get("layer") if isinstance(config.get("layer"), LayerInstance) else None
         layer = LayerInstance(class_name, name, explicit, config, node, self.certain, binding, nodes,
-                              wrapped=wrapped)
+                              keyword_args, wrapped=wrapped)
         self.layers.append(layer)
         return layer
 
@@ -1076,13 +1081,24 @@ class Interpreter:
                     reason = "not-a-tensor"
                 else:
                     continue
-                candidates = tuple(difflib.get_close_matches(name, list(self.tensor_names), n=3, cutoff=0.5))
-                if not candidates:
-                    candidates = tuple(similar_by_words(name, self.tensor_names))
-                self.model_problems.append(ModelArgumentProblem(name, role, reason, element, model_node, candidates))
+                names = similar_by_words(name, self.tensor_names) or difflib.get_close_matches(
+                    name, list(self.tensor_names), n=3, cutoff=0.6)
+                candidates = tuple((n, self.tensor_names[n].producer.node) for n in names)
+                self.model_problems.append(
+                    ModelArgumentProblem(name, role, reason, describe_value(item), element, model_node, candidates))
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def describe_value(value: object) -> str:
+    if isinstance(value, LayerInstance):
+        return f"a {value.class_name} layer"
+    if isinstance(value, FunctionValue):
+        return f"the function {value.node.name.value}()"
+    if isinstance(value, ModuleRef):
+        return f"{value.dotted} itself"
+    return f"a {type(value).__name__}"
 
 
 def similar_by_words(name: str, names) -> list[str]:

@@ -16,10 +16,8 @@ from kgraphlint.shapes import (
     UNKNOWN,
     Shape,
     add_dims,
-    broadcast_dims,
     conv_output_length,
     dim_product,
-    dims_cannot_broadcast,
     dims_conflict,
     is_int,
     normalize_axis,
@@ -408,20 +406,39 @@ for _cell in GATES:
 # ---------------------------------------------------------------- merging
 
 
+def elementwise_shape(a: tuple, b: tuple) -> tuple | None:
+    """keras.layers.Merge._compute_elemwise_op_output_shape, on shapes without the batch
+    axis; None where Keras raises "Inputs have incompatible shapes"."""
+    if len(a) < len(b):
+        a, b = b, a
+    if not b:
+        return a
+    out = list(a[: len(a) - len(b)])
+    for i, j in zip(a[len(a) - len(b):], b):
+        if i is UNKNOWN or j is UNKNOWN:
+            out.append(UNKNOWN)
+        elif i is None or j is None:
+            out.append(None)
+        elif i == 1:
+            out.append(j)
+        elif j == 1 or i == j:
+            out.append(i)
+        else:
+            return None
+    return tuple(out)
+
+
 def merge_output(config: Config, shapes: list) -> Shape:
-    """Element-wise merge (Add, Multiply, ...): broadcast as keras.layers.Merge does."""
-    if not shapes or any(s is None for s in shapes):
+    """Element-wise merge (Add, Multiply, ...), broadcasting as keras.layers.Merge does."""
+    if not shapes or any(s is None or not s for s in shapes):
         return None
-    out = shapes[0]
+    out = tuple(shapes[0][1:])
     for shape in shapes[1:]:
-        longer, shorter = (out, shape) if len(out) >= len(shape) else (shape, out)
-        tail = []
-        for a, b in zip(longer[len(longer) - len(shorter):], shorter):
-            if dims_cannot_broadcast(a, b):
-                return None
-            tail.append(broadcast_dims(a, b))
-        out = tuple(longer[: len(longer) - len(shorter)]) + tuple(tail)
-    return out
+        out = elementwise_shape(out, tuple(shape[1:]))
+        if out is None:
+            return None
+    batch = next((s[0] for s in shapes if is_int(s[0])), shapes[0][0])
+    return (batch, *out)
 
 
 register("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", merges=True)(merge_output)

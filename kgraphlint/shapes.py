@@ -103,25 +103,6 @@ def dims_conflict(a: Dim, b: Dim) -> bool:
     return is_int(a) and is_int(b) and a != b
 
 
-def broadcast_dims(a: Dim, b: Dim) -> Dim:
-    """Keras merge broadcasting of one axis (caller checks dims_cannot_broadcast first)."""
-    if is_int(a) and is_int(b):
-        return max(a, b) if 1 in (a, b) else a
-    if a == 1:
-        return b
-    if b == 1:
-        return a
-    if is_int(a) and b is None or is_int(b) and a is None:
-        return a if is_int(a) else b
-    if a is None and b is None:
-        return None
-    return UNKNOWN
-
-
-def dims_cannot_broadcast(a: Dim, b: Dim) -> bool:
-    return is_int(a) and is_int(b) and a != b and 1 not in (a, b)
-
-
 def conv_output_length(length: Dim, kernel: Dim, stride: Dim, padding: object, dilation: Dim = 1) -> Dim:
     """One spatial axis of a convolution or pooling, as keras.src.ops.operation_utils computes it.
 

@@ -84,6 +84,11 @@ def canonical_class(public_name: str, flavour: str = KERAS3) -> str | None:
     return _table(flavour)["aliases"].get(public_name)
 
 
+def activation_names() -> frozenset[str]:
+    """The activation identifiers Keras 3 accepts as strings."""
+    return frozenset(_table(KERAS3)["activations"])
+
+
 def known_layer_names(flavour: str = KERAS3) -> frozenset[str]:
     return frozenset(_table(flavour)["aliases"])
 

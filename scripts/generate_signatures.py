@@ -58,7 +58,9 @@ def init_parameters(cls: type) -> tuple[list[dict], bool]:
                 "name": p.name,
                 "positional": p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
                 and klass is own_init,
-                "required": p.default is p.empty,
+                # A base class's required parameters (BaseConv's rank) are supplied by the
+                # subclass itself, never by the caller.
+                "required": p.default is p.empty and klass is own_init,
             }
             if p.default is not p.empty:
                 entry["default"] = json_default(p.default)
@@ -97,6 +99,9 @@ def keras3() -> dict:
         for p in inspect.signature(keras.Input).parameters.values()
     ]
     data["input"] = input_params
+    from keras.src.activations import ALL_OBJECTS_DICT
+
+    data["activations"] = sorted(ALL_OBJECTS_DICT)
     data["version"] = keras.__version__
     return data
 

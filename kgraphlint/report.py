@@ -1,0 +1,61 @@
+"""Print findings: ``full`` (grouped, with code frames), ``concise`` (one line each), ``json``."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+
+from rich.console import Console
+from rich.markup import escape
+
+from kgraphlint.rule import Finding, Severity
+
+COLOURS = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
+
+
+def render(result, fmt: str, console: Console) -> None:
+    if fmt == "json":
+        print(json.dumps([f.to_json() for f in result.findings], indent=2))
+    elif fmt == "concise":
+        for f in result.findings:
+            print(f"{f.path}:{f.line}:{f.column}: {f.code} [{f.name}] {f.message}")
+    else:
+        render_full(result, console)
+
+
+def code_frame(text: str, finding: Finding) -> list[str]:
+    lines = text.splitlines()
+    if not 1 <= finding.line <= len(lines):
+        return []
+    source = lines[finding.line - 1]
+    end = finding.end_column if finding.end_line == finding.line else len(source) + 1
+    width = max(1, end - finding.column)
+    gutter = str(finding.line)
+    return [
+        f"  {gutter} | {escape(source)}",
+        f"  {' ' * len(gutter)} | {' ' * (finding.column - 1)}[{COLOURS[finding.severity]}]{'^' * width}[/]",
+    ]
+
+
+def render_full(result, console: Console) -> None:
+    for path, findings in groupby(result.findings, key=lambda f: f.path):
+        console.print(f"[bold]{escape(path)}[/]")
+        for f in findings:
+            colour = COLOURS[f.severity]
+            console.print(f"{escape(path)}:{f.line}:{f.column}: [{colour}]{f.severity.value}[/] "
+                          f"[bold]{f.code}[/] {escape(f'[{f.name}]')}")
+            console.print(f"  {escape(f.message)}")
+            for line in code_frame(result.texts.get(path, ""), f):
+                console.print(line)
+            for related in f.related:
+                console.print(f"  [dim]note:[/] {escape(related.path)}:{related.line}:{related.column}: "
+                              f"{escape(related.message)}")
+            if f.fix is not None:
+                console.print(f"  [green]fix:[/] {escape(f.fix.message)}")
+            console.print()
+    counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
+    plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
+    line = f"{plural(counts[Severity.ERROR], 'error')}, {plural(counts[Severity.WARNING], 'warning')}"
+    if counts[Severity.INFO]:
+        line += f", {counts[Severity.INFO]} info"
+    console.print(f"{line} in {plural(result.files, 'file')}")

@@ -1,0 +1,198 @@
+"""What a rule is and what it reports.
+
+A rule is one small class in the ``kgraphlint.rules`` package (or a third-party package
+registered under the ``kgraphlint.rules`` entry point group). It declares its code, name,
+default severity, rationale (the class docstring) and bad/good example programs, and its
+``check`` reads a ``RuleContext`` (the model graphs and facts of one file) and yields
+findings made with ``ctx.finding(...)``. Rules never walk libcst trees themselves.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import ClassVar, Iterable, Iterator
+
+import libcst as cst
+
+from kgraphlint.analysis import FileAnalysis
+from kgraphlint.facts import LayerCall, LayerInstance, Tensor
+from kgraphlint.graph import ModelGraph
+from kgraphlint.positions import Span
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@dataclass(frozen=True)
+class Related:
+    path: str
+    line: int
+    column: int
+    message: str
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "line": self.line, "column": self.column, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Edit:
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    replacement: str
+
+    def to_json(self) -> dict:
+        return {"line": self.line, "column": self.column, "end_line": self.end_line,
+                "end_column": self.end_column, "replacement": self.replacement}
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: str
+    edits: tuple[Edit, ...]
+
+    def to_json(self) -> dict:
+        return {"message": self.message, "edits": [e.to_json() for e in self.edits]}
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    related: tuple[Related, ...] = ()
+    fix: Fix | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "path": self.path, "line": self.line, "column": self.column,
+            "end_line": self.end_line, "end_column": self.end_column,
+            "code": self.code, "name": self.name, "severity": self.severity.value,
+            "message": self.message, "related": [r.to_json() for r in self.related],
+            "fix": None if self.fix is None else self.fix.to_json(),
+        }
+
+    @property
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.column, self.code)
+
+
+class Rule:
+    """Base class. Subclasses set the class attributes and implement ``check``."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    #: one line for `kgraphlint rules`
+    summary: ClassVar[str]
+    #: programs this rule must flag (exactly this rule's finding) and must not
+    bad: ClassVar[tuple[str, ...]] = ()
+    good: ClassVar[tuple[str, ...]] = ()
+    fixable: ClassVar[bool] = False
+    #: design smells are grouped apart in `kgraphlint rules` and the README
+    category: ClassVar[str] = "correctness"
+
+    @classmethod
+    def rationale(cls) -> str:
+        import inspect
+
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    def check(self, ctx: "RuleContext") -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+@dataclass(eq=False)
+class RuleContext:
+    """One file's facts as rules see them, and the way rules build findings."""
+
+    analysis: FileAnalysis
+    rule: Rule | None = None
+    _descendants: dict = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- facts
+
+    @property
+    def path(self) -> str:
+        return self.analysis.source.path
+
+    @property
+    def models(self) -> list[ModelGraph]:
+        return self.analysis.models
+
+    @property
+    def layers(self) -> list[LayerInstance]:
+        return self.analysis.layers
+
+    @property
+    def calls(self) -> list[LayerCall]:
+        return self.analysis.calls
+
+    @property
+    def keras_version(self) -> str:
+        return self.analysis.keras_version
+
+    def certain_calls(self, *class_names: str) -> Iterator[LayerCall]:
+        """Calls that certainly run, optionally of the given layer classes."""
+        for call in self.analysis.calls:
+            if call.certain and (not class_names or call.layer.class_name in class_names):
+                yield call
+
+    def line_of(self, node: cst.CSTNode | None) -> int:
+        return self.analysis.span(node).line
+
+    @staticmethod
+    def call_name(call: LayerCall) -> str:
+        """``Dense 'dense' (hidden1)``: the class, the layer's name and the variable, if any."""
+        layer = call.layer
+        variable = f" ({call.target})" if call.target and call.target != layer.name else ""
+        return f"{layer.class_name} '{layer.name}'{variable}"
+
+    def describe(self, tensor: Tensor) -> str:
+        """``(None, 4, 4, 64) from 'pool2' (line 12)``"""
+        from kgraphlint.shapes import format_shape
+
+        producer = tensor.producer
+        return f"{format_shape(tensor.shape)} from '{producer.layer.name}' (line {self.line_of(producer.node)})"
+
+    # ---------------------------------------------------------------- findings
+
+    def finding(self, node: cst.CSTNode | None, message: str, *,
+                related: Iterable[tuple[cst.CSTNode | None, str]] = (),
+                fix: Fix | None = None, severity: Severity | None = None,
+                span: Span | None = None) -> Finding:
+        rule = self.rule
+        assert rule is not None, "ctx.finding is for rules"
+        where = span or self.analysis.span(node)
+        return Finding(
+            self.path, where.line, where.column, where.end_line, where.end_column,
+            rule.code, rule.name, severity or rule.severity, message,
+            tuple(self.related(n, m) for n, m in related), fix,
+        )
+
+    def related(self, node: cst.CSTNode | None, message: str) -> Related:
+        span = self.analysis.span(node)
+        return Related(self.path, span.line, span.column, message)
+
+    def edit(self, node: cst.CSTNode, replacement: str) -> Edit:
+        span = self.analysis.span(node)
+        return Edit(span.line, span.column, span.end_line, span.end_column, replacement)
+
+    def code_for(self, node: cst.CSTNode) -> str:
+        module = self.analysis.module
+        return module.code_for_node(node) if module is not None else ""

@@ -1,0 +1,91 @@
+from kgraphlint.layers import elementwise_shape
+from kgraphlint.rule import Rule, Severity
+from kgraphlint.shapes import format_shape, is_int
+
+MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
+
+
+def conflicting_axes(a: tuple, b: tuple) -> list[tuple[int, object, object]]:
+    """(axis, size in a, size in b) for the trailing-aligned axes that cannot broadcast."""
+    longer = max(len(a), len(b))
+    out = []
+    for offset in range(1, min(len(a), len(b))):
+        i, j = a[-offset], b[-offset]
+        if is_int(i) and is_int(j) and i != j and 1 not in (i, j):
+            out.append((longer - offset, i, j))
+    return sorted(out)
+
+
+class MergeShapeMismatch(Rule):
+    """Element-wise merge of tensors whose shapes cannot be broadcast together.
+
+    ## What it does
+    Checks the inputs of Add, Subtract, Multiply, Average, Maximum and Minimum (and their
+    functional forms ``add([...])`` ...) with Keras's broadcasting rule: aligned from the
+    last axis, two sizes must be equal or one of them 1.
+
+    ## Why is this bad?
+    Keras raises "Inputs have incompatible shapes" when the model is built. The usual cause
+    is a residual or skip connection whose two paths downsample differently.
+
+    ## How to fix
+    Make both paths produce the same shape: the same strides and padding, or a 1x1
+    convolution with matching filters and strides on the shortcut.
+    """
+
+    code = "KGL101"
+    name = "merge-shape-mismatch"
+    severity = Severity.ERROR
+    summary = "Add/Subtract/Multiply/Average/Maximum/Minimum of shapes that cannot broadcast"
+    bad = ("""
+import keras
+from keras import layers
+x = keras.Input(shape=(32, 32, 64))
+y = layers.Conv2D(128, 3, activation="relu")(x)
+y = layers.MaxPooling2D(2)(y)
+shortcut = layers.Conv2D(128, 1, strides=2)(x)
+out = layers.add([y, shortcut])
+model = keras.Model(x, out)
+""",)
+    good = ("""
+import keras
+from keras import layers
+x = keras.Input(shape=(32, 32, 64))
+y = layers.Conv2D(128, 3, activation="relu", padding="same")(x)
+y = layers.MaxPooling2D(2)(y)
+shortcut = layers.Conv2D(128, 1, strides=2)(x)
+out = layers.add([y, shortcut])
+model = keras.Model(x, out)
+""",)
+
+    def check(self, ctx):
+        for call in ctx.certain_calls(*MERGES):
+            first = call.inputs[0]
+            for other in call.inputs[1:]:
+                if not first.shape or not other.shape:
+                    continue
+                if elementwise_shape(tuple(first.shape[1:]), tuple(other.shape[1:])) is not None:
+                    continue
+                yield self.report(ctx, call, first, other)
+                break
+
+    def report(self, ctx, call, first, other):
+        axes = conflicting_axes(tuple(first.shape), tuple(other.shape))
+        detail = ", ".join(f"axis {axis} is {i} vs {j}" for axis, i, j in axes)
+        last = len(first.shape) - 1
+        if axes and all(axis == last for axis, _, _ in axes):
+            advice = "Give both paths the same number of channels (filters or units)."
+        else:
+            advice = ("Make both paths downsample alike: the same strides and pooling, or "
+                      "padding='same' on the convolutions, so their sizes agree.")
+        channels = [(t, s) for t, s in ((first, first.shape[-1]), (other, other.shape[-1])) if s == 1]
+        if channels and len(first.shape) == len(other.shape) and first.shape[-1] != other.shape[-1]:
+            t, _ = channels[0]
+            advice += (f" Note also that '{t.producer.layer.name}' has 1 channel, which Keras would "
+                       f"silently broadcast across {other.shape[-1] if t is first else first.shape[-1]}.")
+        message = (f"{call.layer.class_name} '{call.layer.name}' cannot merge {ctx.describe(first)} with "
+                   f"{ctx.describe(other)}: {detail or 'the shapes cannot broadcast'}. Keras raises "
+                   f"\"Inputs have incompatible shapes\" when the model is built. {advice}")
+        related = [(t.producer.node, f"'{t.producer.layer.name}' produces {format_shape(t.shape)}")
+                   for t in (first, other)]
+        return ctx.finding(call.node, message, related=related)

@@ -1,0 +1,97 @@
+from kgraphlint.rule import Rule, Severity
+from kgraphlint.shapes import format_shape, is_int, normalize_axis
+
+
+def _axis_label(axis: int, rank: int) -> str:
+    return f"axis {axis}" + (" (channels)" if axis == rank - 1 and rank > 2 else "")
+
+
+class ConcatAxisMismatch(Rule):
+    """Concatenate inputs that differ on an axis other than the one joined, or an axis out of range.
+
+    ## What it does
+    Checks Concatenate and ``concatenate([...])``: every input must have the same rank and
+    the same size on every axis except the concatenation axis, and the axis must exist.
+
+    ## Why is this bad?
+    Keras raises "A `Concatenate` layer requires inputs with matching shapes except for the
+    concatenation axis" when the model is built. Inception-style blocks hit it when their
+    branches shrink the feature map by different amounts.
+
+    ## How to fix
+    Make the branches agree on the other axes (the same strides, padding='same'), or
+    concatenate along the axis where they differ.
+    """
+
+    code = "KGL102"
+    name = "concat-axis-mismatch"
+    severity = Severity.ERROR
+    summary = "Concatenate inputs that differ off the concatenation axis, or an axis out of range"
+    bad = ("""
+import keras
+from keras import layers
+x = keras.Input(shape=(32, 32, 64))
+a = layers.Conv2D(32, 1, strides=2)(x)
+b = layers.Conv2D(32, 3, strides=2)(x)
+model = keras.Model(x, layers.concatenate([a, b]))
+""", """
+import keras
+from keras import layers
+a = keras.Input(shape=(8,))
+b = keras.Input(shape=(8,))
+model = keras.Model([a, b], layers.Concatenate(axis=2)([a, b]))
+""")
+    good = ("""
+import keras
+from keras import layers
+x = keras.Input(shape=(32, 32, 64))
+a = layers.Conv2D(32, 1, strides=2)(x)
+b = layers.Conv2D(32, 3, strides=2, padding="same")(x)
+model = keras.Model(x, layers.concatenate([a, b]))
+""",)
+
+    def check(self, ctx):
+        for call in ctx.certain_calls("Concatenate"):
+            shapes = [t.shape for t in call.inputs]
+            axis = call.layer.config.get("axis", -1)
+            if len(shapes) < 2 or any(not s for s in shapes) or not is_int(axis):
+                continue
+            ranks = {len(s) for s in shapes}
+            related = [(t.producer.node, f"'{t.producer.layer.name}' produces {format_shape(t.shape)}")
+                       for t in call.inputs]
+            listing = ", ".join(ctx.describe(t) for t in call.inputs)
+            where = f"Concatenate '{call.layer.name}'"
+            if len(ranks) > 1:
+                if any(d == 1 for s in shapes for d in s):
+                    continue  # Keras squeezes size-1 axes first; stay quiet
+                yield ctx.finding(call.node, (
+                    f"{where} joins tensors of different ranks: {listing}. Keras raises \"A `Concatenate` "
+                    f"layer requires inputs with matching shapes\". Flatten or reshape them to one rank first."),
+                    related=related)
+                continue
+            rank = ranks.pop()
+            joined = normalize_axis(axis, rank)
+            if joined is None:
+                yield ctx.finding(call.node, (
+                    f"{where} uses axis={axis}, but its inputs have rank {rank} ({listing}): the axis does "
+                    f"not exist and Keras fails when the layer is called. Use an axis from {-rank} to "
+                    f"{rank - 1} (usually -1)."), related=related)
+                continue
+            bad_axes = []
+            for i in range(1, rank):
+                sizes = {s[i] for s in shapes if is_int(s[i])}
+                if i != joined and len(sizes) > 1 and 1 not in sizes:
+                    bad_axes.append((i, sorted(sizes)))
+            if not bad_axes:
+                continue
+            detail = "; ".join(f"{_axis_label(i, rank)} has sizes {', '.join(map(str, sizes))}"
+                               for i, sizes in bad_axes)
+            if rank > 2 and all(i < rank - 1 for i, _ in bad_axes):
+                advice = ("The branches shrink the feature map by different amounts: give them the same "
+                          "strides and padding='same' so their spatial sizes agree.")
+            else:
+                advice = f"Make the inputs agree on those axes, or concatenate along {bad_axes[0][0]}."
+            yield ctx.finding(call.node, (
+                f"{where} joins along {_axis_label(joined, rank)}, but the inputs also differ elsewhere: "
+                f"{detail}. Inputs: {listing}. Keras raises \"A `Concatenate` layer requires inputs with "
+                f"matching shapes except for the concatenation axis\". {advice}"), related=related)

@@ -1,0 +1,97 @@
+import networkx as nx
+
+from kgraphlint.rule import Rule, Severity
+
+
+class UnusedBranch(Rule):
+    """A layer call whose output reaches no model output.
+
+    ## What it does
+    Finds layer calls that read a model's inputs (directly or through other layers) but
+    whose results feed no output of any model in the file, nor anything kgraphlint cannot
+    follow. It reports the first call of each such dead branch.
+
+    ## Why is this bad?
+    Keras builds the model from the outputs backwards and silently drops everything else:
+    the layer is never trained and the code does not do what it says. Usually the next
+    layer was meant to read this one's output but reads an earlier tensor.
+
+    ## How to fix
+    Feed the branch into the layer that was meant to read it, or delete it.
+    """
+
+    code = "KGL201"
+    name = "unused-branch"
+    severity = Severity.WARNING
+    summary = "a layer call whose output reaches no model output (Keras silently drops it)"
+    bad = ("""
+import keras
+from keras import layers
+x = keras.Input(shape=(16,))
+merged = layers.Dense(32, activation="relu")(x)
+hidden = layers.Dense(64, activation="relu")(merged)
+output = layers.Dense(10, activation="softmax")(merged)
+model = keras.Model(x, output)
+""",)
+    good = ("""
+import keras
+from keras import layers
+x = keras.Input(shape=(16,))
+merged = layers.Dense(32, activation="relu")(x)
+hidden = layers.Dense(64, activation="relu")(merged)
+output = layers.Dense(10, activation="softmax")(hidden)
+model = keras.Model(x, output)
+""",)
+
+    def check(self, ctx):
+        analysis = ctx.analysis
+        if analysis.gave_up or not ctx.models or any(not r.complete for r in analysis.records):
+            return  # part of the graph could not be followed: "unused" would be a guess
+        graph = analysis.graph
+        used = {call for model in ctx.models for call in model.calls}
+        model_of = {}
+        for model in ctx.models:
+            for tensor in model.record.inputs:
+                for call in nx.descendants(graph, tensor.producer):
+                    model_of.setdefault(call, model)
+        dead = {call for call in model_of if call not in used and self.unused_downstream(graph, call, used)}
+        for call in sorted(dead, key=lambda c: ctx.line_of(c.node)):
+            if any(t.producer in dead for t in call.inputs):
+                continue  # report each dead branch once, at its first call
+            yield self.report(ctx, call, dead, model_of[call])
+
+    @staticmethod
+    def unused_downstream(graph, call, used) -> bool:
+        """Nothing from this call on is used by a model, escapes, or runs uncertainly."""
+        for node in (call, *nx.descendants(graph, call)):
+            if node in used or not node.certain or any(t.escaped for t in node.outputs):
+                return False
+        return True
+
+    def report(self, ctx, call, dead, model):
+        layer = call.layer
+        after = len(nx.descendants(ctx.analysis.graph, call) & dead)
+        also = f" (and the {after} layer call{'s' if after != 1 else ''} after it)" if after else ""
+        message = (f"The output of {ctx.call_name(call)}{also} reaches no output of model "
+                   f"'{model.name}' (line {ctx.line_of(model.record.node)}): Keras silently drops it and "
+                   f"it is never trained.")
+        related = [(model.record.node, f"model '{model.name}' is built here")]
+        sibling = self.sibling(ctx, call, model)
+        if sibling is not None:
+            source = call.inputs[0].producer.target or call.inputs[0].producer.layer.name
+            dead = call.target or layer.name
+            message += (f" {ctx.call_name(sibling)} (line {ctx.line_of(sibling.node)}) reads "
+                        f"{source} too; did you mean it to read {dead} instead?")
+            related.append((sibling.node, f"'{sibling.layer.name}' reads {source}"))
+        else:
+            message += " Feed it into the model or delete it."
+        return ctx.finding(call.node, message, related=related)
+
+    @staticmethod
+    def sibling(ctx, call, model):
+        """A call in the model that reads the same tensor as the dead one."""
+        sources = set(call.inputs)
+        for other in model.calls:
+            if other is not call and sources & set(other.inputs):
+                return other
+        return None

@@ -1,0 +1,67 @@
+import difflib
+
+from kgraphlint.rule import Rule, Severity
+from kgraphlint.signatures import KERAS2, KERAS3, signature
+
+
+class UnknownArgument(Rule):
+    """A keyword argument the layer does not accept.
+
+    ## What it does
+    Matches every keyword of a layer constructor against the layer's real signature (read
+    from Keras 3, or from tf_keras with ``keras-version = "2"``).
+
+    ## Why is this bad?
+    Keras 3 raises "Unrecognized keyword arguments passed to AveragePooling2D:
+    {'activation': 'relu'}" when the layer is created. The usual causes are a typo and an
+    argument another layer has (pooling layers have no activation).
+
+    ## How to fix
+    Correct the spelling, or move the setting where it belongs (an ``Activation`` layer).
+    """
+
+    code = "KGL302"
+    name = "unknown-argument"
+    severity = Severity.ERROR
+    summary = "a keyword the layer does not accept, e.g. AveragePooling2D(activation=...)"
+    bad = ("""
+import keras
+from keras import layers
+x = keras.Input(shape=(32, 32, 3))
+y = layers.AveragePooling2D(3, strides=2, activation="relu")(x)
+model = keras.Model(x, y)
+""", """
+import keras
+from keras import layers
+x = keras.Input(shape=(32, 32, 3))
+y = layers.Conv2D(8, 3, activaton="relu")(x)
+model = keras.Model(x, y)
+""")
+    good = ("""
+import keras
+from keras import layers
+x = keras.Input(shape=(32, 32, 3))
+y = layers.AveragePooling2D(3, strides=2)(x)
+y = layers.Activation("relu")(y)
+model = keras.Model(x, y)
+""",)
+
+    def check(self, ctx):
+        flavour = KERAS2 if ctx.keras_version == "2" else KERAS3
+        for layer in ctx.layers:
+            if layer.binding is None or not layer.binding.unknown_keywords:
+                continue
+            sig = signature(layer.class_name, flavour)
+            accepted = [p.name for p in sig.parameters] if sig is not None else []
+            for keyword in layer.binding.unknown_keywords:
+                close = difflib.get_close_matches(keyword, accepted, n=1, cutoff=0.75)
+                if close:
+                    advice = f"Did you mean {close[0]}=?"
+                elif keyword == "activation":
+                    advice = (f"{layer.class_name} has no activation: apply layers.Activation(...) after it, "
+                              f"or set the activation on the layer before it.")
+                else:
+                    advice = "Remove it, or move it to the layer it belongs to."
+                message = (f"{layer.class_name} does not accept '{keyword}': Keras raises \"Unrecognized keyword "
+                           f"arguments passed to {layer.class_name}\" when the layer is created. {advice}")
+                yield ctx.finding(layer.keyword_args.get(keyword, layer.construct), message)

@@ -1,0 +1,132 @@
+import difflib
+
+from kgraphlint.rule import Rule, Severity
+from kgraphlint.shapes import is_int
+from kgraphlint.signatures import activation_names
+
+DROPOUTS = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout")
+RECURRENT = ("SimpleRNN", "LSTM", "GRU")
+POSITIVE_INTS = ("units", "filters")
+WINDOWS = ("kernel_size", "strides", "pool_size", "dilation_rate")
+
+
+def is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def fraction_hint(value: float) -> str:
+    """A likely intended fraction: 20 was probably meant as 0.2."""
+    if float(value).is_integer() and 2 <= value < 100:
+        return f"{value / 100:g} (not a percentage)"
+    return "a fraction such as 0.5"
+
+
+def allowed_paddings(class_name: str) -> set[str] | None:
+    if class_name.startswith(("Conv1D", "SeparableConv1D", "DepthwiseConv1D")):
+        return {"valid", "same", "causal"}
+    if class_name.startswith(("Conv", "SeparableConv", "DepthwiseConv")):
+        return {"valid", "same"}
+    if "Pooling" in class_name and not class_name.startswith("Global"):
+        return {"valid", "same", "causal"}
+    return None
+
+
+class InvalidArgumentValue(Rule):
+    """An argument value of the wrong type, or one that is impossible.
+
+    ## What it does
+    Checks literal argument values: ``input_shape=784`` (a shape must be a tuple),
+    ``input_dim=(784,)`` (an int), a dropout rate outside [0, 1], an unknown activation
+    name, a padding other than 'valid'/'same' (or 'causal' for Conv1D), non-positive
+    units, filters, kernel sizes or strides. A recurrent layer's dropout above 1 is a
+    warning: Keras silently clamps it to 1.0, dropping every input.
+
+    ## Why is this bad?
+    Keras raises when the layer is created or the model is built ("Cannot convert '784' to
+    a shape", "Could not interpret activation function identifier: rellu").
+
+    ## How to fix
+    Use a value of the documented type and range; the message names it.
+    """
+
+    code = "KGL304"
+    name = "invalid-argument-value"
+    severity = Severity.ERROR
+    summary = "a value of the wrong type or an impossible value (input_shape=784, Dropout(1.5), 'rellu')"
+    bad = ("""
+import keras
+from keras import layers
+model = keras.Sequential([layers.Dense(64, input_dim=(784,), activation="relu"), layers.Dense(10)])
+""", """
+import keras
+from keras import layers
+model = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(64, activation="rellu"), layers.Dropout(1.5)])
+""", """
+import keras
+from keras import layers
+model = keras.Sequential([layers.Dense(64, input_shape=784), layers.Conv1D(8, 3, padding="similar")])
+""")
+    good = ("""
+import keras
+from keras import layers
+model = keras.Sequential([layers.Dense(64, input_dim=784, activation="relu"), layers.Dropout(0.5), layers.Dense(10)])
+""",)
+
+    def check(self, ctx):
+        for layer in ctx.layers:
+            for argument, message, severity in self.problems(layer):
+                node = layer.keyword_args.get(argument) or layer.arg_nodes.get(argument) or layer.construct
+                yield ctx.finding(node, f"{layer.class_name} '{layer.name}': {message}", severity=severity)
+
+    def problems(self, layer):
+        given = {k: v for k, v in layer.config.items() if k in layer.arg_nodes}
+        if layer.is_input:
+            shape = given.get("shape")
+            if is_int(shape):
+                yield "shape", (f"shape={shape} is not a shape: Keras raises \"Cannot convert '{shape}' to a "
+                                f"shape\". Write shape=({shape},)."), None
+            return
+        if is_int(given.get("input_shape")):
+            value = given["input_shape"]
+            yield "input_shape", (f"input_shape={value} is not a shape: Keras raises \"Cannot convert '{value}' "
+                                  f"to a shape\". Write input_shape=({value},)."), None
+        if isinstance(given.get("input_dim"), (tuple, list)):
+            value = tuple(given["input_dim"])
+            fix = f"input_dim={value[0]} or input_shape={value}" if len(value) == 1 else f"input_shape={value}"
+            yield "input_dim", (f"input_dim={value} must be an int (the number of input features): Keras raises "
+                                f"\"Cannot convert ... to a shape\". Write {fix}."), None
+        rate = given.get("rate")
+        if layer.class_name in DROPOUTS and is_number(rate) and not 0 <= rate <= 1:
+            yield "rate", (f"rate={rate} is not a fraction: Keras raises \"Expected a float value between 0 "
+                           f"and 1\". Write {fraction_hint(rate)}."), None
+        if layer.class_name in RECURRENT:
+            for key in ("dropout", "recurrent_dropout"):
+                value = given.get(key)
+                if is_number(value) and value > 1:
+                    yield key, (f"{key}={value} is above 1: Keras silently clamps it to 1.0, which drops "
+                                f"every input. Write {fraction_hint(value)}."), Severity.WARNING
+        activation = given.get("activation")
+        if isinstance(activation, str) and activation not in activation_names():
+            close = difflib.get_close_matches(activation.lower(), sorted(activation_names()), n=1, cutoff=0.6)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            yield "activation", (f"activation='{activation}' is not a Keras activation: Keras raises \"Could not "
+                                 f"interpret activation function identifier\".{hint}"), None
+        padding, allowed = given.get("padding"), allowed_paddings(layer.class_name)
+        if isinstance(padding, str) and allowed is not None and padding.lower() not in allowed:
+            options = " or ".join(f"'{p}'" for p in sorted(allowed))
+            yield "padding", f"padding='{padding}' is not a padding mode: use {options}.", None
+        for key in POSITIVE_INTS:
+            value = given.get(key)
+            if is_number(value) and (not is_int(value) or value <= 0):
+                yield key, (f"{key}={value} must be a positive integer: Keras raises \"Received an invalid "
+                            f"value for `{key}`\"."), None
+        for key in WINDOWS:
+            value = given.get(key)
+            values = value if isinstance(value, (tuple, list)) else (value,)
+            if any(is_int(v) and v <= 0 for v in values):
+                yield key, f"{key}={value} must be positive: Keras raises when the layer is created.", None
+        if layer.class_name == "Embedding":
+            for key in ("input_dim", "output_dim"):
+                value = given.get(key)
+                if is_int(value) and value <= 0:
+                    yield key, f"{key}={value} must be a positive integer.", None

@@ -1,0 +1,54 @@
+"""The buggy programs in fixtures/bugs yield exactly the findings their `# expect:` comments
+mark; the correct programs in fixtures/models yield none."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import FIXTURES
+
+EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>KGL\d{3}(?:\s*,\s*KGL\d{3})*)")
+BUGGY = sorted((FIXTURES / "bugs").glob("*.py"))
+
+
+def expected_findings(path) -> set[tuple[int, str]]:
+    expected = set()
+    for line_number, line in enumerate(path.read_text().splitlines(), 1):
+        match = EXPECT.search(line)
+        if match:
+            expected |= {(line_number, code.strip()) for code in match.group("codes").split(",")}
+    return expected
+
+
+@pytest.mark.parametrize("fixture", BUGGY, ids=lambda p: p.stem)
+def test_buggy_fixture_findings(cli, fixture):
+    expected = expected_findings(fixture)
+    assert expected, f"{fixture.name} marks no expected finding"
+    result = cli("check", "--format", "json", fixture)
+    found = {(f["line"], f["code"]) for f in result.json()}
+    assert found == expected
+    assert result.code == 1
+
+
+def test_seed_patterns_are_all_covered():
+    codes = {code for path in BUGGY for _, code in expected_findings(path)}
+    assert {"KGL001", "KGL101", "KGL102", "KGL103", "KGL104", "KGL107", "KGL201", "KGL203", "KGL204",
+            "KGL301", "KGL302", "KGL303", "KGL304", "KGL501"} <= codes
+
+
+def test_correct_programs_have_no_findings(cli):
+    result = cli("check", "--format", "json", FIXTURES / "models")
+    assert result.json() == []
+    assert result.code == 0
+
+
+def test_messages_name_layers_shapes_and_the_fix(cli):
+    findings = cli("check", "--format", "json", FIXTURES / "bugs" / "inception_block.py").json()
+    concat = next(f for f in findings if f["code"] == "KGL102")
+    for text in ("(None, 16, 16, 128)", "(None, 13, 13, 128)", "'conv2d_3'", "padding='same'"):
+        assert text in concat["message"]
+    assert len(concat["related"]) == 4
+    dead = cli("check", "--format", "json", FIXTURES / "bugs" / "dead_branch.py").json()[0]
+    assert "hidden1" in dead["message"] and "did you mean it to read hidden1" in dead["message"]

@@ -1,0 +1,181 @@
+"""The check command's outputs, exit codes, configuration and suppression comments."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from conftest import FIXTURES
+
+DEAD_BRANCH = """\
+import keras
+from keras import layers
+x = keras.Input(shape=(16,))
+merged = layers.Dense(32)(x)
+hidden = layers.Dense(64)(merged){comment}
+output = layers.Dense(10)(merged)
+model = keras.Model(x, output)
+"""
+CONCAT = """\
+import keras
+from keras import layers
+a = keras.Input(shape=(4, 8))
+b = keras.Input(shape=(5, 8))
+model = keras.Model([a, b], layers.concatenate([a, b]))
+"""
+
+
+def test_default_command_is_check(cli):
+    bare = cli(FIXTURES / "bugs" / "dead_branch.py", "--format", "json")
+    explicit = cli("check", FIXTURES / "bugs" / "dead_branch.py", "--format", "json")
+    assert bare.json() == explicit.json() and bare.code == explicit.code == 1
+
+
+def test_json_finding_contract(cli):
+    [finding] = cli("check", "--format", "json", FIXTURES / "bugs" / "question_answering.py").json()[:1]
+    assert list(finding) == ["path", "line", "column", "end_line", "end_column", "code", "name", "severity",
+                             "message", "related", "fix"]
+    assert (finding["code"], finding["name"], finding["severity"]) == ("KGL301", "swapped-arguments", "warning")
+    assert (finding["line"], finding["column"]) == (10, 17)
+    assert finding["fix"]["message"] == "write Embedding(input_dim=text_vocabulary_size, output_dim=64)"
+    edit = finding["fix"]["edits"][0]
+    assert set(edit) == {"line", "column", "end_line", "end_column", "replacement"}
+    assert edit["replacement"] == "input_dim=text_vocabulary_size"
+    merge = cli("check", "--format", "json", FIXTURES / "bugs" / "residual_projection.py").json()
+    related = next(f for f in merge if f["code"] == "KGL101")["related"][0]
+    assert set(related) == {"path", "line", "column", "message"}
+
+
+def test_concise_format(cli):
+    result = cli("check", "--format", "concise", FIXTURES / "bugs" / "disconnected.py")
+    assert result.out.strip() == (
+        f"{FIXTURES / 'bugs' / 'disconnected.py'}:9:9: KGL203 [graph-disconnected] " +
+        result.out.split("[graph-disconnected] ", 1)[1].strip())
+    assert result.out.count("\n") == 1
+
+
+def test_full_format_has_frame_caret_related_and_totals(cli):
+    result = cli("check", "--no-color", FIXTURES / "bugs")
+    assert "^^^^" in result.out
+    assert "error KGL102 [concat-axis-mismatch]" in result.out
+    assert "branch_c = layers.AveragePooling2D(3, strides=2, activation=\"relu\")(x)" in result.out
+    assert "note:" in result.out
+    findings = cli("check", "--format", "json", FIXTURES / "bugs").json()
+    errors = sum(f["severity"] == "error" for f in findings)
+    warnings = sum(f["severity"] == "warning" for f in findings)
+    files = len(list((FIXTURES / "bugs").glob("*.py")))
+    assert result.out.strip().splitlines()[-1] == f"{errors} errors, {warnings} warnings in {files} files"
+
+
+def test_exit_codes(cli, write, tmp_path):
+    assert cli("check", FIXTURES / "models").code == 0
+    warning_only = write(DEAD_BRANCH.format(comment=""))
+    assert cli("check", warning_only).code == 1
+    assert cli("check", "--fail-on", "error", warning_only).code == 0
+    assert cli("check", "--exit-zero", warning_only).code == 0
+    assert cli("check", tmp_path / "missing.py").code == 2
+    assert cli("check", "--select", "KGL999", warning_only).code == 2
+
+
+def test_select_ignore_by_code_name_and_prefix(cli, write):
+    path = write(DEAD_BRANCH.format(comment=""))
+    codes = lambda *flags: {f["code"] for f in cli("check", "--format", "json", *flags, path).json()}  # noqa: E731
+    assert codes() == {"KGL201"}
+    assert codes("--ignore", "unused-branch") == set()
+    assert codes("--ignore", "KGL2") == set()
+    assert codes("--select", "KGL1") == set()
+    assert codes("--select", "KGL1", "--extend-select", "unused-branch") == {"KGL201"}
+
+
+def test_suppression_comments(cli, write):
+    for comment, silenced in [("", False), ("  # noqa: KGL201", True), ("  # noqa", True),
+                              ("  # kgraphlint: ignore[unused-branch]", True), ("  # noqa: KGL101", False),
+                              ("  # kgraphlint: ignore[concat-axis-mismatch]", False)]:
+        path = write(DEAD_BRANCH.format(comment=comment))
+        findings = cli("check", "--format", "json", path).json()
+        assert (findings == []) is silenced, comment
+    skip = write("# kgraphlint: skip-file\n" + DEAD_BRANCH.format(comment=""))
+    assert cli("check", "--format", "json", skip).json() == []
+    in_string = write(DEAD_BRANCH.format(comment="  ;  note = '# noqa'"))
+    assert len(cli("check", "--format", "json", in_string).json()) == 1
+
+
+def test_pyproject_configuration(cli, write, tmp_path):
+    write(DEAD_BRANCH.format(comment=""), "project/src/branch.py")
+    write(CONCAT, "project/src/concat.py")
+    write(CONCAT, "project/legacy/old.py")
+    write(CONCAT, "project/tests/test_concat.py")
+    project = tmp_path / "project"
+    (project / "pyproject.toml").write_text("""
+[tool.kgraphlint]
+ignore = ["unused-branch"]
+exclude = ["legacy"]
+per-file-ignores = { "tests/*" = ["KGL102"] }
+
+[tool.kgraphlint.severity]
+concat-axis-mismatch = "warning"
+""")
+    result = cli("check", "--format", "json", project)
+    assert [(f["path"].rsplit("/", 1)[-1], f["code"], f["severity"]) for f in result.json()] == [
+        ("concat.py", "KGL102", "warning")]
+    assert cli("check", "--fail-on", "error", project).code == 0
+    assert cli("check", project).code == 1
+    override = cli("check", "--format", "json", "--select", "KGL201", project).json()
+    assert {f["code"] for f in override} == {"KGL201"}
+
+
+def test_bad_configuration_exits_2(cli, write, tmp_path):
+    path = write(CONCAT, "p/model.py")
+    (tmp_path / "p" / "pyproject.toml").write_text('[tool.kgraphlint]\nselect = ["no-such-rule"]\n')
+    result = cli("check", path)
+    assert result.code == 2 and "no-such-rule" in result.err
+    (tmp_path / "p" / "pyproject.toml").write_text('[tool.kgraphlint]\nfail_on = "error"\n')
+    result = cli("check", path)
+    assert result.code == 2 and "unknown setting" in result.err
+
+
+def test_keras_version_2_keeps_keras2_imports(cli, write, tmp_path):
+    path = write("from keras.layers.convolutional import Conv2D\n")
+    assert cli("check", "--format", "json", path).json()[0]["code"] == "KGL501"
+    assert cli("check", "--format", "json", "--keras-version", "2", path).json() == []
+
+
+def test_crashing_rule_is_reported_and_others_still_run(cli, write, monkeypatch):
+    from kgraphlint import registry
+    from kgraphlint.rule import Rule, Severity
+
+    class Broken(Rule):
+        code, name, severity, summary = "KGL999", "broken", Severity.ERROR, "always crashes"
+
+        def check(self, ctx):
+            raise ZeroDivisionError("boom")
+
+    rules = registry.all_rules()
+    monkeypatch.setattr("kgraphlint.config.all_rules", lambda: (*rules, Broken))
+    path = write(DEAD_BRANCH.format(comment=""))
+    result = cli("check", "--format", "json", path)
+    assert result.code == 2
+    assert "internal error in rule KGL999 (broken)" in result.err and str(path) in result.err
+    assert [f["code"] for f in result.json()] == ["KGL201"]
+
+
+def test_rules_and_rule_commands(cli):
+    listing = cli("rules")
+    assert "KGL101" in listing.out and "merge-shape-mismatch" in listing.out
+    explained = cli("rule", "concat-axis-mismatch")
+    assert "KGL102" in explained.out and "Why is this bad?" in explained.out and "concatenate" in explained.out
+    assert cli("rule", "nonsense").code == 2
+
+
+def test_api_check_source():
+    from kgraphlint.checking import check_source
+
+    findings = check_source(CONCAT, "model.py")
+    assert [(f.path, f.code, f.line) for f in findings] == [("model.py", "KGL102", 5)]
+
+
+def test_module_entry_point():
+    result = subprocess.run([sys.executable, "-m", "kgraphlint", "check", "--format", "json",
+                             str(FIXTURES / "bugs" / "disconnected.py")], capture_output=True, text=True)
+    assert result.returncode == 1 and json.loads(result.stdout)[0]["code"] == "KGL203"
