@@ -5,13 +5,11 @@
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kgraphlint.analysis import analyze_source
-from kgraphlint.config import ConfigError, Overrides, Settings, discover_settings
+from kgraphlint.config import Overrides, Settings, discover_settings
 from kgraphlint.rule import Finding, RuleContext
 from kgraphlint.sources import SourceFile, discover, read_source
 from kgraphlint.suppression import find_suppressions
@@ -73,65 +71,3 @@ def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: 
                 continue
             result.merge(check_source_file(read_source(path), settings, path))
     return result
-
-
-def split_list(value: str | None) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    return tuple(v.strip() for v in value.split(",") if v.strip())
-
-
-def run_check(args: argparse.Namespace) -> int:
-    from kgraphlint.cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError, console_for, missing_paths
-    from kgraphlint.config import load_pyproject
-    from kgraphlint.report import render
-
-    if missing := missing_paths(args.paths):
-        raise UsageError(f"no such file or directory: {', '.join(missing)}")
-    overrides = Overrides(split_list(args.select), split_list(args.extend_select), split_list(args.ignore),
-                          args.fail_on, args.keras_version)
-    try:
-        explicit = None
-        if args.config:
-            explicit = load_pyproject(Path(args.config)) or Settings(root=Path(args.config).parent)
-        result = check_paths(args.paths, overrides, explicit)
-        fail_settings = overrides.apply(explicit or discover_settings(Path(args.paths[0])))
-    except ConfigError as error:
-        raise UsageError(str(error)) from error
-    render(result, args.format, console_for(args.no_color))
-    for message in result.internal_errors:
-        print(f"kgraphlint: {message}", file=sys.stderr)
-    if result.internal_errors:
-        return EXIT_ERROR
-    failing = any(fail_settings.fails(f.severity) for f in result.findings)
-    return EXIT_FINDINGS if failing and not args.exit_zero else EXIT_OK
-
-
-def run_rules(console) -> int:
-    from rich.table import Table
-
-    from kgraphlint.registry import all_rules
-
-    table = Table(title="kgraphlint rules", title_justify="left")
-    for column in ("code", "name", "severity", "fixable", "finds"):
-        table.add_column(column)
-    for rule in all_rules():
-        table.add_row(rule.code, rule.name, rule.severity.value, "yes" if rule.fixable else "", rule.summary)
-    console.print(table)
-    return 0
-
-
-def run_rule(code_or_name: str, console) -> int:
-    from rich.markdown import Markdown
-
-    from kgraphlint.cli import UsageError
-    from kgraphlint.registry import find_rule
-
-    rule = find_rule(code_or_name)
-    if rule is None:
-        raise UsageError(f"no rule {code_or_name!r}; `kgraphlint rules` lists them")
-    parts = [f"# {rule.name} ({rule.code})", f"Severity: **{rule.severity.value}**. {rule.summary}", rule.rationale()]
-    parts += ["## Bad", *(f"```python\n{example.strip()}\n```" for example in rule.bad)]
-    parts += ["## Good", *(f"```python\n{example.strip()}\n```" for example in rule.good)]
-    console.print(Markdown("\n\n".join(parts)))
-    return 0

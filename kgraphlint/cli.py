@@ -18,9 +18,15 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markdown import Markdown
+from rich.table import Table
 
 from kgraphlint import __version__
 from kgraphlint.analysis import analyze_source
+from kgraphlint.checking import check_paths
+from kgraphlint.config import ConfigError, Overrides, Settings, discover_settings, load_pyproject
+from kgraphlint.registry import all_rules, find_rule
+from kgraphlint.report import render as render_findings
 from kgraphlint.sources import discover, read_source
 from kgraphlint.summary import model_summary, render
 
@@ -99,14 +105,61 @@ def run_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def split_list(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def run_check(args: argparse.Namespace) -> int:
+    if missing := missing_paths(args.paths):
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    overrides = Overrides(split_list(args.select), split_list(args.extend_select), split_list(args.ignore),
+                          args.fail_on, args.keras_version)
+    try:
+        explicit = None
+        if args.config:
+            explicit = load_pyproject(Path(args.config)) or Settings(root=Path(args.config).parent)
+        result = check_paths(args.paths, overrides, explicit)
+        fail_settings = overrides.apply(explicit or discover_settings(Path(args.paths[0])))
+    except ConfigError as error:
+        raise UsageError(str(error)) from error
+    render_findings(result, args.format, console_for(args.no_color))
+    for message in result.internal_errors:
+        print(f"kgraphlint: {message}", file=sys.stderr)
+    if result.internal_errors:
+        return EXIT_ERROR
+    failing = any(fail_settings.fails(f.severity) for f in result.findings)
+    return EXIT_FINDINGS if failing and not args.exit_zero else EXIT_OK
+
+
+def run_rules(console: Console) -> int:
+    table = Table(title="kgraphlint rules", title_justify="left")
+    for column in ("code", "name", "severity", "fixable", "finds"):
+        table.add_column(column)
+    for rule in all_rules():
+        table.add_row(rule.code, rule.name, rule.severity.value, "yes" if rule.fixable else "", rule.summary)
+    console.print(table)
+    return EXIT_OK
+
+
+def run_rule(code_or_name: str, console: Console) -> int:
+    rule = find_rule(code_or_name)
+    if rule is None:
+        raise UsageError(f"no rule {code_or_name!r}; `kgraphlint rules` lists them")
+    parts = [f"# {rule.name} ({rule.code})", f"Severity: **{rule.severity.value}**. {rule.summary}", rule.rationale()]
+    parts += ["## Bad", *(f"```python\n{example.strip()}\n```" for example in rule.bad)]
+    parts += ["## Good", *(f"```python\n{example.strip()}\n```" for example in rule.good)]
+    console.print(Markdown("\n\n".join(parts)))
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = normalize_argv(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
     try:
         if args.command == "summary":
             return run_summary(args)
-        from kgraphlint.checking import run_check, run_rule, run_rules
-
         if args.command == "rules":
             return run_rules(console_for(False))
         if args.command == "rule":

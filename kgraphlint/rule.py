@@ -10,7 +10,7 @@ findings made with ``ctx.finding(...)``. Rules never walk libcst trees themselve
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar, Iterable, Iterator
 
 import libcst as cst
@@ -123,7 +123,6 @@ class RuleContext:
 
     analysis: FileAnalysis
     rule: Rule | None = None
-    _descendants: dict = field(default_factory=dict)
 
     # ---------------------------------------------------------------- facts
 
