@@ -12,7 +12,15 @@ from dataclasses import dataclass, field
 import libcst as cst
 import networkx as nx
 
-from kgraphlint.facts import ImportFact, LayerCall, LayerInstance, ModelArgumentProblem, ModelRecord
+from kgraphlint.facts import (
+    ImportFact,
+    LayerAttributeRead,
+    LayerCall,
+    LayerInstance,
+    ModelArgumentProblem,
+    ModelRecord,
+    ModelUse,
+)
 from kgraphlint.graph import ModelGraph, build_model_graph, call_graph
 from kgraphlint.interpreter import GiveUp, Interpreter
 from kgraphlint.positions import Positions, Span
@@ -41,6 +49,9 @@ class FileAnalysis:
     records: list[ModelRecord] = field(default_factory=list)
     imports: list[ImportFact] = field(default_factory=list)
     model_problems: list[ModelArgumentProblem] = field(default_factory=list)
+    attribute_reads: list[LayerAttributeRead] = field(default_factory=list)
+    #: compile/fit/evaluate/predict calls on models
+    model_uses: list[ModelUse] = field(default_factory=list)
     graph: nx.DiGraph = field(default_factory=nx.DiGraph)
     keras_version: str = "3"
     #: the file was too large or dynamic to follow to the end; what was found is partial
@@ -92,5 +103,6 @@ def analyze_source(source: SourceFile, keras_version: str = "3") -> FileAnalysis
     models = [build_model_graph(m) for m in interpreter.models if m.complete and m.outputs]
     return FileAnalysis(
         source, module, None, interpreter.layers, interpreter.calls, models, interpreter.models, interpreter.imports,
-        interpreter.model_problems, call_graph(interpreter.calls), keras_version, gave_up,
+        interpreter.model_problems, interpreter.attribute_reads, interpreter.model_uses,
+        call_graph(interpreter.calls), keras_version, gave_up,
     )

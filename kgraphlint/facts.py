@@ -41,6 +41,13 @@ class LayerInstance:
     def is_input(self) -> bool:
         return self.class_name == "InputLayer"
 
+    def input_shape_keywords(self) -> dict:
+        """input_shape/input_dim/batch_input_shape given as the base Layer's keywords
+        (an Embedding's input_dim is its own vocabulary size, not one of these)."""
+        own = {p.name for p in self.binding.signature.parameters} if self.binding is not None else set()
+        return {k: v for k, v in self.config.items()
+                if k in ("input_shape", "input_dim", "batch_input_shape") and k in self.arg_nodes and k not in own}
+
 
 @dataclass(eq=False)
 class Tensor:
@@ -82,6 +89,47 @@ class ModelRecord:
     layers: list[LayerInstance] = field(default_factory=list)
     #: Sequential only: the layer that received input_shape/input_dim, if any
     as_layer: LayerInstance | None = None
+
+
+@dataclass(frozen=True)
+class LayerAttributeRead:
+    """``layer.output`` and the like: which call it means is ambiguous for a shared layer."""
+
+    layer: LayerInstance
+    attribute: str
+    node: cst.CSTNode
+    calls_so_far: int
+    certain: bool
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss given to compile: a string, a function or a loss object, by its snake_case name."""
+
+    name: str  # "categorical_crossentropy"
+    from_logits: object = False  # True, False, or UNKNOWN
+
+
+@dataclass(eq=False)
+class ModelUse:
+    """``model.compile(...)``, ``model.fit(...)`` and the other training/inference calls."""
+
+    model: "ModelRecord"
+    method: str
+    args: list
+    kwargs: dict
+    node: cst.CSTNode
+    #: positional index or keyword -> the expression node that supplied it
+    arg_nodes: dict
+    certain: bool
+
+    def argument(self, position: int, keyword: str, default: object = None) -> object:
+        if keyword in self.kwargs:
+            return self.kwargs[keyword]
+        return self.args[position] if position < len(self.args) else default
+
+    def argument_node(self, position: int, keyword: str) -> cst.CSTNode:
+        return self.arg_nodes.get(keyword, self.arg_nodes.get(position, self.node))
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,8 @@ class KerasSymbol:
     """What a dotted path denotes in Keras.
 
     kind is one of "layer" (a layer class), "merge" (a functional merge helper), "input"
-    (``Input``), "model" (``Model``/``Sequential``), "image_data_format".
+    (``Input``), "model" (``Model``/``Sequential``), "loss" (anything in keras.losses),
+    "image_data_format".
     """
 
     kind: str
@@ -122,6 +123,15 @@ def _namespace(module: str) -> str:
     return module
 
 
+def loss_name(name: str) -> str:
+    """``CategoricalCrossentropy`` and ``categorical_crossentropy`` -> ``categorical_crossentropy``."""
+    if name.islower():
+        return name
+    from kgraphlint.naming import to_snake_case
+
+    return to_snake_case(name)
+
+
 def resolve(dotted: str) -> KerasSymbol | None:
     """What a dotted name means to Keras, or None if it is not a symbol kgraphlint models."""
     if not is_keras_path(dotted):
@@ -132,6 +142,8 @@ def resolve(dotted: str) -> KerasSymbol | None:
         return None
     module, name = path.rsplit(".", 1)
     namespace = _namespace(module)
+    if namespace == "keras.losses":
+        return KerasSymbol("loss", loss_name(name))
     if namespace not in LAYER_NAMESPACES:
         if path in ("keras.backend.image_data_format", "keras.config.image_data_format"):
             return KerasSymbol("image_data_format", "image_data_format")

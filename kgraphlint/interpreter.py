@@ -19,10 +19,13 @@ import libcst as cst
 from kgraphlint import imports as kimports
 from kgraphlint.facts import (
     ImportFact,
+    LayerAttributeRead,
     LayerCall,
     LayerInstance,
+    Loss,
     ModelArgumentProblem,
     ModelRecord,
+    ModelUse,
     Tensor,
 )
 from kgraphlint.layers import knowledge
@@ -50,8 +53,11 @@ COMPARISONS = {
     cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt, cst.GreaterThanEqual: operator.ge,
     cst.Is: operator.is_, cst.IsNot: operator.is_not,
 }
-#: Keras 2 spellings of input shapes on a layer (Keras 3 accepts the first two)
-INPUT_SHAPE_KEYWORDS = ("input_shape", "input_dim", "batch_input_shape")
+#: model methods whose arguments rules check against the model's inputs and outputs
+MODEL_USES = frozenset({"compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
+                        "predict_on_batch"})
+#: layer attributes whose meaning depends on which call of a shared layer is meant
+CALL_ATTRIBUTES = frozenset({"output", "input", "output_shape", "input_shape"})
 
 
 class GiveUp(Exception):
@@ -131,6 +137,8 @@ class Interpreter:
         self.steps = 0
         self.tensor_names: dict[str, Tensor] = {}
         self.pending_model_args: list[tuple] = []
+        self.attribute_reads: list[LayerAttributeRead] = []
+        self.model_uses: list[ModelUse] = []
 
     # ------------------------------------------------------------------ entry point
 
@@ -479,6 +487,8 @@ class Interpreter:
                 return base.dtype if base.dtype is not None else UNKNOWN
             return UNKNOWN
         if isinstance(base, LayerInstance):
+            if attr in CALL_ATTRIBUTES:
+                self.attribute_reads.append(LayerAttributeRead(base, attr, node, len(base.calls), self.certain))
             return self.layer_attribute(base, attr)
         if isinstance(base, ModelRecord):
             return self.model_attribute(base, attr)
@@ -818,8 +828,11 @@ class Interpreter:
             if method == "add" and receiver.kind == "sequential" and args:
                 self.sequential_add(receiver, args[0], arg_nodes.get(0, node))
                 return None
-            if method == "get_layer":
-                return UNKNOWN
+            if method in MODEL_USES:
+                if method == "compile":
+                    kwargs = {k: as_losses(v) if k == "loss" else v for k, v in kwargs.items()}
+                    args = [as_losses(a) if i == 1 else a for i, a in enumerate(args)]
+                self.model_uses.append(ModelUse(receiver, method, args, kwargs, node, arg_nodes, self.certain))
             return UNKNOWN
         self.escape(receiver)
         for value in list(args) + list(kwargs.values()):
@@ -847,6 +860,8 @@ class Interpreter:
             return self.make_functional(args, kwargs, partial, node, arg_nodes)
         if symbol.kind == "image_data_format":
             return "channels_last"
+        if symbol.kind == "loss":
+            return Loss(symbol.name, kwargs.get("from_logits", False) if not partial else UNKNOWN)
         return UNKNOWN
 
     def construct_layer(self, class_name: str, args: list, kwargs: dict, partial: bool,
@@ -1039,7 +1054,7 @@ class Interpreter:
                 model.outputs = list(model.inputs)
         else:
             if not model.inputs and not model.layers:
-                shape = layer_input_shape(item.config)
+                shape = layer_input_shape(item.input_shape_keywords())
                 if shape is not UNKNOWN and shape is not None:
                     layer = self.input_layer({"shape": shape[1:], "batch_shape": shape}, item.construct, {})
                     model.inputs = [self.input_tensor(layer, shape, None, item.construct)]
@@ -1089,6 +1104,23 @@ class Interpreter:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def as_losses(value: object) -> object:
+    """compile's loss argument with every loss spelled as a Loss: "mse", a keras.losses
+    function, or a loss object; lists and dicts keep their structure."""
+    if isinstance(value, str):
+        return Loss(kimports.loss_name(value))
+    if isinstance(value, ModuleRef):
+        symbol = kimports.resolve(value.dotted)
+        return Loss(symbol.name) if symbol is not None and symbol.kind == "loss" else UNKNOWN
+    if isinstance(value, list):
+        return [as_losses(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(as_losses(v) for v in value)
+    if isinstance(value, dict):
+        return {k: as_losses(v) for k, v in value.items()}
+    return value
 
 
 def describe_value(value: object) -> str:

@@ -557,3 +557,37 @@ def time_distributed_output(config: Config, shapes: list) -> Shape:
     if not isinstance(out, tuple):
         return None
     return (out[0], shapes[0][1], *out[1:])
+
+
+# ---------------------------------------------------------------- activations
+
+#: layers that pass their input's values through unchanged in kind
+SHAPE_ONLY = frozenset({"Dropout", "Flatten", "Reshape", "Permute", "Identity", "SpatialDropout1D",
+                        "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout"})
+#: classes whose ``activation`` argument is applied to their output
+ACTIVATED = frozenset({"Dense", "Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D",
+                       "DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose", "Conv2DTranspose",
+                       "Conv3DTranspose", "Activation"})
+
+
+def final_activation(producer) -> object:
+    """The activation that produced a tensor's values: "softmax", "sigmoid", "linear", ...
+    or UNKNOWN. ``producer`` is a LayerCall; shape-only layers are looked through."""
+    call = producer
+    while call.layer.class_name in SHAPE_ONLY and len(call.inputs) == 1:
+        call = call.inputs[0].producer
+    layer = call.layer
+    if layer.class_name == "Softmax":
+        return "softmax"
+    if layer.class_name == "TimeDistributed" and layer.wrapped is not None:
+        wrapped = layer.wrapped
+        return _activation_name(wrapped.config.get("activation")) if wrapped.class_name in ACTIVATED else UNKNOWN
+    if layer.class_name in ACTIVATED:
+        return _activation_name(layer.config.get("activation"))
+    return UNKNOWN
+
+
+def _activation_name(value: object) -> object:
+    if value is None:
+        return "linear"
+    return value if isinstance(value, str) else UNKNOWN

@@ -8,7 +8,7 @@ from itertools import groupby
 from rich.console import Console
 from rich.markup import escape
 
-from kgraphlint.rule import Finding, Severity
+from kgraphlint.rule import Finding, Severity, plural
 
 COLOURS = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 
@@ -54,7 +54,6 @@ def render_full(result, console: Console) -> None:
                 console.print(f"  [green]fix:[/] {escape(f.fix.message)}")
             console.print()
     counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
-    plural = lambda n, word: f"{n} {word}{'' if n == 1 else 's'}"  # noqa: E731
     line = f"{plural(counts[Severity.ERROR], 'error')}, {plural(counts[Severity.WARNING], 'warning')}"
     if counts[Severity.INFO]:
         line += f", {counts[Severity.INFO]} info"

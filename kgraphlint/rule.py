@@ -21,6 +21,15 @@ from kgraphlint.graph import ModelGraph
 from kgraphlint.positions import Span
 
 
+def plural(count: int, word: str) -> str:
+    """``1 entry``, ``2 entries``, ``3 losses``."""
+    if count == 1:
+        return f"{count} {word}"
+    if word.endswith("y"):
+        return f"{count} {word[:-1]}ies"
+    return f"{count} {word}{'es' if word.endswith('s') else 's'}"
+
+
 class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"

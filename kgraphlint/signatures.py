@@ -44,6 +44,7 @@ class Signature:
 class Binding:
     """A constructor call matched against a signature."""
 
+    signature: Signature
     config: dict[str, object]
     unknown_keywords: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
@@ -100,7 +101,7 @@ def bind(sig: Signature, args: list[object], kwargs: dict[str, object], partial:
     can then be said to be missing or unknown.
     """
     config = {p.name: p.default for p in sig.parameters}
-    binding = Binding(config)
+    binding = Binding(sig, config)
     positional = sig.positional
     for index, value in enumerate(args):
         if index >= len(positional):

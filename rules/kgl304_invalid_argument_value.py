@@ -1,7 +1,8 @@
 import difflib
 
+from kgraphlint.interpreter import layer_input_shape
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import is_int
+from kgraphlint.shapes import dims_conflict, format_shape, is_int
 from kgraphlint.signatures import activation_names
 
 DROPOUTS = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout")
@@ -38,8 +39,11 @@ class InvalidArgumentValue(Rule):
     Checks literal argument values: ``input_shape=784`` (a shape must be a tuple),
     ``input_dim=(784,)`` (an int), a dropout rate outside [0, 1], an unknown activation
     name, a padding other than 'valid'/'same' (or 'causal' for Conv1D), non-positive
-    units, filters, kernel sizes or strides. A recurrent layer's dropout above 1 is a
-    warning: Keras silently clamps it to 1.0, dropping every input.
+    units, filters, kernel sizes or strides, and a ``stateful=True`` recurrent layer whose
+    batch size is not fixed. Two are warnings because Keras accepts them silently: a
+    recurrent layer's dropout above 1 (clamped to 1.0, dropping every input), and
+    ``input_shape``/``input_dim`` on a layer that is not the first of a Sequential model
+    when it disagrees with the input the layer really gets (ignored).
 
     ## Why is this bad?
     Keras raises when the layer is created or the model is built ("Cannot convert '784' to
@@ -65,6 +69,15 @@ model = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(64, activation
 import keras
 from keras import layers
 model = keras.Sequential([layers.Dense(64, input_shape=784), layers.Conv1D(8, 3, padding="similar")])
+""", """
+import keras
+from keras import layers
+model = keras.Sequential([layers.Dense(64, input_dim=784), layers.Dense(32, input_dim=100)])
+""", """
+import keras
+from keras import layers
+steps = keras.Input(shape=(10, 4))
+model = keras.Model(steps, layers.LSTM(8, stateful=True)(steps))
 """)
     good = ("""
 import keras
@@ -74,24 +87,55 @@ model = keras.Sequential([layers.Dense(64, input_dim=784, activation="relu"), la
 
     def check(self, ctx):
         for layer in ctx.layers:
-            for argument, message, severity in self.problems(layer):
+            problems = [*self.problems(layer), *self.ignored_input_shape(layer), *self.stateful(layer)]
+            for argument, message, severity in problems:
                 node = layer.keyword_args.get(argument) or layer.arg_nodes.get(argument) or layer.construct
                 yield ctx.finding(node, f"{layer.class_name} '{layer.name}': {message}", severity=severity)
 
+    @staticmethod
+    def ignored_input_shape(layer):
+        """input_shape/input_dim on a layer whose input comes from elsewhere: Keras ignores it."""
+        keywords = layer.input_shape_keywords()
+        declared = layer_input_shape(keywords) if keywords else None
+        if not isinstance(declared, tuple) or not layer.calls or not layer.calls[0].inputs:
+            return
+        call = layer.calls[0]
+        actual = call.inputs[0].shape
+        if call.inputs[0].producer.node is layer.construct or not actual:
+            return  # the first layer of a Sequential: its input_shape made the model's Input
+        differs = len(actual) != len(declared) or any(dims_conflict(a, d) for a, d in zip(actual, declared))
+        if differs:
+            keyword = "input_dim" if "input_dim" in keywords else "input_shape"
+            yield keyword, (f"{keyword} declares input {format_shape(declared)}, but the layer is not the first "
+                            f"of a Sequential model and really receives {format_shape(actual)}: Keras ignores "
+                            f"{keyword} here. Remove it, or fix the layers before it."), Severity.WARNING
+
+    @staticmethod
+    def stateful(layer):
+        if layer.class_name not in RECURRENT or layer.config.get("stateful") is not True:
+            return
+        for call in layer.calls[:1]:
+            shape = call.inputs[0].shape if call.inputs else None
+            if shape and shape[0] is None:
+                yield "stateful", ("stateful=True needs a fixed batch size, but the input's batch size is not "
+                                   "set: Keras raises \"When using `stateful=True` in a RNN, the batch size must "
+                                   "be static\". Give the Input batch_size=... (or batch_shape=...)."), None
+
     def problems(self, layer):
         given = {k: v for k, v in layer.config.items() if k in layer.arg_nodes}
+        shape_keywords = layer.input_shape_keywords()
         if layer.is_input:
             shape = given.get("shape")
             if is_int(shape):
                 yield "shape", (f"shape={shape} is not a shape: Keras raises \"Cannot convert '{shape}' to a "
                                 f"shape\". Write shape=({shape},)."), None
             return
-        if is_int(given.get("input_shape")):
-            value = given["input_shape"]
+        if is_int(shape_keywords.get("input_shape")):
+            value = shape_keywords["input_shape"]
             yield "input_shape", (f"input_shape={value} is not a shape: Keras raises \"Cannot convert '{value}' "
                                   f"to a shape\". Write input_shape=({value},)."), None
-        if isinstance(given.get("input_dim"), (tuple, list)):
-            value = tuple(given["input_dim"])
+        if isinstance(shape_keywords.get("input_dim"), (tuple, list)):
+            value = tuple(shape_keywords["input_dim"])
             fix = f"input_dim={value[0]} or input_shape={value}" if len(value) == 1 else f"input_shape={value}"
             yield "input_dim", (f"input_dim={value} must be an int (the number of input features): Keras raises "
                                 f"\"Cannot convert ... to a shape\". Write {fix}."), None

@@ -38,7 +38,7 @@ def test_json_finding_contract(cli):
                              "message", "related", "fix"]
     assert (finding["code"], finding["name"], finding["severity"]) == ("KGL301", "swapped-arguments", "warning")
     assert (finding["line"], finding["column"]) == (10, 17)
-    assert finding["fix"]["message"] == "write Embedding(input_dim=text_vocabulary_size, output_dim=64)"
+    assert finding["fix"]["message"] == "write input_dim=text_vocabulary_size, output_dim=64"
     edit = finding["fix"]["edits"][0]
     assert set(edit) == {"line", "column", "end_line", "end_column", "replacement"}
     assert edit["replacement"] == "input_dim=text_vocabulary_size"

@@ -1,0 +1,56 @@
+import networkx as nx
+
+from kgraphlint.rule import Rule, Severity
+
+
+class UnusedInput(Rule):
+    """An Input passed to ``Model(...)`` that no output depends on.
+
+    ## What it does
+    Reports a functional model input from which no path leads to any model output.
+
+    ## Why is this bad?
+    Keras builds the model without a word, but the data fed to that input is ignored: the
+    model is not using the information the code says it uses, and every fit/predict call
+    still has to supply an array for it.
+
+    ## How to fix
+    Connect the input to the layers that should read it, or drop it from the model.
+    """
+
+    code = "KGL202"
+    name = "unused-input"
+    severity = Severity.WARNING
+    summary = "an Input passed to Model that no output depends on"
+    bad = ("""
+import keras
+from keras import layers
+image = keras.Input(shape=(64,))
+metadata = keras.Input(shape=(8,))
+score = layers.Dense(1)(image)
+model = keras.Model([image, metadata], score)
+""",)
+    good = ("""
+import keras
+from keras import layers
+image = keras.Input(shape=(64,))
+metadata = keras.Input(shape=(8,))
+score = layers.Dense(1)(layers.concatenate([image, metadata]))
+model = keras.Model([image, metadata], score)
+""",)
+
+    def check(self, ctx):
+        for model in ctx.models:
+            if model.kind != "functional":
+                continue
+            outputs = {t.producer for t in model.record.outputs}
+            for tensor in model.record.inputs:
+                call = tensor.producer
+                if call in outputs or not call.layer.is_input:
+                    continue
+                if not nx.descendants(model.graph, call) & outputs:
+                    message = (f"Input '{call.layer.name}' (line {ctx.line_of(call.node)}) is an input of model "
+                               f"'{model.name}', but none of its outputs depends on it: Keras accepts this silently "
+                               f"and ignores the data fed to it. Connect it to the layers that should read it, "
+                               f"or remove it from the inputs.")
+                    yield ctx.finding(model.record.node, message, related=[(call.node, f"Input '{call.layer.name}'")])
