@@ -77,7 +77,7 @@ model.compile(optimizer="rmsprop", loss={"age": "mse", "income": "categorical_cr
                 return None
             parts = []
             if unknown:
-                parts.append(f"{', '.join(repr(k) for k in unknown)} name{'s' if len(unknown) > 1 else 's'} no output")
+                parts.append(f"{', '.join(repr(k) for k in unknown)} {'name' if len(unknown) > 1 else 'names'} no output")
             if missing:
                 parts.append(f"output{'s' if len(missing) > 1 else ''} {', '.join(repr(k) for k in missing)} "
                              f"{'have' if len(missing) > 1 else 'has'} no entry")
