@@ -11,7 +11,7 @@ from pathlib import Path
 from kgraphlint.analysis import analyze_source
 from kgraphlint.config import Overrides, Settings, discover_settings
 from kgraphlint.rule import Finding, RuleContext
-from kgraphlint.sources import SourceFile, discover, read_source
+from kgraphlint.sources import SourceFile, discover, read_source, source_from_text
 from kgraphlint.suppression import find_suppressions
 
 
@@ -21,19 +21,34 @@ class CheckResult:
     files: int = 0
     #: "path: internal error in rule CODE ..." for each rule that crashed
     internal_errors: list[str] = field(default_factory=list)
-    #: file text by path, for code frames
-    texts: dict[str, str] = field(default_factory=dict)
+    #: the checked sources by path, for code frames
+    sources: dict[str, SourceFile] = field(default_factory=dict)
 
     def merge(self, other: "CheckResult") -> None:
         self.findings.extend(other.findings)
         self.files += other.files
         self.internal_errors.extend(other.internal_errors)
-        self.texts.update(other.texts)
+        self.sources.update(other.sources)
+
+
+def in_cells(finding: Finding, source: SourceFile) -> Finding:
+    """A notebook finding with its lines counted within its code cell."""
+    start = source.cell_at(finding.line)
+    if start is None:
+        return finding
+    end = source.cell_at(finding.end_line)
+    end_line, end_column = (end[1], finding.end_column) if end and end[0] == start[0] else (start[1], finding.column + 1)
+    related = []
+    for item in finding.related:
+        where = source.cell_at(item.line)
+        related.append(replace(item, cell=where[0], line=where[1]) if where else item)
+    return replace(finding, cell=start[0], line=start[1], end_line=end_line, end_column=end_column,
+                   related=tuple(related))
 
 
 def check_source_file(source: SourceFile, settings: Settings, path: Path | None = None) -> CheckResult:
     """Every enabled rule on one file; a crashing rule is reported and the others still run."""
-    result = CheckResult(files=1, texts={source.path: source.text})
+    result = CheckResult(files=1, sources={source.path: source})
     analysis = analyze_source(source, settings.keras_version)
     for rule_class in settings.enabled_rules():
         if path is not None and settings.ignored_in_file(rule_class, path):
@@ -50,13 +65,16 @@ def check_source_file(source: SourceFile, settings: Settings, path: Path | None 
     if result.findings:
         suppressions = find_suppressions(source.text)
         result.findings = [f for f in result.findings if not suppressions.silences(f)]
+    if source.kind == "notebook":
+        result.findings = [in_cells(f, source) for f in result.findings]
     result.findings.sort(key=lambda f: f.sort_key)
     return result
 
 
 def check_source(text: str, path: str = "<string>", settings: Settings | None = None) -> list[Finding]:
-    """Check a program given as text (the API tests and editors use)."""
-    return check_source_file(SourceFile(path, text), (settings or Settings()).validate()).findings
+    """Check a program given as text (the API tests and editors use); ``path`` decides
+    whether it is read as Python, a notebook (.ipynb) or Markdown (.md)."""
+    return check_source_file(source_from_text(path, text), (settings or Settings()).validate()).findings
 
 
 def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: Settings | None = None) -> CheckResult:

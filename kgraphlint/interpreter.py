@@ -55,7 +55,7 @@ COMPARISONS = {
 }
 #: model methods whose arguments rules check against the model's inputs and outputs
 MODEL_USES = frozenset({"compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
-                        "predict_on_batch"})
+                        "predict_on_batch", "summary"})
 #: layer attributes whose meaning depends on which call of a shared layer is meant
 CALL_ATTRIBUTES = frozenset({"output", "input", "output_shape", "input_shape"})
 
@@ -212,7 +212,8 @@ class Interpreter:
 
     def exec_small(self, small: cst.CSTNode, frame: Frame) -> None:
         if isinstance(small, cst.Expr):
-            self.eval(small.value, frame)
+            # A bare expression is displayed in notebooks and consoles: a use of its value.
+            self.escape(self.eval(small.value, frame))
         elif isinstance(small, cst.Assign):
             value = self.eval(small.value, frame)
             for target in small.targets:
@@ -482,6 +483,7 @@ class Interpreter:
             return ModuleRef(f"{base.dotted}.{attr}")
         if isinstance(base, Tensor):
             if attr == "shape":
+                base.escaped = True  # inspected on purpose: not a forgotten branch
                 return base.shape if base.shape is not None else UNKNOWN
             if attr == "dtype":
                 return base.dtype if base.dtype is not None else UNKNOWN

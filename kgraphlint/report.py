@@ -18,16 +18,20 @@ def render(result, fmt: str, console: Console) -> None:
         print(json.dumps([f.to_json() for f in result.findings], indent=2))
     elif fmt == "concise":
         for f in result.findings:
-            print(f"{f.path}:{f.line}:{f.column}: {f.code} [{f.name}] {f.message}")
+            where = f"cell {f.cell}:{f.line}:{f.column}" if f.cell is not None else f"{f.line}:{f.column}"
+            print(f"{f.path}:{where}: {f.code} [{f.name}] {f.message}")
     else:
         render_full(result, console)
 
 
-def code_frame(text: str, finding: Finding) -> list[str]:
-    lines = text.splitlines()
-    if not 1 <= finding.line <= len(lines):
+def code_frame(source_file, finding: Finding) -> list[str]:
+    if source_file is None:
         return []
-    source = lines[finding.line - 1]
+    lines = source_file.document_lines
+    line_number = source_file.program_line(finding.cell, finding.line)
+    if not 1 <= line_number <= len(lines):
+        return []
+    source = lines[line_number - 1]
     end = finding.end_column if finding.end_line == finding.line else len(source) + 1
     width = max(1, end - finding.column)
     gutter = str(finding.line)
@@ -42,13 +46,14 @@ def render_full(result, console: Console) -> None:
         console.print(f"[bold]{escape(path)}[/]")
         for f in findings:
             colour = COLOURS[f.severity]
-            console.print(f"{escape(path)}:{f.line}:{f.column}: [{colour}]{f.severity.value}[/] "
+            console.print(f"{escape(path)}:{escape(f.location)}: [{colour}]{f.severity.value}[/] "
                           f"[bold]{f.code}[/] {escape(f'[{f.name}]')}")
             console.print(f"  {escape(f.message)}")
-            for line in code_frame(result.texts.get(path, ""), f):
+            for line in code_frame(result.sources.get(path), f):
                 console.print(line)
             for related in f.related:
-                console.print(f"  [dim]note:[/] {escape(related.path)}:{related.line}:{related.column}: "
+                where = f"cell {related.cell}, line {related.line}" if related.cell else f"{related.line}:{related.column}"
+                console.print(f"  [dim]note:[/] {escape(related.path)}:{where}: "
                               f"{escape(related.message)}")
             if f.fix is not None:
                 console.print(f"  [green]fix:[/] {escape(f.fix.message)}")

@@ -46,9 +46,13 @@ class Related:
     line: int
     column: int
     message: str
+    cell: int | None = None  # notebooks: the 1-based code cell; line is then within the cell
 
     def to_json(self) -> dict:
-        return {"path": self.path, "line": self.line, "column": self.column, "message": self.message}
+        data = {"path": self.path, "line": self.line, "column": self.column, "message": self.message}
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data
 
 
 @dataclass(frozen=True)
@@ -86,19 +90,30 @@ class Finding:
     message: str
     related: tuple[Related, ...] = ()
     fix: Fix | None = None
+    cell: int | None = None  # notebooks: the 1-based code cell; lines are then within the cell
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "path": self.path, "line": self.line, "column": self.column,
             "end_line": self.end_line, "end_column": self.end_column,
             "code": self.code, "name": self.name, "severity": self.severity.value,
             "message": self.message, "related": [r.to_json() for r in self.related],
             "fix": None if self.fix is None else self.fix.to_json(),
         }
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data
+
+    @property
+    def location(self) -> str:
+        """``12:5``, or ``cell 3, line 2, column 5`` in a notebook."""
+        if self.cell is not None:
+            return f"cell {self.cell}, line {self.line}, column {self.column}"
+        return f"{self.line}:{self.column}"
 
     @property
     def sort_key(self) -> tuple:
-        return (self.path, self.line, self.column, self.code)
+        return (self.path, self.cell or 0, self.line, self.column, self.code)
 
 
 class Rule:
@@ -113,6 +128,8 @@ class Rule:
     bad: ClassVar[tuple[str, ...]] = ()
     good: ClassVar[tuple[str, ...]] = ()
     fixable: ClassVar[bool] = False
+    #: the kind of file the examples are (".py", or ".md"/".ipynb" for document rules)
+    example_suffix: ClassVar[str] = ".py"
     #: design smells are grouped apart in `kgraphlint rules` and the README
     category: ClassVar[str] = "correctness"
 

@@ -44,11 +44,15 @@ def layer_row(model: ModelGraph, layer: LayerInstance) -> dict:
 
 
 def model_summary(analysis: FileAnalysis, model: ModelGraph) -> dict:
+    """One model's summary: the JSON contract of ``kgraphlint summary --format json``. In a
+    notebook, "line" counts within the code cell given by an added "cell"."""
     trainable, frozen = model.params()
     total = trainable + frozen if is_int(trainable) and is_int(frozen) else None
-    return {
+    line = analysis.span(model.record.node).line
+    cell = analysis.source.cell_at(line) if analysis.source.kind == "notebook" else None
+    summary = {
         "path": analysis.source.path,
-        "line": analysis.span(model.record.node).line,
+        "line": cell[1] if cell else line,
         "name": model.name,
         "kind": model.kind,
         "inputs": [layer.name for layer in model.input_layers],
@@ -58,6 +62,9 @@ def model_summary(analysis: FileAnalysis, model: ModelGraph) -> dict:
         "trainable_params": _count(trainable),
         "non_trainable_params": _count(frozen),
     }
+    if cell:
+        summary["cell"] = cell[0]
+    return summary
 
 
 def _shape_text(value: object) -> str:

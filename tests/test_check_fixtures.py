@@ -3,6 +3,7 @@ mark; the correct programs in fixtures/models yield none."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -10,15 +11,24 @@ import pytest
 from conftest import FIXTURES
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>KGL\d{3}(?:\s*,\s*KGL\d{3})*)")
-BUGGY = sorted((FIXTURES / "bugs").glob("*.py"))
+BUGGY = sorted(p for p in (FIXTURES / "bugs").iterdir() if p.suffix in (".py", ".ipynb", ".md") and p.name != "README.md")
 
 
-def expected_findings(path) -> set[tuple[int, str]]:
+def code_lines(path) -> list[tuple[int | None, int, str]]:
+    """(cell, line, text) for each line: notebook lines count within their code cell."""
+    if path.suffix != ".ipynb":
+        return [(None, n, line) for n, line in enumerate(path.read_text().splitlines(), 1)]
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    return [(index, n, line) for index, cell in enumerate(cells, 1)
+            for n, line in enumerate("".join(cell["source"]).splitlines(), 1)]
+
+
+def expected_findings(path) -> set[tuple]:
     expected = set()
-    for line_number, line in enumerate(path.read_text().splitlines(), 1):
+    for cell, line_number, line in code_lines(path):
         match = EXPECT.search(line)
         if match:
-            expected |= {(line_number, code.strip()) for code in match.group("codes").split(",")}
+            expected |= {(cell, line_number, code.strip()) for code in match.group("codes").split(",")}
     return expected
 
 
@@ -27,7 +37,7 @@ def test_buggy_fixture_findings(cli, fixture):
     expected = expected_findings(fixture)
     assert expected, f"{fixture.name} marks no expected finding"
     result = cli("check", "--format", "json", fixture)
-    found = {(f["line"], f["code"]) for f in result.json()}
+    found = {(f.get("cell"), f["line"], f["code"]) for f in result.json()}
     assert found == expected
     assert result.code == 1
 
@@ -35,7 +45,7 @@ def test_buggy_fixture_findings(cli, fixture):
 def test_every_rule_has_a_realistic_fixture():
     from kgraphlint.registry import all_rules
 
-    codes = {code for path in BUGGY for _, code in expected_findings(path)}
+    codes = {code for path in BUGGY for *_, code in expected_findings(path)}
     missing = [r.code for r in all_rules() if r.category == "correctness" and r.code not in codes]
     assert not missing, f"no fixture in fixtures/bugs expects {missing}"
 

@@ -64,7 +64,9 @@ def test_full_format_has_frame_caret_related_and_totals(cli):
     findings = cli("check", "--format", "json", FIXTURES / "bugs").json()
     errors = sum(f["severity"] == "error" for f in findings)
     warnings = sum(f["severity"] == "warning" for f in findings)
-    files = len(list((FIXTURES / "bugs").glob("*.py")))
+    from kgraphlint.sources import discover
+
+    files = len(list(discover([str(FIXTURES / "bugs")])))
     assert result.out.strip().splitlines()[-1] == f"{errors} errors, {warnings} warnings in {files} files"
 
 

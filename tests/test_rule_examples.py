@@ -33,7 +33,7 @@ def test_every_rule_documents_itself():
 @pytest.mark.parametrize("case", BAD, ids=[label(c) for c in BAD])
 def test_bad_example_is_found(case):
     rule, _, example = case
-    findings = check_source(textwrap.dedent(example))
+    findings = check_source(textwrap.dedent(example), f"example{rule.example_suffix}")
     assert findings, f"{rule.code} found nothing in its own bad example"
     assert {f.code for f in findings} == {rule.code}, [f"{f.code}: {f.message}" for f in findings]
     for finding in findings:
@@ -44,8 +44,8 @@ def test_bad_example_is_found(case):
 
 @pytest.mark.parametrize("case", GOOD, ids=[label(c) for c in GOOD])
 def test_good_example_is_clean(case):
-    _, _, example = case
-    findings = check_source(textwrap.dedent(example))
+    rule, _, example = case
+    findings = check_source(textwrap.dedent(example), f"example{rule.example_suffix}")
     assert findings == [], [f"{f.code}: {f.message}" for f in findings]
 
 

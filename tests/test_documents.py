@@ -1,0 +1,98 @@
+"""Notebooks and Markdown tutorials: their code is checked, their printed summaries compared.
+
+The documents in fixtures/documents were executed with real Keras by
+scripts/generate_documents.py; their recorded tables are Keras's own output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from conftest import FIXTURES
+
+DOCUMENTS = FIXTURES / "documents"
+
+
+def test_executed_documents_have_no_findings(cli):
+    executed = [p for p in DOCUMENTS.iterdir() if p.suffix in (".ipynb", ".md") and "mistyped" not in p.name]
+    assert len(executed) == 3
+    result = cli("check", "--format", "json", *executed)
+    assert result.json() == [] and result.code == 0
+    assert result.err == ""
+
+
+def test_notebook_magics_are_masked_and_models_found(cli):
+    path = DOCUMENTS / "classifier.ipynb"
+    [model] = cli("summary", "--format", "json", path).json()
+    assert (model["name"], model["cell"], model["line"]) == ("digits_cnn", 2, 8)
+    printed = re.search(r"Total params: ([\d,]+)", path.read_text()).group(1)
+    assert model["total_params"] == int(printed.replace(",", ""))
+
+
+def test_cell_edited_after_the_run_is_stale(cli):
+    path = FIXTURES / "bugs" / "classifier_edited.ipynb"
+    [finding] = cli("check", "--format", "json", path).json()
+    assert (finding["code"], finding["cell"], finding["line"]) == ("KGL601", 2, 9)
+    assert "(None, 64) recorded, (None, 128) computed" in finding["message"]
+    text = cli("check", "--no-color", path).out
+    assert "cell 2, line 9, column 1" in text and "model.summary()" in text
+
+
+def test_mistyped_row_is_named_at_its_line(cli):
+    path = DOCUMENTS / "functional_tutorial_mistyped.md"
+    [finding] = cli("check", "--format", "json", path).json()
+    lines = path.read_text().splitlines()
+    assert "dense_1 (Dense)" in lines[finding["line"] - 1] and "105" in lines[finding["line"] - 1]
+    assert "dense_1 (Dense): 105 parameters recorded, 1,056 computed" in finding["message"]
+    assert "cell" not in finding
+
+
+def test_keras2_tables_are_read(cli, write):
+    original = (DOCUMENTS / "keras2_tutorial.md").read_text()
+    assert "=====" in original  # the Keras 2 table style
+    assert cli("check", "--format", "json", DOCUMENTS / "keras2_tutorial.md").json() == []
+    changed = write(original.replace("1056", "1065"), "keras2.md")
+    [finding] = cli("check", "--format", "json", changed).json()
+    assert finding["code"] == "KGL601" and "1,065 parameters recorded, 1,056 computed" in finding["message"]
+
+
+def test_corrupt_notebook_is_a_finding_not_a_crash(cli, write, tmp_path):
+    write('{"cells": [', "broken.ipynb")
+    write((FIXTURES / "bugs" / "disconnected.py").read_text(), "model.py")
+    result = cli("check", "--format", "json", tmp_path)
+    codes = {(f["path"].rsplit("/", 1)[-1], f["code"]) for f in result.json()}
+    assert codes == {("broken.ipynb", "KGL001"), ("model.py", "KGL203")}
+    broken = next(f for f in result.json() if f["code"] == "KGL001")
+    assert "not a valid notebook" in broken["message"]
+    assert result.code == 1 and "Traceback" not in result.err
+
+
+def test_documents_with_nothing_to_check(cli, write, tmp_path):
+    write(json.dumps({"cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Notes"]}],
+                      "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), "notes.ipynb")
+    write("# Keras notes\n\nNo code here, only `keras` in prose.\n\n```bash\npip install keras\n```\n", "notes.md")
+    write(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}), "empty.ipynb")
+    result = cli("check", "--format", "json", tmp_path)
+    assert result.json() == [] and result.code == 0 and result.err == ""
+    assert cli("summary", "--format", "json", tmp_path).json() == []
+
+
+def test_documents_can_be_excluded(cli, write, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.kgraphlint]\nexclude = ["*.ipynb", "docs"]\n')
+    (tmp_path / "nb.ipynb").write_text((FIXTURES / "bugs" / "notebook_bugs.ipynb").read_text())
+    write((FIXTURES / "bugs" / "tutorial_bugs.md").read_text(), "docs/tutorial.md")
+    write((FIXTURES / "bugs" / "tutorial_bugs.md").read_text(), "guide.md")
+    paths = {f["path"].rsplit("/", 1)[-1] for f in cli("check", "--format", "json", tmp_path).json()}
+    assert paths == {"guide.md"}
+
+
+def test_summary_of_a_markdown_tutorial_matches_what_keras_printed(cli):
+    path = DOCUMENTS / "functional_tutorial.md"
+    text = path.read_text()
+    printed_names = re.findall(r'^Model: "(\w+)"', text, flags=re.MULTILINE)
+    printed_totals = [int(n.replace(",", "")) for n in re.findall(r"^ Total params: ([\d,]+)", text, flags=re.MULTILINE)]
+    summaries = cli("summary", "--format", "json", path).json()
+    assert [s["name"] for s in summaries] == printed_names
+    assert [s["total_params"] for s in summaries] == printed_totals
+    assert all("cell" not in s for s in summaries)
