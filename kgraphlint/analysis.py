@@ -83,7 +83,23 @@ def syntax_problem(text: str, path: str, error: cst.ParserSyntaxError) -> Source
     return SourceProblem(f"syntax error: {error.message}", error.raw_line, error.raw_column + 1)
 
 
+class AnalysisError(Exception):
+    """A bug in kgraphlint met while analysing a file (reported with the file, exit code 2)."""
+
+    def __init__(self, path: str, error: BaseException) -> None:
+        super().__init__(f"{path}: internal error in the analysis: {type(error).__name__}: {error}")
+
+
 def analyze_source(source: SourceFile, keras_version: str = "3") -> FileAnalysis:
+    """Everything kgraphlint knows about one file. Bad input yields a FileAnalysis with a
+    ``problem``; a bug in kgraphlint raises AnalysisError naming the file."""
+    try:
+        return _analyze(source, keras_version)
+    except Exception as error:
+        raise AnalysisError(source.path, error) from error
+
+
+def _analyze(source: SourceFile, keras_version: str) -> FileAnalysis:
     if source.error is not None:
         return FileAnalysis(source, problem=SourceProblem(source.error))
     if not mentions_keras(source.text):

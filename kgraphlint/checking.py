@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kgraphlint.analysis import analyze_source
+from kgraphlint.analysis import AnalysisError, analyze_source
 from kgraphlint.config import Overrides, Settings, discover_settings
 from kgraphlint.rule import Finding, RuleContext
 from kgraphlint.sources import SourceFile, discover, read_source, source_from_text
@@ -49,7 +49,11 @@ def in_cells(finding: Finding, source: SourceFile) -> Finding:
 def check_source_file(source: SourceFile, settings: Settings, path: Path | None = None) -> CheckResult:
     """Every enabled rule on one file; a crashing rule is reported and the others still run."""
     result = CheckResult(files=1, sources={source.path: source})
-    analysis = analyze_source(source, settings.keras_version)
+    try:
+        analysis = analyze_source(source, settings.keras_version)
+    except AnalysisError as error:
+        result.internal_errors.append(str(error))
+        return result
     for rule_class in settings.enabled_rules():
         if path is not None and settings.ignored_in_file(rule_class, path):
             continue

@@ -22,7 +22,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from kgraphlint import __version__
-from kgraphlint.analysis import analyze_source
+from kgraphlint.analysis import AnalysisError, analyze_source
 from kgraphlint.checking import check_paths
 from kgraphlint.config import ConfigError, Overrides, Settings, discover_settings, load_pyproject
 from kgraphlint.registry import all_rules, find_rule
@@ -89,8 +89,14 @@ def run_summary(args: argparse.Namespace) -> int:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     console = console_for(args.no_color)
     summaries: list[dict] = []
+    failed = False
     for path in discover(args.paths):
-        analysis = analyze_source(read_source(path), args.keras_version)
+        try:
+            analysis = analyze_source(read_source(path), args.keras_version)
+        except AnalysisError as error:
+            print(f"kgraphlint: {error}", file=sys.stderr)
+            failed = True
+            continue
         if analysis.problem is not None:
             p = analysis.problem
             print(f"{analysis.source.path}:{p.line}:{p.column}: {p.message}", file=sys.stderr)
@@ -102,7 +108,7 @@ def run_summary(args: argparse.Namespace) -> int:
         render(summaries, console)
     else:
         console.print("No Keras models found.")
-    return EXIT_OK
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def split_list(value: str | None) -> tuple[str, ...] | None:

@@ -565,7 +565,7 @@ class Interpreter:
 
     def comprehension(self, node, frame: Frame) -> object:
         clause = node.for_in
-        if clause.inner_for_in is not None or clause.is_async:
+        if clause.inner_for_in is not None or clause.asynchronous is not None:
             return UNKNOWN
         items = self.iterate(self.eval(clause.iter, frame))
         if items is None:

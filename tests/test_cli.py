@@ -181,3 +181,24 @@ def test_module_entry_point():
     result = subprocess.run([sys.executable, "-m", "kgraphlint", "check", "--format", "json",
                              str(FIXTURES / "bugs" / "disconnected.py")], capture_output=True, text=True)
     assert result.returncode == 1 and json.loads(result.stdout)[0]["code"] == "KGL203"
+
+
+def test_internal_analysis_error_names_the_file_and_the_run_goes_on(cli, write, tmp_path, monkeypatch):
+    from kgraphlint import interpreter
+
+    original = interpreter.Interpreter.run
+
+    def run(self):
+        if "CRASH" in self.module.code:
+            raise RuntimeError("simulated bug")
+        return original(self)
+
+    monkeypatch.setattr(interpreter.Interpreter, "run", run)
+    write("import keras\n# CRASH\n", "a_crash.py")
+    write(CONCAT, "b_model.py")
+    result = cli("check", "--format", "json", tmp_path)
+    assert result.code == 2
+    assert "a_crash.py: internal error in the analysis: RuntimeError: simulated bug" in result.err
+    assert [f["code"] for f in result.json()] == ["KGL102"]
+    summary = cli("summary", "--format", "json", tmp_path)
+    assert summary.code == 2 and "a_crash.py" in summary.err and len(summary.json()) == 1
