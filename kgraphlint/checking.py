@@ -31,6 +31,23 @@ class CheckResult:
         self.sources.update(other.sources)
 
 
+def once_per_place(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and place: code in a helper or loop that runs many times is
+    reported once, saying how often it ran."""
+    groups: dict[tuple, list[Finding]] = {}
+    for finding in findings:
+        key = (finding.code, finding.line, finding.column, finding.end_line, finding.end_column)
+        groups.setdefault(key, []).append(finding)
+    merged = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) > 1:
+            first = replace(first, message=f"{first.message} (This code runs {len(group)} times; "
+                                           f"each run has this problem.)")
+        merged.append(first)
+    return merged
+
+
 def in_cells(finding: Finding, source: SourceFile) -> Finding:
     """A notebook finding with its lines counted within its code cell."""
     start = source.cell_at(finding.line)
@@ -68,7 +85,7 @@ def check_source_file(source: SourceFile, settings: Settings, path: Path | None 
                 f"{source.path}: internal error in rule {rule.code} ({rule.name}): {type(error).__name__}: {error}")
     if result.findings:
         suppressions = find_suppressions(source.text)
-        result.findings = [f for f in result.findings if not suppressions.silences(f)]
+        result.findings = once_per_place([f for f in result.findings if not suppressions.silences(f)])
     if source.kind == "notebook":
         result.findings = [in_cells(f, source) for f in result.findings]
     result.findings.sort(key=lambda f: f.sort_key)

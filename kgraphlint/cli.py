@@ -139,13 +139,18 @@ def run_check(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if failing and not args.exit_zero else EXIT_OK
 
 
+RULE_GROUPS = {"correctness": "Bugs", "design": "Design smells (turn them off with --ignore KGL7)"}
+
+
 def run_rules(console: Console) -> int:
-    table = Table(title="kgraphlint rules", title_justify="left")
-    for column in ("code", "name", "severity", "fixable", "finds"):
-        table.add_column(column)
-    for rule in all_rules():
-        table.add_row(rule.code, rule.name, rule.severity.value, "yes" if rule.fixable else "", rule.summary)
-    console.print(table)
+    for category, title in RULE_GROUPS.items():
+        table = Table(title=title, title_justify="left")
+        for column in ("code", "name", "severity", "fixable", "finds"):
+            table.add_column(column)
+        for rule in all_rules():
+            if rule.category == category:
+                table.add_row(rule.code, rule.name, rule.severity.value, "yes" if rule.fixable else "", rule.summary)
+        console.print(table)
     return EXIT_OK
 
 

@@ -178,6 +178,31 @@ class RuleContext:
             if call.certain and (not class_names or call.layer.class_name in class_names):
                 yield call
 
+    def model_calls(self) -> Iterator[LayerCall]:
+        """Each certain call that belongs to a model, once, in source order."""
+        seen: set[LayerCall] = set()
+        for model in self.models:
+            for call in model.calls:
+                if call.certain and call not in seen:
+                    seen.add(call)
+        yield from sorted(seen, key=lambda c: self.line_of(c.node))
+
+    def consumers(self, call: LayerCall, through: frozenset[str] = frozenset()) -> Iterator[tuple[LayerCall, list[LayerCall]]]:
+        """The calls fed by this call's outputs, along every path, looking through layers whose
+        class is in ``through``; each with the calls looked through on the way."""
+        graph = self.analysis.graph
+        stack = [(successor, []) for successor in graph.successors(call)] if call in graph else []
+        seen: set[LayerCall] = set()
+        while stack:
+            current, path = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            if current.layer.class_name in through and len(current.inputs) == 1:
+                stack.extend((successor, path + [current]) for successor in graph.successors(current))
+            else:
+                yield current, path
+
     def line_of(self, node: cst.CSTNode | None) -> int:
         return self.analysis.span(node).line
 

@@ -43,7 +43,7 @@ from keras import layers
 x = keras.Input(shape=(8, 8, 3))
 y = layers.MaxPooling2D(2)(x)
 y = layers.MaxPooling2D(2)(y)
-y = layers.Conv2D(16, 3, padding="same")(y)
+y = layers.Conv2D(16, 2)(y)
 model = keras.Model(x, y)
 """,)
 

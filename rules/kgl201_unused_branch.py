@@ -37,8 +37,8 @@ model = keras.Model(x, output)
 import keras
 from keras import layers
 x = keras.Input(shape=(16,))
-merged = layers.Dense(32, activation="relu")(x)
-hidden = layers.Dense(64, activation="relu")(merged)
+merged = layers.Dense(64, activation="relu")(x)
+hidden = layers.Dense(32, activation="relu")(merged)
 output = layers.Dense(10, activation="softmax")(hidden)
 model = keras.Model(x, output)
 """,)

@@ -72,7 +72,7 @@ model = keras.Sequential([layers.Dense(64, input_shape=784), layers.Conv1D(8, 3,
 """, """
 import keras
 from keras import layers
-model = keras.Sequential([layers.Dense(64, input_dim=784), layers.Dense(32, input_dim=100)])
+model = keras.Sequential([layers.Dense(64, input_dim=784, activation="relu"), layers.Dense(32, input_dim=100)])
 """, """
 import keras
 from keras import layers

@@ -12,9 +12,9 @@ DEAD_BRANCH = """\
 import keras
 from keras import layers
 x = keras.Input(shape=(16,))
-merged = layers.Dense(32)(x)
-hidden = layers.Dense(64)(merged){comment}
-output = layers.Dense(10)(merged)
+merged = layers.Dense(32, activation="relu")(x)
+hidden = layers.Dense(16, activation="relu")(merged){comment}
+output = layers.Dense(10, activation="softmax")(merged)
 model = keras.Model(x, output)
 """
 CONCAT = """\
@@ -67,7 +67,8 @@ def test_full_format_has_frame_caret_related_and_totals(cli):
     from kgraphlint.sources import discover
 
     files = len(list(discover([str(FIXTURES / "bugs")])))
-    assert result.out.strip().splitlines()[-1] == f"{errors} errors, {warnings} warnings in {files} files"
+    infos = sum(f["severity"] == "info" for f in findings)
+    assert result.out.strip().splitlines()[-1] == f"{errors} errors, {warnings} warnings, {infos} info in {files} files"
 
 
 def test_exit_codes(cli, write, tmp_path):

@@ -1,0 +1,57 @@
+from kgraphlint.rule import Rule, Severity
+
+DROPOUTS = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D")
+POOLING = tuple(f"{kind}Pooling{rank}D" for kind in ("Max", "Average", "GlobalMax", "GlobalAverage") for rank in (1, 2, 3))
+
+
+class DropoutBeforePooling(Rule):
+    """Dropout directly before a pooling layer.
+
+    ## What it does
+    Reports a Dropout whose output goes straight into a pooling layer.
+
+    ## Why is this bad?
+    Max pooling mostly picks a surviving value from each window, so dropout before it
+    barely regularises and mostly adds noise to which value wins; dropping after the
+    pooling acts on fewer, more meaningful values.
+
+    ## How to fix
+    Move the Dropout after the pooling layer.
+    """
+
+    code = "KGL705"
+    name = "dropout-before-pooling"
+    severity = Severity.INFO
+    category = "design"
+    summary = "Dropout directly before a pooling layer"
+    bad = ("""
+import keras
+from keras import layers
+model = keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(16, 3, activation="relu"),
+                          layers.Dropout(0.25), layers.MaxPooling2D(2)])
+""", """
+import keras
+from keras import layers
+x = keras.Input(shape=(28, 28, 1))
+a = layers.Conv2D(16, 3, activation="relu")(x)
+a = layers.GlobalMaxPooling2D()(layers.Dropout(0.25)(a))
+b = layers.GlobalAveragePooling2D()(layers.Conv2D(8, 5, activation="relu")(x))
+model = keras.Model(x, layers.concatenate([a, b]))
+""")
+    good = ("""
+import keras
+from keras import layers
+model = keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(16, 3, activation="relu"),
+                          layers.MaxPooling2D(2), layers.Dropout(0.25)])
+""",)
+
+    def check(self, ctx):
+        for call in ctx.model_calls():
+            if call.layer.class_name not in DROPOUTS:
+                continue
+            for consumer, _ in ctx.consumers(call):
+                if consumer.layer.class_name in POOLING and consumer.certain:
+                    yield ctx.finding(call.node, (
+                        f"{ctx.call_name(call)} feeds {ctx.call_name(consumer)} (line {ctx.line_of(consumer.node)}) "
+                        f"directly: pooling mostly picks surviving values, so the dropout barely regularises. "
+                        f"Move the Dropout after the pooling."))
