@@ -44,9 +44,9 @@ class LayerInstance:
     def input_shape_keywords(self) -> dict:
         """input_shape/input_dim/batch_input_shape given as the base Layer's keywords
         (an Embedding's input_dim is its own vocabulary size, not one of these)."""
-        own = {p.name for p in self.binding.signature.parameters} if self.binding is not None else set()
-        return {k: v for k, v in self.config.items()
-                if k in ("input_shape", "input_dim", "batch_input_shape") and k in self.arg_nodes and k not in own}
+        own = self.binding.signature.names if self.binding is not None else frozenset()
+        return {k: self.config[k] for k in ("input_shape", "input_dim", "batch_input_shape")
+                if k in self.arg_nodes and k not in own}
 
 
 @dataclass(eq=False)

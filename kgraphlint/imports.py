@@ -9,6 +9,7 @@ dotted path means to Keras, without importing anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from kgraphlint.signatures import KERAS2, KERAS3, canonical_class, known_layer_names
 
@@ -132,6 +133,7 @@ def loss_name(name: str) -> str:
     return to_snake_case(name)
 
 
+@lru_cache(maxsize=4096)
 def resolve(dotted: str) -> KerasSymbol | None:
     """What a dotted name means to Keras, or None if it is not a symbol kgraphlint models."""
     if not is_keras_path(dotted):

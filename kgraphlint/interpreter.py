@@ -38,6 +38,8 @@ MAX_CALL_DEPTH = 16
 MAX_STEPS = 400_000  # expressions evaluated per file; past this the file is given up quietly
 
 BUILTIN_NAMES = frozenset(dir(builtins))
+QUOTES = ("'", '"')
+TRIPLE_QUOTES = ("'" * 3, '"' * 3)
 PURE_BUILTINS = {
     "len": len, "range": range, "int": int, "float": float, "str": str, "tuple": tuple,
     "list": list, "min": min, "max": max, "abs": abs, "sum": sum, "bool": bool,
@@ -164,11 +166,6 @@ class Interpreter:
         finally:
             self.names = saved_names
 
-    def step(self) -> None:
-        self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise GiveUp()
-
     # ------------------------------------------------------------------ statements
 
     def exec_block(self, body, frame: Frame) -> None:
@@ -176,7 +173,7 @@ class Interpreter:
             self.exec_statement(statement, frame)
 
     def exec_statement(self, statement: cst.CSTNode, frame: Frame) -> None:
-        self.step()
+        self.steps += 1
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 self.exec_small(small, frame)
@@ -430,11 +427,13 @@ class Interpreter:
     # ------------------------------------------------------------------ expressions
 
     def eval(self, node: cst.CSTNode, frame: Frame) -> object:
-        self.step()
-        method = getattr(self, "eval_" + type(node).__name__, None)
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise GiveUp()
+        method = EVALUATORS.get(type(node))
         if method is None:
             return UNKNOWN
-        return method(node, frame)
+        return method(self, node, frame)
 
     def eval_Integer(self, node: cst.Integer, frame: Frame) -> object:
         return int(node.value, 0)
@@ -446,6 +445,10 @@ class Interpreter:
         return UNKNOWN
 
     def eval_SimpleString(self, node: cst.SimpleString, frame: Frame) -> object:
+        raw = node.value
+        # Most literals are plain 'text' or "text": skip libcst's compile-based evaluation.
+        if raw[:1] in QUOTES and "\\" not in raw and raw[:3] not in TRIPLE_QUOTES:
+            return raw[1:-1]
         value = node.evaluated_value
         return value if isinstance(value, str) else UNKNOWN
 
@@ -1103,6 +1106,14 @@ class Interpreter:
                 candidates = tuple((n, self.tensor_names[n].producer.node) for n in names)
                 self.model_problems.append(
                     ModelArgumentProblem(name, role, reason, describe_value(item), element, model_node, candidates))
+
+
+#: node class -> the Interpreter method that evaluates it (eval_Name for cst.Name, ...)
+EVALUATORS = {
+    getattr(cst, name[len("eval_"):]): method
+    for name, method in vars(Interpreter).items()
+    if name.startswith("eval_") and hasattr(cst, name[len("eval_"):])
+}
 
 
 # ---------------------------------------------------------------------- helpers

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 # Keras 3 names an Input's layer "input_layer" and a functional model "functional".
 PREFIXES = {"InputLayer": "input_layer", "Functional": "functional"}
 
 
+@lru_cache(maxsize=1024)
 def to_snake_case(name: str) -> str:
     """keras.src.utils.naming.to_snake_case."""
     name = re.sub(r"\W+", "", name)

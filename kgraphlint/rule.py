@@ -179,13 +179,10 @@ class RuleContext:
                 yield call
 
     def model_calls(self) -> Iterator[LayerCall]:
-        """Each certain call that belongs to a model, once, in source order."""
-        seen: set[LayerCall] = set()
-        for model in self.models:
-            for call in model.calls:
-                if call.certain and call not in seen:
-                    seen.add(call)
-        yield from sorted(seen, key=lambda c: self.line_of(c.node))
+        """Each certain call that belongs to a model, once, in the order the code makes them.
+        (Sorting by line would compute positions for the whole file: only findings may.)"""
+        members = {call for model in self.models for call in model.calls}
+        yield from (call for call in self.analysis.calls if call.certain and call in members)
 
     def consumers(self, call: LayerCall, through: frozenset[str] = frozenset()) -> Iterator[tuple[LayerCall, list[LayerCall]]]:
         """The calls fed by this call's outputs, along every path, looking through layers whose

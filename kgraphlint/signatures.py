@@ -31,13 +31,18 @@ class Signature:
     class_name: str
     parameters: tuple[Parameter, ...]
     extra_keywords: frozenset[str]
+    #: derived from the above once, since binding runs for every layer construction
+    positional: tuple[Parameter, ...] = ()
+    names: frozenset[str] = frozenset()  # the parameters' names
+    accepted: frozenset[str] = frozenset()  # those and the base Layer's extra keywords
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "positional", tuple(p for p in self.parameters if p.positional))
+        object.__setattr__(self, "names", frozenset(p.name for p in self.parameters))
+        object.__setattr__(self, "accepted", self.extra_keywords | self.names)
 
     def accepts(self, keyword: str) -> bool:
-        return keyword in self.extra_keywords or any(p.name == keyword for p in self.parameters)
-
-    @property
-    def positional(self) -> tuple[Parameter, ...]:
-        return tuple(p for p in self.parameters if p.positional)
+        return keyword in self.accepted
 
 
 @dataclass
@@ -90,6 +95,7 @@ def activation_names() -> frozenset[str]:
     return frozenset(_table(KERAS3)["activations"])
 
 
+@lru_cache(maxsize=None)
 def known_layer_names(flavour: str = KERAS3) -> frozenset[str]:
     return frozenset(_table(flavour)["aliases"])
 

@@ -55,7 +55,7 @@ model = keras.Model(x, output)
                 for call in nx.descendants(graph, tensor.producer):
                     model_of.setdefault(call, model)
         dead = {call for call in model_of if call not in used and self.unused_downstream(graph, call, used)}
-        for call in sorted(dead, key=lambda c: ctx.line_of(c.node)):
+        for call in (c for c in analysis.calls if c in dead):
             if any(t.producer in dead for t in call.inputs):
                 continue  # report each dead branch once, at its first call
             yield self.report(ctx, call, dead, model_of[call])

@@ -122,7 +122,7 @@ model = keras.Sequential([layers.Dense(64, input_dim=784, activation="relu"), la
                                    "be static\". Give the Input batch_size=... (or batch_shape=...)."), None
 
     def problems(self, layer):
-        given = {k: v for k, v in layer.config.items() if k in layer.arg_nodes}
+        given = {k: layer.config[k] for k in layer.arg_nodes if k in layer.config}
         shape_keywords = layer.input_shape_keywords()
         if layer.is_input:
             shape = given.get("shape")
