@@ -5,14 +5,19 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kgraphlint.analysis import AnalysisError, analyze_source
 from kgraphlint.config import Overrides, Settings, discover_settings
 from kgraphlint.rule import Finding, RuleContext
 from kgraphlint.sources import SourceFile, discover, read_source, source_from_text
 from kgraphlint.suppression import find_suppressions
+
+if TYPE_CHECKING:
+    from kgraphlint.cache import ResultCache
 
 
 @dataclass
@@ -98,8 +103,13 @@ def check_source(text: str, path: str = "<string>", settings: Settings | None = 
     return check_source_file(source_from_text(path, text), (settings or Settings()).validate()).findings
 
 
-def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: Settings | None = None) -> CheckResult:
-    result = CheckResult()
+def _check_task(task: tuple[SourceFile, Settings, Path]) -> CheckResult:
+    """One file's check, as run in a worker process."""
+    return check_source_file(*task)
+
+
+def files_to_check(paths: list[str], overrides: Overrides, explicit: Settings | None) -> list[tuple[Path, Settings]]:
+    tasks = []
     for raw in paths:
         root = Path(raw)
         for path in discover([raw]):
@@ -108,5 +118,34 @@ def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: 
             # without --force-exclude; excludes prune what directory walks find.
             if path != root and settings.excluded(path):
                 continue
-            result.merge(check_source_file(read_source(path), settings, path))
-    return result
+            tasks.append((path, settings))
+    return tasks
+
+
+def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: Settings | None = None,
+                jobs: int = 1, cache: "ResultCache | None" = None) -> CheckResult:
+    """Check files and directories; results come back in discovery order whatever ``jobs``."""
+    tasks = files_to_check(paths, overrides, explicit)
+    results: list[CheckResult | None] = [None] * len(tasks)
+    pending: list[tuple[int, str | None, tuple]] = []
+    for index, (path, settings) in enumerate(tasks):
+        source = read_source(path)
+        key = cache.key(source, settings) if cache is not None else None
+        cached = cache.get(key) if key is not None else None
+        if cached is not None:
+            results[index] = CheckResult(cached, 1, [], {source.path: source})
+        else:
+            pending.append((index, key, (source, settings, path)))
+    if jobs > 1 and len(pending) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as pool:
+            outcomes = list(pool.map(_check_task, [task for _, _, task in pending], chunksize=4))
+    else:
+        outcomes = [_check_task(task) for _, _, task in pending]
+    for (index, key, _), outcome in zip(pending, outcomes):
+        results[index] = outcome
+        if key is not None and not outcome.internal_errors:
+            cache.put(key, outcome.findings)
+    merged = CheckResult()
+    for result in results:
+        merged.merge(result)
+    return merged

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from rich.table import Table
 
 from kgraphlint import __version__
 from kgraphlint.analysis import AnalysisError, analyze_source
+from kgraphlint.cache import ResultCache, cache_root
 from kgraphlint.checking import check_paths
 from kgraphlint.config import ConfigError, Overrides, Settings, discover_settings, load_pyproject
 from kgraphlint.registry import all_rules, find_rule
@@ -54,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--keras-version", choices=("2", "3"), help="the Keras the code targets (default: 3)")
     check.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml instead of searching for one")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings reach --fail-on")
+    check.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="check files in N processes (default: the number of cores)")
+    check.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     check.add_argument("--no-color", action="store_true", help="plain text output")
 
     summary = commands.add_parser("summary", help="show each model's layers, shapes and parameters")
@@ -126,7 +131,8 @@ def run_check(args: argparse.Namespace) -> int:
         explicit = None
         if args.config:
             explicit = load_pyproject(Path(args.config)) or Settings(root=Path(args.config).parent)
-        result = check_paths(args.paths, overrides, explicit)
+        cache = None if args.no_cache else ResultCache(cache_root(Path(args.paths[0])))
+        result = check_paths(args.paths, overrides, explicit, max(1, args.jobs), cache)
         fail_settings = overrides.apply(explicit or discover_settings(Path(args.paths[0])))
     except ConfigError as error:
         raise UsageError(str(error)) from error

@@ -19,6 +19,7 @@ to it (like ruff, the closest one wins; there is no merging).
 from __future__ import annotations
 
 import fnmatch
+import os
 import sys
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -38,6 +39,11 @@ KEYS = {"select", "extend-select", "ignore", "per-file-ignores", "exclude", "fai
 
 class ConfigError(Exception):
     """A configuration value kgraphlint cannot use (exit code 2)."""
+
+
+def absolute(path: Path) -> Path:
+    """An absolute path without resolving symlinks (Path.resolve raises on a symlink loop)."""
+    return Path(os.path.abspath(path))
 
 
 def rules_matching(selector: str) -> list[type[Rule]]:
@@ -100,11 +106,13 @@ class Settings:
 
     def relative(self, path: Path) -> str:
         try:
-            return path.resolve().relative_to(self.root.resolve()).as_posix()
+            return absolute(path).relative_to(absolute(self.root)).as_posix()
         except ValueError:
             return path.as_posix()
 
     def ignored_in_file(self, rule: type[Rule], path: Path) -> bool:
+        if not self.per_file_ignores:
+            return False
         relative = self.relative(path)
         return any(
             _matches(pattern, relative) and any(rule in rules_matching(s) for s in selectors)
@@ -181,7 +189,7 @@ def settings_for_dir(directory: Path) -> Settings:
 
 def discover_settings(path: Path) -> Settings:
     """The settings that apply to a file or folder: the nearest [tool.kgraphlint]."""
-    start = path.resolve()
+    start = absolute(path)
     return settings_for_dir(start if start.is_dir() else start.parent)
 
 

@@ -24,6 +24,12 @@ class Result:
         return json.loads(self.out)
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory, monkeypatch):
+    """Each test caches results in its own folder, never in the repository."""
+    monkeypatch.setenv("KGRAPHLINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def cli(capsys):
     def run(*args: str) -> Result:

@@ -1,0 +1,100 @@
+"""A cache of check results, so an unchanged file is not parsed again.
+
+An entry is keyed by the file's content, the settings that apply to it and kgraphlint
+itself (its version and a fingerprint of its own source files, so an edited checkout never
+reuses stale results). Entries live in ``.kgraphlint_cache/`` beside the nearest
+pyproject.toml (or in the working directory), or where ``KGRAPHLINT_CACHE_DIR`` says.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from kgraphlint import __version__
+from kgraphlint.config import Settings, absolute
+from kgraphlint.rule import Edit, Finding, Fix, Related, Severity
+from kgraphlint.sources import SourceFile
+
+CACHE_DIR_NAME = ".kgraphlint_cache"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """kgraphlint's version and the size and mtime of its source files (rules included)."""
+    import kgraphlint
+    import kgraphlint.rules
+
+    digest = hashlib.sha256(__version__.encode())
+    for package in (kgraphlint, kgraphlint.rules):
+        for path in sorted(Path(package.__file__).parent.glob("*.py")) + sorted(
+                Path(package.__file__).parent.glob("data/*.json")):
+            stat = path.stat()
+            digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def cache_root(start: Path) -> Path:
+    """Where the cache for files under ``start`` lives."""
+    override = os.environ.get("KGRAPHLINT_CACHE_DIR")
+    if override:
+        return Path(override)
+    start = absolute(start)
+    folder = start if start.is_dir() else start.parent
+    for candidate in (folder, *folder.parents):
+        if (candidate / "pyproject.toml").is_file():
+            return candidate / CACHE_DIR_NAME
+    return Path.cwd() / CACHE_DIR_NAME
+
+
+def finding_from_json(data: dict) -> Finding:
+    fix = data.get("fix")
+    return Finding(
+        data["path"], data["line"], data["column"], data["end_line"], data["end_column"], data["code"],
+        data["name"], Severity(data["severity"]), data["message"],
+        tuple(Related(r["path"], r["line"], r["column"], r["message"], r.get("cell")) for r in data["related"]),
+        None if fix is None else Fix(fix["message"], tuple(Edit(**e) for e in fix["edits"])),
+        data.get("cell"),
+    )
+
+
+class ResultCache:
+    def __init__(self, root: Path) -> None:
+        self.root = root / code_fingerprint()
+
+    @staticmethod
+    def key(source: SourceFile, settings: Settings) -> str:
+        digest = hashlib.sha256()
+        digest.update(source.path.encode())
+        digest.update(b"\0")
+        digest.update(source.text.encode())
+        digest.update(b"\0")
+        digest.update((source.document or "").encode())
+        digest.update(repr(settings).encode())
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> list[Finding] | None:
+        try:
+            data = json.loads(self._path(key).read_text())
+            return [finding_from_json(item) for item in data]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, key: str, findings: list[Finding]) -> None:
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            ignore = self.root.parent / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# Created by kgraphlint\n*\n")
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps([f.to_json() for f in findings]))
+            temporary.replace(path)  # atomic: a reader never sees half an entry
+        except OSError:
+            pass  # a cache that cannot be written only costs speed

@@ -1,0 +1,58 @@
+"""--jobs gives the same output in the same order; the cache skips unchanged files."""
+
+from __future__ import annotations
+
+from conftest import FIXTURES
+
+
+def test_parallel_output_is_identical_and_ordered(cli):
+    serial = cli("check", "--format", "json", "--no-cache", "--jobs", "1", FIXTURES)
+    parallel = cli("check", "--format", "json", "--no-cache", "--jobs", "2", FIXTURES)
+    assert serial.out == parallel.out and serial.code == parallel.code
+    paths = [f["path"] for f in serial.json()]
+    assert paths == sorted(paths, key=lambda p: paths.index(p))  # grouped by file, in discovery order
+    assert len(serial.json()) > 30
+
+
+def count_parses(monkeypatch) -> list:
+    import kgraphlint.analysis as analysis
+
+    parsed = []
+    original = analysis.cst.parse_module
+
+    def counting(text, *args, **kwargs):
+        parsed.append(text)
+        return original(text, *args, **kwargs)
+
+    monkeypatch.setattr(analysis.cst, "parse_module", counting)
+    return parsed
+
+
+def test_unchanged_files_are_not_parsed_again(cli, write, tmp_path, monkeypatch):
+    program = write((FIXTURES / "bugs" / "inception_block.py").read_text(), "model.py")
+    parsed = count_parses(monkeypatch)
+    first = cli("check", "--format", "json", "--jobs", "1", program)
+    assert len(parsed) == 1
+    second = cli("check", "--format", "json", "--jobs", "1", program)
+    assert len(parsed) == 1, "the unchanged file was parsed again"
+    assert second.out == first.out and second.code == first.code == 1
+    full = cli("check", "--no-color", "--jobs", "1", program)
+    assert "branch_c = layers.AveragePooling2D" in full.out and len(parsed) == 1  # frames from cache too
+
+    cli("check", "--format", "json", "--jobs", "1", "--ignore", "KGL302", program)
+    assert len(parsed) == 2, "other settings must not reuse the entry"
+    program.write_text(program.read_text() + "\n# edited\n")
+    cli("check", "--format", "json", "--jobs", "1", program)
+    assert len(parsed) == 3, "edited content must not reuse the entry"
+    cli("check", "--format", "json", "--jobs", "1", "--no-cache", program)
+    assert len(parsed) == 4
+
+
+def test_cache_lives_beside_the_pyproject(cli, write, tmp_path, monkeypatch):
+    monkeypatch.delenv("KGRAPHLINT_CACHE_DIR")
+    write("[project]\nname = 'demo'\n", "project/pyproject.toml")
+    program = write((FIXTURES / "bugs" / "disconnected.py").read_text(), "project/src/model.py")
+    cli("check", "--jobs", "1", program)
+    cache = tmp_path / "project" / ".kgraphlint_cache"
+    assert cache.is_dir() and (cache / ".gitignore").read_text().strip().endswith("*")
+    assert list(cache.rglob("*.json"))
