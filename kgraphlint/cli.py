@@ -25,11 +25,13 @@ from rich.table import Table
 from kgraphlint import __version__
 from kgraphlint.analysis import AnalysisError, analyze_source
 from kgraphlint.cache import ResultCache, cache_root
-from kgraphlint.checking import check_paths
+from kgraphlint.checking import CheckResult, check_paths, check_source_file, files_to_check
 from kgraphlint.config import ConfigError, Overrides, Settings, discover_settings, load_pyproject
 from kgraphlint.registry import all_rules, find_rule
+from kgraphlint.fixes import fixed_text, parses, unified_diff, with_noqa, write_atomically
 from kgraphlint.report import render as render_findings
-from kgraphlint.sources import discover, read_source
+from kgraphlint.report import render_statistics
+from kgraphlint.sources import SourceFile, discover, read_source, source_from_text
 from kgraphlint.summary import model_summary, render
 
 COMMANDS = ("check", "summary", "rules", "rule")
@@ -47,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="check files for Keras model bugs (the default command)")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--format", choices=("full", "concise", "json"), default="full")
+    check.add_argument("--format", choices=("full", "concise", "json", "sarif", "github"), default="full")
     check.add_argument("--select", help="comma-separated codes, names or prefixes to enable (replaces the default)")
     check.add_argument("--extend-select", help="codes, names or prefixes to enable in addition")
     check.add_argument("--ignore", help="codes, names or prefixes to disable")
@@ -59,6 +61,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
                        help="check files in N processes (default: the number of cores)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    check.add_argument("--statistics", action="store_true", help="count the findings of each rule instead of listing them")
+    check.add_argument("--stdin-filename", metavar="NAME",
+                       help="check the text on standard input as if it were the file NAME")
+    changes = check.add_mutually_exclusive_group()
+    changes.add_argument("--fix", action="store_true", help="apply the safe fixes in place")
+    changes.add_argument("--diff", action="store_true", help="show the fixes as a diff, write nothing (exit 1 if any)")
+    changes.add_argument("--add-noqa", action="store_true", help="add # noqa comments for today's findings")
     check.add_argument("--no-color", action="store_true", help="plain text output")
 
     summary = commands.add_parser("summary", help="show each model's layers, shapes and parameters")
@@ -123,7 +132,8 @@ def split_list(value: str | None) -> tuple[str, ...] | None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    if missing := missing_paths(args.paths):
+    paths = [p for p in args.paths if p != "-"] or (["."] if args.stdin_filename is None else [])
+    if args.stdin_filename is None and (missing := missing_paths(paths)):
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     overrides = Overrides(split_list(args.select), split_list(args.extend_select), split_list(args.ignore),
                           args.fail_on, args.keras_version)
@@ -131,18 +141,73 @@ def run_check(args: argparse.Namespace) -> int:
         explicit = None
         if args.config:
             explicit = load_pyproject(Path(args.config)) or Settings(root=Path(args.config).parent)
-        cache = None if args.no_cache else ResultCache(cache_root(Path(args.paths[0])))
-        result = check_paths(args.paths, overrides, explicit, max(1, args.jobs), cache)
-        fail_settings = overrides.apply(explicit or discover_settings(Path(args.paths[0])))
+        anchor = Path(args.stdin_filename or paths[0])
+        settings = overrides.apply(explicit or discover_settings(anchor))
+        if args.stdin_filename is not None:
+            return check_stdin(args, settings)
+        cache = None if args.no_cache else ResultCache(cache_root(anchor))
+        jobs = max(1, args.jobs)
+        result = check_paths(paths, overrides, explicit, jobs, cache)
+        if args.fix or args.diff or args.add_noqa:
+            changed = change_files(args, result, files_to_check(paths, overrides, explicit))
+            if args.diff:
+                return EXIT_FINDINGS if changed else EXIT_OK
+            result = check_paths(paths, overrides, explicit, jobs, cache)
     except ConfigError as error:
         raise UsageError(str(error)) from error
-    render_findings(result, args.format, console_for(args.no_color))
+    return report(args, result, settings)
+
+
+def report(args: argparse.Namespace, result: CheckResult, settings: Settings) -> int:
+    console = console_for(args.no_color)
+    if args.statistics:
+        render_statistics(result, args.format, console)
+    else:
+        render_findings(result, args.format, console)
     for message in result.internal_errors:
         print(f"kgraphlint: {message}", file=sys.stderr)
     if result.internal_errors:
         return EXIT_ERROR
-    failing = any(fail_settings.fails(f.severity) for f in result.findings)
+    failing = any(settings.fails(f.severity) for f in result.findings)
     return EXIT_FINDINGS if failing and not args.exit_zero else EXIT_OK
+
+
+def check_stdin(args: argparse.Namespace, settings: Settings) -> int:
+    """Editors and pipes: the text comes on standard input; fixes go to standard output."""
+    text = sys.stdin.read()
+    source = source_from_text(args.stdin_filename, text)
+    result = check_source_file(source, settings, Path(args.stdin_filename))
+    if args.fix or args.diff:
+        fixed = fixed_text(text, lambda t: check_source_file(SourceFile(args.stdin_filename, t), settings).findings)
+        if args.diff:
+            sys.stdout.write(unified_diff(args.stdin_filename, text, fixed))
+            return EXIT_FINDINGS if fixed != text else EXIT_OK
+        sys.stdout.write(fixed)
+        return EXIT_OK
+    return report(args, result, settings)
+
+
+def change_files(args: argparse.Namespace, result: CheckResult, tasks: list) -> bool:
+    """--fix, --diff or --add-noqa on the Python files that have findings."""
+    reported = {f.path for f in result.findings}
+    changed = False
+    for path, settings in tasks:
+        source = read_source(path)
+        if source.kind != "python" or source.error is not None or source.path not in reported:
+            continue
+        if args.add_noqa:
+            findings = [f for f in result.findings if f.path == source.path]
+            new = with_noqa(source.text, findings)
+        else:
+            new = fixed_text(source.text, lambda t: check_source_file(SourceFile(source.path, t), settings).findings)
+        if new == source.text or not parses(new):
+            continue
+        changed = True
+        if args.diff:
+            sys.stdout.write(unified_diff(source.path, source.text, new))
+        else:
+            write_atomically(path, new)
+    return changed
 
 
 RULE_GROUPS = {"correctness": "Bugs", "design": "Design smells (turn them off with --ignore KGL7)"}
