@@ -59,6 +59,8 @@ class FileAnalysis:
     attribute_reads: list[LayerAttributeRead] = field(default_factory=list)
     #: compile/fit/evaluate/predict calls on models
     model_uses: list[ModelUse] = field(default_factory=list)
+    #: names bound to a tensor, a layer or a model, where they are bound
+    bindings: list = field(default_factory=list)
     graph: nx.DiGraph = field(default_factory=nx.DiGraph)
     keras_version: str = "3"
     #: the file was too large or dynamic to follow to the end; what was found is partial
@@ -192,6 +194,6 @@ def _analyze(source: SourceFile, keras_version: str) -> FileAnalysis:
     models = [build_model_graph(m) for m in interpreter.models if m.complete and m.outputs]
     return FileAnalysis(
         source, module, None, interpreter.layers, interpreter.calls, models, interpreter.models, interpreter.imports,
-        interpreter.model_problems, interpreter.attribute_reads, interpreter.model_uses,
+        interpreter.model_problems, interpreter.attribute_reads, interpreter.model_uses, interpreter.bindings,
         call_graph(interpreter.calls), keras_version, gave_up,
     )

@@ -15,6 +15,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -34,7 +36,7 @@ from kgraphlint.report import render_statistics
 from kgraphlint.sources import SourceFile, discover, read_source, source_from_text
 from kgraphlint.summary import model_summary, render
 
-COMMANDS = ("check", "summary", "rules", "rule")
+COMMANDS = ("check", "summary", "rules", "rule", "graph", "lsp")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -75,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--format", choices=("table", "json"), default="table")
     summary.add_argument("--keras-version", choices=("2", "3"), default="3")
     summary.add_argument("--no-color", action="store_true")
+
+    graph = commands.add_parser("graph", help="draw each model (Mermaid, Graphviz dot, or SVG/PNG through dot)")
+    graph.add_argument("paths", nargs="+", metavar="PATH")
+    graph.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default="mermaid")
+    graph.add_argument("--output", metavar="DIR", help="folder for svg/png files (default: the current one)")
+    graph.add_argument("--keras-version", choices=("2", "3"), default="3")
+
+    commands.add_parser("lsp", help="run the language server on standard input and output")
 
     commands.add_parser("rules", help="list every rule with its code, name and severity")
     rule = commands.add_parser("rule", help="explain one rule")
@@ -236,12 +246,50 @@ def run_rule(code_or_name: str, console: Console) -> int:
     return EXIT_OK
 
 
+GRAPHVIZ_HELP = ("rendering svg/png needs Graphviz's `dot` program: install it (apt install graphviz, "
+                 "brew install graphviz, conda install graphviz), or use --format mermaid or dot")
+
+
+def run_graph(args: argparse.Namespace) -> int:
+    from kgraphlint.drawing import dot, mermaid
+
+    if missing := missing_paths(args.paths):
+        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    renderer = shutil.which("dot") if args.format in ("svg", "png") else None
+    if args.format in ("svg", "png") and renderer is None:
+        raise UsageError(GRAPHVIZ_HELP)
+    output = Path(args.output or ".")
+    for path in discover(args.paths):
+        source = read_source(path)
+        analysis = analyze_source(source, args.keras_version)
+        findings = check_source_file(source, Settings(keras_version=args.keras_version)).findings
+        for model in analysis.models:
+            if args.format == "mermaid":
+                print(mermaid(analysis, model, findings))
+                continue
+            text = dot(analysis, model, findings)
+            if args.format == "dot":
+                print(text)
+                continue
+            target = output / f"{path.stem}.{model.name}.{args.format}"
+            output.mkdir(parents=True, exist_ok=True)
+            subprocess.run([renderer, f"-T{args.format}", "-o", str(target)], input=text.encode(), check=True)
+            print(target)
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = normalize_argv(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
     try:
         if args.command == "summary":
             return run_summary(args)
+        if args.command == "graph":
+            return run_graph(args)
+        if args.command == "lsp":
+            from kgraphlint.server import serve
+
+            return serve()
         if args.command == "rules":
             return run_rules(console_for(False))
         if args.command == "rule":

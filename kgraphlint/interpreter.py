@@ -140,6 +140,8 @@ class Interpreter:
         self.tensor_names: dict[str, Tensor] = {}
         self.pending_model_args: list[tuple] = []
         self.attribute_reads: list[LayerAttributeRead] = []
+        #: (name node, value) for each name bound to a tensor, a layer or a model (editor hovers)
+        self.bindings: list[tuple[cst.Name, object]] = []
         self.model_uses: list[ModelUse] = []
 
     # ------------------------------------------------------------------ entry point
@@ -396,6 +398,8 @@ class Interpreter:
 
     def assign(self, target: cst.CSTNode, value: object, frame: Frame) -> None:
         if isinstance(target, cst.Name):
+            if isinstance(value, (Tensor, LayerInstance, ModelRecord)):
+                self.bindings.append((target, value))
             self.bind_name(target.value, value, frame)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = [e.value for e in target.elements]

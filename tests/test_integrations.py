@@ -125,3 +125,25 @@ def test_add_noqa_silences_todays_findings(cli, write):
     assert cli("check", "--format", "json", path).json() == []
     cli("check", "--add-noqa", path)
     assert path.read_text() == new
+
+
+def test_graph_mermaid_and_dot_mark_shared_layers_and_findings(cli):
+    mermaid = cli("graph", FIXTURES / "models" / "siamese_lstm.py").out
+    assert 'subgraph shared0["shared: lstm"]' in mermaid and mermaid.count("lstm: LSTM") == 2
+    assert "n0 --> n1" in mermaid
+    dot = cli("graph", "--format", "dot", BUGS / "shared_encoder.py").out
+    assert "subgraph cluster_shared0" in dot
+    assert "color=red" in dot and "KGL106" in dot
+    assert dot.startswith('digraph "functional"')
+
+
+def test_graph_renders_through_graphviz_or_says_how_to_install_it(cli, tmp_path, monkeypatch):
+    import shutil
+
+    if shutil.which("dot"):
+        result = cli("graph", "--format", "svg", "--output", tmp_path, FIXTURES / "models" / "mlp.py")
+        [svg] = tmp_path.glob("*.svg")
+        assert result.code == 0 and "<svg" in svg.read_text() and "h1: Dense" in svg.read_text()
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    missing = cli("graph", "--format", "png", FIXTURES / "models" / "mlp.py")
+    assert missing.code == 2 and "apt install graphviz" in missing.err
