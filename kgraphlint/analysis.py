@@ -65,6 +65,8 @@ class FileAnalysis:
     keras_version: str = "3"
     #: the file was too large or dynamic to follow to the end; what was found is partial
     gave_up: bool = False
+    #: with --build: what real Keras made of each model (kgraphlint.build.ModelBuild)
+    builds: list | None = None
 
     def __post_init__(self) -> None:
         self.positions = Positions(self.module)

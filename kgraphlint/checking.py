@@ -17,6 +17,7 @@ from kgraphlint.sources import SourceFile, discover, read_source, source_from_te
 from kgraphlint.suppression import find_suppressions
 
 if TYPE_CHECKING:
+    from kgraphlint.build import Builder
     from kgraphlint.cache import ResultCache
 
 
@@ -28,12 +29,15 @@ class CheckResult:
     internal_errors: list[str] = field(default_factory=list)
     #: the checked sources by path, for code frames
     sources: dict[str, SourceFile] = field(default_factory=dict)
+    #: things the user should know that are not findings (models --build could not build)
+    notes: list[str] = field(default_factory=list)
 
     def merge(self, other: "CheckResult") -> None:
         self.findings.extend(other.findings)
         self.files += other.files
         self.internal_errors.extend(other.internal_errors)
         self.sources.update(other.sources)
+        self.notes.extend(other.notes)
 
 
 def once_per_place(findings: list[Finding]) -> list[Finding]:
@@ -68,14 +72,20 @@ def in_cells(finding: Finding, source: SourceFile) -> Finding:
                    related=tuple(related))
 
 
-def check_source_file(source: SourceFile, settings: Settings, path: Path | None = None) -> CheckResult:
-    """Every enabled rule on one file; a crashing rule is reported and the others still run."""
+def check_source_file(source: SourceFile, settings: Settings, path: Path | None = None,
+                      builder: "Builder | None" = None) -> CheckResult:
+    """Every enabled rule on one file; a crashing rule is reported and the others still run.
+    With a ``builder`` (--build), real Keras builds the models first."""
     result = CheckResult(files=1, sources={source.path: source})
     try:
         analysis = analyze_source(source, settings.keras_version)
     except AnalysisError as error:
         result.internal_errors.append(str(error))
         return result
+    if builder is not None:
+        analysis.builds = builder.build(analysis)
+        result.notes.extend(f"{source.path}: model '{b.model.name}' was not built with Keras: {b.note}"
+                            for b in analysis.builds if b.note)
     for rule_class in settings.enabled_rules():
         if path is not None and settings.ignored_in_file(rule_class, path):
             continue
@@ -123,8 +133,14 @@ def files_to_check(paths: list[str], overrides: Overrides, explicit: Settings | 
 
 
 def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: Settings | None = None,
-                jobs: int = 1, cache: "ResultCache | None" = None) -> CheckResult:
-    """Check files and directories; results come back in discovery order whatever ``jobs``."""
+                jobs: int = 1, cache: "ResultCache | None" = None, builder: "Builder | None" = None) -> CheckResult:
+    """Check files and directories; results come back in discovery order whatever ``jobs``.
+    With a ``builder`` (--build) files are checked one by one in this process, uncached."""
+    if builder is not None:
+        merged = CheckResult()
+        for path, settings in files_to_check(paths, overrides, explicit):
+            merged.merge(check_source_file(read_source(path), settings, path, builder))
+        return merged
     tasks = files_to_check(paths, overrides, explicit)
     results: list[CheckResult | None] = [None] * len(tasks)
     pending: list[tuple[int, str | None, tuple]] = []

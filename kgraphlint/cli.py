@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="check files in N processes (default: the number of cores)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     check.add_argument("--statistics", action="store_true", help="count the findings of each rule instead of listing them")
+    add_build_arguments(check)
     check.add_argument("--stdin-filename", metavar="NAME",
                        help="check the text on standard input as if it were the file NAME")
     changes = check.add_mutually_exclusive_group()
@@ -77,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--format", choices=("table", "json"), default="table")
     summary.add_argument("--keras-version", choices=("2", "3"), default="3")
     summary.add_argument("--no-color", action="store_true")
+    add_build_arguments(summary)
 
     graph = commands.add_parser("graph", help="draw each model (Mermaid, Graphviz dot, or SVG/PNG through dot)")
     graph.add_argument("paths", nargs="+", metavar="PATH")
@@ -90,6 +92,25 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="explain one rule")
     rule.add_argument("rule", metavar="CODE|NAME")
     return parser
+
+
+def add_build_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--build", action="store_true",
+                        help="also build each model with real Keras (TensorFlow) and compare; needs kgraphlint[build]")
+    parser.add_argument("--device", choices=("cpu", "gpu", "auto"), default="auto",
+                        help="where --build runs Keras (auto: the GPU when TensorFlow sees one)")
+
+
+def start_builder(args: argparse.Namespace):
+    """The Keras build worker for --build, or None; exit 2 with an install hint without TensorFlow."""
+    if not args.build:
+        return None
+    from kgraphlint.build import Builder, BuildUnavailable
+
+    try:
+        return Builder(args.device)
+    except BuildUnavailable as error:
+        raise UsageError(str(error)) from error
 
 
 def normalize_argv(argv: list[str]) -> list[str]:
@@ -108,24 +129,50 @@ def missing_paths(paths: list[str]) -> list[str]:
     return [p for p in paths if not Path(p).exists()]
 
 
+def confirmed_summary(analysis, build) -> dict:
+    """A model's summary with, per layer, what Keras built ("keras") and whether it agrees."""
+    summary = model_summary(analysis, build.model)
+    summary["keras_build"] = {"device": build.device, "note": build.note,
+                              "error": build.error["message"] if build.error else None}
+    for row in summary["layers"]:
+        keras = build.layers.get(row["name"])
+        row["keras"] = keras
+        row["confirmed"] = bool(keras) and keras_agrees(row, keras)
+    return summary
+
+
+def keras_agrees(row: dict, keras: dict) -> bool:
+    from kgraphlint.build import shapes_agree
+
+    return shapes_agree(row["output_shape"], keras["output_shape"]) and row["params"] in (None, keras["params"])
+
+
 def run_summary(args: argparse.Namespace) -> int:
     if missing := missing_paths(args.paths):
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     console = console_for(args.no_color)
     summaries: list[dict] = []
     failed = False
-    for path in discover(args.paths):
-        try:
-            analysis = analyze_source(read_source(path), args.keras_version)
-        except AnalysisError as error:
-            print(f"kgraphlint: {error}", file=sys.stderr)
-            failed = True
-            continue
-        if analysis.problem is not None:
-            p = analysis.problem
-            print(f"{analysis.source.path}:{p.line}:{p.column}: {p.message}", file=sys.stderr)
-            continue
-        summaries.extend(model_summary(analysis, model) for model in analysis.models)
+    builder = start_builder(args)
+    try:
+        for path in discover(args.paths):
+            try:
+                analysis = analyze_source(read_source(path), args.keras_version)
+            except AnalysisError as error:
+                print(f"kgraphlint: {error}", file=sys.stderr)
+                failed = True
+                continue
+            if analysis.problem is not None:
+                p = analysis.problem
+                print(f"{analysis.source.path}:{p.line}:{p.column}: {p.message}", file=sys.stderr)
+                continue
+            if builder is None:
+                summaries.extend(model_summary(analysis, model) for model in analysis.models)
+            else:
+                summaries.extend(confirmed_summary(analysis, build) for build in builder.build(analysis))
+    finally:
+        if builder is not None:
+            builder.close()
     if args.format == "json":
         print(json.dumps(summaries, indent=2))
     elif summaries:
@@ -157,7 +204,12 @@ def run_check(args: argparse.Namespace) -> int:
             return check_stdin(args, settings)
         cache = None if args.no_cache else ResultCache(cache_root(anchor))
         jobs = max(1, args.jobs)
-        result = check_paths(paths, overrides, explicit, jobs, cache)
+        builder = start_builder(args)
+        try:
+            result = check_paths(paths, overrides, explicit, jobs, cache, builder)
+        finally:
+            if builder is not None:
+                builder.close()
         if args.fix or args.diff or args.add_noqa:
             changed = change_files(args, result, files_to_check(paths, overrides, explicit))
             if args.diff:
@@ -174,6 +226,8 @@ def report(args: argparse.Namespace, result: CheckResult, settings: Settings) ->
         render_statistics(result, args.format, console)
     else:
         render_findings(result, args.format, console)
+    for note in result.notes:
+        print(f"kgraphlint: note: {note}", file=sys.stderr)
     for message in result.internal_errors:
         print(f"kgraphlint: {message}", file=sys.stderr)
     if result.internal_errors:
@@ -220,7 +274,8 @@ def change_files(args: argparse.Namespace, result: CheckResult, tasks: list) -> 
     return changed
 
 
-RULE_GROUPS = {"correctness": "Bugs", "design": "Design smells (turn them off with --ignore KGL7)"}
+RULE_GROUPS = {"correctness": "Bugs", "design": "Design smells (turn them off with --ignore KGL7)",
+               "build": "With --build (real Keras)"}
 
 
 def run_rules(console: Console) -> int:

@@ -314,6 +314,9 @@ def conv_output(rank: int) -> OutputFn:
             return None
         kernel = int_tuple(config.get("kernel_size"), rank)
         strides = int_tuple(config.get("strides", 1), rank)
+        dilation = int_tuple(config.get("dilation_rate", 1), rank)
+        if isinstance(strides, tuple) and isinstance(dilation, tuple) and max(strides) > 1 and max(dilation) > 1:
+            return None  # Keras refuses strided dilated convolutions
         spatial = spatial_output(config, shape, kernel, strides, rank, config.get("dilation_rate", 1))
         if spatial is None:
             return None

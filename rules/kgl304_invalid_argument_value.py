@@ -169,6 +169,15 @@ model = keras.Sequential([layers.Dense(64, input_dim=784, activation="relu"), la
             values = value if isinstance(value, (tuple, list)) else (value,)
             if any(is_int(v) and v <= 0 for v in values):
                 yield key, f"{key}={value} must be positive: Keras raises when the layer is created.", None
+        if layer.class_name in ("Conv1D", "Conv2D", "Conv3D"):
+            strides = layer.config.get("strides", 1)
+            dilation = layer.config.get("dilation_rate", 1)
+            as_tuple = lambda v: v if isinstance(v, (tuple, list)) else (v,)  # noqa: E731
+            if any(is_int(s) and s > 1 for s in as_tuple(strides)) and any(
+                    is_int(d) and d > 1 for d in as_tuple(dilation)):
+                yield "dilation_rate", (f"strides={strides} with dilation_rate={dilation}: Keras raises \"`strides > 1` "
+                                        f"not supported in conjunction with `dilation_rate > 1`\". Use one or the "
+                                        f"other."), None
         if layer.class_name == "Embedding":
             for key in ("input_dim", "output_dim"):
                 value = given.get(key)

@@ -15,7 +15,7 @@ from kgraphlint.registry import all_rules
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- rules:start -->", "<!-- rules:end -->"
-GROUPS = {"correctness": "Bugs", "design": "Design smells"}
+GROUPS = {"correctness": "Bugs", "design": "Design smells", "build": "With --build"}
 
 
 def rules_table() -> str:

@@ -10,8 +10,10 @@ from kgraphlint.checking import check_source
 from kgraphlint.registry import all_rules
 
 RULES = all_rules()
-BAD = [(rule, i, example) for rule in RULES for i, example in enumerate(rule.bad)]
-GOOD = [(rule, i, example) for rule in RULES for i, example in enumerate(rule.good)]
+#: rules whose findings come from building with real Keras: tests/test_build.py runs their examples
+STATIC_RULES = [rule for rule in RULES if not getattr(rule, "requires_build", False)]
+BAD = [(rule, i, example) for rule in STATIC_RULES for i, example in enumerate(rule.bad)]
+GOOD = [(rule, i, example) for rule in STATIC_RULES for i, example in enumerate(rule.good)]
 
 
 def label(case) -> str:
@@ -24,7 +26,8 @@ def test_every_rule_documents_itself():
     for rule in RULES:
         assert rule.code.startswith("KGL") and len(rule.code) == 6
         assert rule.name == rule.name.lower() and " " not in rule.name
-        assert rule.summary and rule.bad and rule.good
+        # A crosscheck mismatch is a kgraphlint bug: it has no bad example, only a test that simulates one.
+        assert rule.summary and (rule.bad or rule.code == "KGL902") and rule.good
         doc = rule.rationale()
         for section in ("## What it does", "## Why is this bad?", "## How to fix"):
             assert section in doc, f"{rule.code} lacks {section}"

@@ -1,0 +1,122 @@
+"""--build: the extracted models built by real Keras and compared. Needs TensorFlow
+(pip install 'kgraphlint[build]'); skipped cleanly without it, except the install hint."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import textwrap
+
+import pytest
+
+from conftest import FIXTURES
+
+HAS_TENSORFLOW = importlib.util.find_spec("tensorflow") is not None
+needs_tensorflow = pytest.mark.skipif(not HAS_TENSORFLOW, reason="TensorFlow is not installed")
+EXPECT_BUILD = re.compile(r"#\s*expect-build:\s*(?P<codes>KGL\d{3}(?:\s*,\s*KGL\d{3})*)")
+
+
+def test_without_tensorflow_build_says_how_to_install_it(cli, monkeypatch):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "tensorflow" else real(name, *a))
+    for command in ("check", "summary"):
+        result = cli(command, "--build", FIXTURES / "models" / "mlp.py")
+        assert result.code == 2 and "pip install 'kgraphlint[build]'" in result.err
+
+
+@pytest.fixture(scope="module")
+def builder():
+    from kgraphlint.build import Builder
+
+    worker = Builder("cpu")
+    yield worker
+    worker.close()
+
+
+@needs_tensorflow
+def test_every_fixture_cross_checks_with_keras(cli):
+    result = cli("check", "--build", "--device", "cpu", "--no-cache", "--select", "KGL9", "--format", "json",
+                 FIXTURES / "models")
+    assert result.json() == [], [f["message"] for f in result.json()]
+    assert "not built" not in result.err
+
+
+@needs_tensorflow
+@pytest.mark.parametrize("fixture", sorted((FIXTURES / "build").glob("*.py")), ids=lambda p: p.stem)
+def test_keras_refusal_is_reported_next_to_the_static_finding(cli, fixture):
+    expected = set()
+    for number, line in enumerate(fixture.read_text().splitlines(), 1):
+        match = EXPECT_BUILD.search(line)
+        if match:
+            expected |= {(number, code.strip()) for code in match.group("codes").split(",")}
+    findings = cli("check", "--build", "--device", "cpu", "--no-cache", "--format", "json", fixture).json()
+    assert {(f["line"], f["code"]) for f in findings} == expected
+    keras = next(f for f in findings if f["code"] == "KGL901")
+    assert keras["message"].startswith("Keras raised while") and "\x1b" not in keras["message"]
+
+
+@needs_tensorflow
+def test_summary_marks_layers_confirmed_by_keras(cli):
+    [model] = cli("summary", "--build", "--device", "cpu", "--format", "json", FIXTURES / "models" / "mlp.py").json()
+    assert model["keras_build"]["device"] == "CPU" and model["keras_build"]["error"] is None
+    assert all(row["confirmed"] for row in model["layers"])
+    assert model["layers"][1]["keras"] == {"output_shape": [None, 512], "params": 401920}
+    table = cli("summary", "--build", "--device", "cpu", "--no-color", FIXTURES / "models" / "mlp.py").out
+    assert "confirmed" in table and "built by Keras on CPU" in table
+
+
+@needs_tensorflow
+def test_layers_that_cannot_be_rebuilt_are_named_in_a_note(cli, write):
+    path = write(textwrap.dedent("""
+        import keras
+        from keras import layers
+        x = keras.Input(shape=(8,))
+        y = layers.Lambda(lambda t: t * 2)(x)
+        model = keras.Model(x, layers.Dense(2)(y))
+    """))
+    result = cli("check", "--build", "--device", "cpu", "--no-cache", path)
+    assert "was not built with Keras" in result.err and "Lambda" in result.err
+
+
+@needs_tensorflow
+def test_a_static_gap_shows_as_a_crosscheck_mismatch(builder, monkeypatch):
+    from kgraphlint import layers
+    from kgraphlint.checking import check_source_file
+    from kgraphlint.config import Settings
+    from kgraphlint.sources import SourceFile
+
+    original = layers.CATALOGUE["Dense"]
+    broken = layers.LayerKnowledge(original.output, lambda c, s: (original.params(c, s)[0] + 1, 0), min_rank=2)
+    monkeypatch.setitem(layers.CATALOGUE, "Dense", broken)
+    source = SourceFile("m.py", (FIXTURES / "models" / "mlp.py").read_text())
+    findings = check_source_file(source, Settings(select=("KGL902",)), builder=builder).findings
+    assert len(findings) == 4
+    assert "401,921 parameters statically, 401,920 in Keras" in findings[0].message
+
+
+@needs_tensorflow
+def test_build_rule_examples(builder):
+    from kgraphlint.checking import check_source_file
+    from kgraphlint.config import Settings
+    from kgraphlint.registry import all_rules
+    from kgraphlint.sources import SourceFile
+
+    for rule in (r for r in all_rules() if getattr(r, "requires_build", False)):
+        for example in rule.bad:
+            found = check_source_file(SourceFile("e.py", textwrap.dedent(example)), Settings(select=(rule.code,)),
+                                      builder=builder).findings
+            assert [f.code for f in found] == [rule.code]
+        for example in rule.good:
+            found = check_source_file(SourceFile("e.py", textwrap.dedent(example)), Settings(), builder=builder).findings
+            assert found == [], [f.message for f in found]
+
+
+@needs_tensorflow
+def test_device_gpu_without_a_gpu_is_a_clear_error(cli):
+    import tensorflow as tf
+
+    if tf.config.list_physical_devices("GPU"):
+        pytest.skip("this machine has a GPU")
+    result = cli("check", "--build", "--device", "gpu", FIXTURES / "models" / "mlp.py")
+    assert result.code == 2 and "TensorFlow sees no GPU" in result.err

@@ -1,0 +1,204 @@
+"""Differential tests: kgraphlint's static shapes and parameter counts against real Keras.
+
+For every layer kgraphlint has a shape rule for, Hypothesis draws configurations and input
+shapes, kgraphlint analyses a one-layer program, and Keras builds the same layer:
+
+- when Keras builds it, kgraphlint reports no error and every shape and parameter count it
+  knows equals Keras's;
+- when Keras refuses it, kgraphlint does not present it as a valid layer: it reports an
+  error, or leaves the output shape (partly) unknown.
+
+Needs TensorFlow (pip install 'kgraphlint[build]'); skipped cleanly without it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("tensorflow")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+keras = pytest.importorskip("keras")
+
+from kgraphlint.analysis import analyze_source  # noqa: E402
+from kgraphlint.checking import check_source  # noqa: E402
+from kgraphlint.rule import Severity  # noqa: E402
+from kgraphlint.sources import SourceFile  # noqa: E402
+from kgraphlint.summary import model_summary  # noqa: E402
+
+EXAMPLES = int(os.environ.get("KGRAPHLINT_DIFFERENTIAL_EXAMPLES", "100"))
+dims = st.integers(1, 9)
+
+
+def shape_of_rank(low: int, high: int):
+    return st.integers(low, high).flatmap(lambda rank: st.tuples(*[dims] * rank))
+
+
+def window(rank: int, high: int = 4):
+    return st.one_of(st.integers(1, high), st.tuples(*[st.integers(1, high)] * rank))
+
+
+def conv(rank: int):
+    paddings = ["valid", "same", "causal"] if rank == 1 else ["valid", "same"]
+    return st.fixed_dictionaries({
+        "filters": st.integers(1, 6), "kernel_size": window(rank, 5),
+        "strides": st.integers(1, 3), "padding": st.sampled_from(paddings),
+        "dilation_rate": st.integers(1, 2), "use_bias": st.booleans(),
+        "data_format": st.sampled_from(["channels_last", "channels_first"]),
+    })
+
+
+def pooling(rank: int):
+    return st.fixed_dictionaries({
+        "pool_size": window(rank, 3), "strides": st.one_of(st.none(), st.integers(1, 3)),
+        "padding": st.sampled_from(["valid", "same"]),
+    })
+
+
+def recurrent(cell: str):
+    extra = {"reset_after": st.booleans()} if cell == "GRU" else {}
+    return st.fixed_dictionaries({"units": st.integers(1, 8), "return_sequences": st.booleans(),
+                                  "return_state": st.booleans(), "use_bias": st.booleans(), **extra})
+
+
+SINGLE = {
+    "Dense": (st.fixed_dictionaries({"units": st.integers(1, 16), "use_bias": st.booleans()}), shape_of_rank(1, 3)),
+    "Flatten": (st.just({}), shape_of_rank(1, 4)),
+    "Dropout": (st.fixed_dictionaries({"rate": st.floats(0, 0.9)}), shape_of_rank(1, 3)),
+    "Activation": (st.fixed_dictionaries({"activation": st.sampled_from(["relu", "softmax", "tanh"])}),
+                   shape_of_rank(1, 3)),
+    "BatchNormalization": (st.fixed_dictionaries({"axis": st.sampled_from([-1, 1]), "center": st.booleans(),
+                                                  "scale": st.booleans()}), shape_of_rank(1, 3)),
+    "LayerNormalization": (st.fixed_dictionaries({"center": st.booleans(), "scale": st.booleans()}),
+                           shape_of_rank(1, 3)),
+    "Embedding": (st.fixed_dictionaries({"input_dim": st.integers(1, 50), "output_dim": st.integers(1, 8)}),
+                  shape_of_rank(1, 2)),
+    "RepeatVector": (st.fixed_dictionaries({"n": st.integers(1, 5)}), shape_of_rank(1, 2)),
+    "Reshape": (st.fixed_dictionaries({"target_shape": st.lists(st.sampled_from([-1, 1, 2, 3, 4, 6]), min_size=1,
+                                                                max_size=3).map(tuple)}), shape_of_rank(1, 3)),
+    "Permute": (st.sampled_from([(1,), (2, 1), (1, 2), (3, 1, 2), (2, 3, 1)]).map(lambda d: {"dims": d}),
+                shape_of_rank(1, 3)),
+    **{f"Conv{r}D": (conv(r), shape_of_rank(2, 5)) for r in (1, 2, 3)},
+    **{f"{kind}Pooling{r}D": (pooling(r), shape_of_rank(2, 5)) for kind in ("Max", "Average") for r in (1, 2, 3)},
+    **{f"Global{kind}Pooling{r}D": (st.fixed_dictionaries({"keepdims": st.booleans()}), shape_of_rank(2, 5))
+       for kind in ("Max", "Average") for r in (1, 2, 3)},
+    **{cell: (recurrent(cell), shape_of_rank(1, 3)) for cell in ("SimpleRNN", "LSTM", "GRU")},
+}
+
+MERGES = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"]
+
+
+def static(program: str):
+    """(errors reported, the layer's JSON row or None) for a program whose last layer is checked."""
+    errors = [f for f in check_source(program, "d.py") if f.severity is Severity.ERROR]
+    analysis = analyze_source(SourceFile("d.py", program))
+    if not analysis.models:
+        return errors, None
+    return errors, model_summary(analysis, analysis.models[0])["layers"][-1]
+
+
+def fully_known(shape: object) -> bool:
+    if shape == "?":
+        return False
+    return all(fully_known(s) if isinstance(s, list) else s != "?" for s in shape)
+
+
+def compare(program: str, build) -> None:
+    try:
+        layer, outputs = build()
+        from keras.src import tree
+
+        flat = [[None if d is None else int(d) for d in t.shape] for t in tree.flatten(outputs)]
+        keras_shape, keras_params = (flat[0] if len(flat) == 1 else flat), layer.count_params()
+    except Exception:
+        keras_shape = None
+    errors, row = static(program)
+    if keras_shape is None:
+        assert errors or row is None or not fully_known(row["output_shape"]), (
+            f"Keras refuses this, kgraphlint calls it valid:\n{program}\n{row}")
+        return
+    assert not errors, f"Keras builds this, kgraphlint reports {[e.message for e in errors]}:\n{program}"
+    assert row is not None, program
+    shape = row["output_shape"]
+    if fully_known(shape):
+        assert shape == keras_shape, f"{program}\nstatic {shape}, Keras {keras_shape}"
+    if row["params"] is not None:
+        assert row["params"] == keras_params, f"{program}\nstatic {row['params']}, Keras {keras_params}"
+
+
+def layer_program(class_name: str, kwargs: dict, shapes: list[tuple], listed: bool = False) -> str:
+    lines = ["import keras", "from keras import layers"]
+    lines += [f"x{i} = keras.Input(shape={shape!r})" for i, shape in enumerate(shapes)]
+    arguments = ", ".join(f"x{i}" for i in range(len(shapes)))
+    call = f"[{arguments}]" if listed else arguments
+    lines.append(f"y = layers.{class_name}(**{kwargs!r})({call})")
+    lines.append(f"model = keras.Model([{arguments}], y)")
+    return "\n".join(lines) + "\n"
+
+
+def build_layer(class_name: str, kwargs: dict, shapes: list[tuple], listed: bool = False):
+    def build():
+        layer = getattr(keras.layers, class_name)(**kwargs)
+        inputs = [keras.Input(shape=shape) for shape in shapes]
+        return layer, layer(inputs if listed else inputs[0])
+
+    return build
+
+
+@pytest.mark.parametrize("class_name", sorted(SINGLE))
+def test_single_input_layer_matches_keras(class_name):
+    config_strategy, shape_strategy = SINGLE[class_name]
+
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(config_strategy, shape_strategy)
+    def check(config, shape):
+        compare(layer_program(class_name, config, [shape]), build_layer(class_name, config, [shape]))
+
+    check()
+
+
+@pytest.mark.parametrize("class_name", MERGES)
+def test_merge_layer_matches_keras(class_name):
+    extra = {"Concatenate": st.fixed_dictionaries({"axis": st.sampled_from([-1, 1, 2])}),
+             "Dot": st.fixed_dictionaries({"axes": st.sampled_from([1, 2, -1])})}.get(class_name, st.just({}))
+    shapes = st.integers(1, 3).flatmap(lambda rank: st.tuples(st.tuples(*[st.integers(1, 4)] * rank),
+                                                              st.tuples(*[st.integers(1, 4)] * rank)))
+
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(extra, shapes)
+    def check(config, pair):
+        compare(layer_program(class_name, config, list(pair), listed=True),
+                build_layer(class_name, config, list(pair), listed=True))
+
+    check()
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(recurrent("LSTM"), st.sampled_from(["concat", "sum", "mul", "ave"]), shape_of_rank(2, 2))
+def test_bidirectional_matches_keras(inner, mode, shape):
+    inner = {**inner, "return_state": False}
+    program = ("import keras\nfrom keras import layers\nx0 = keras.Input(shape=%r)\n"
+               "y = layers.Bidirectional(layers.LSTM(**%r), merge_mode=%r)(x0)\nmodel = keras.Model([x0], y)\n"
+               % (shape, inner, mode))
+
+    def build():
+        layer = keras.layers.Bidirectional(keras.layers.LSTM(**inner), merge_mode=mode)
+        return layer, layer(keras.Input(shape=shape))
+
+    compare(program, build)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.integers(1, 8), shape_of_rank(2, 3))
+def test_time_distributed_matches_keras(units, shape):
+    program = ("import keras\nfrom keras import layers\nx0 = keras.Input(shape=%r)\n"
+               "y = layers.TimeDistributed(layers.Dense(%d))(x0)\nmodel = keras.Model([x0], y)\n" % (shape, units))
+
+    def build():
+        layer = keras.layers.TimeDistributed(keras.layers.Dense(units))
+        return layer, layer(keras.Input(shape=shape))
+
+    compare(program, build)
