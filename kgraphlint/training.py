@@ -16,6 +16,14 @@ def input_names(model: ModelRecord) -> list[str]:
     return [t.producer.layer.name for t in model.inputs]
 
 
+def all_compiled_losses(uses: list[ModelUse]):
+    """(compile call, output, loss) for every compile(...) call and every output it gives a loss."""
+    for use in uses:
+        if use.method == "compile":
+            for output, loss in compiled_losses(use):
+                yield use, output, loss
+
+
 def compiled_losses(use: ModelUse) -> list[tuple[Tensor, Loss]]:
     """(output, loss) for each output whose loss compile(...) states as a known Loss."""
     model = use.model

@@ -2,7 +2,7 @@ from kgraphlint.facts import Loss
 from kgraphlint.layers import final_activation
 from kgraphlint.rule import Rule, Severity
 from kgraphlint.shapes import format_shape
-from kgraphlint.training import compiled_losses
+from kgraphlint.training import all_compiled_losses
 
 BINARY = ("binary_crossentropy", "binary_focal_crossentropy")
 
@@ -73,14 +73,11 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
 """,)
 
     def check(self, ctx):
-        for use in ctx.analysis.model_uses:
-            if use.method != "compile":
-                continue
-            for output, loss in compiled_losses(use):
-                units = output.shape[-1] if output.shape else None
-                why = mismatch(loss, final_activation(output.producer), units)
-                if why is not None:
-                    layer = output.producer.layer
-                    yield ctx.finding(use.argument_node(1, "loss"), (
-                        f"Output '{layer.name}' {format_shape(output.shape)} is compiled with "
-                        f"{loss.name}: {why}."), related=[(output.producer.node, f"output '{layer.name}'")])
+        for use, output, loss in all_compiled_losses(ctx.analysis.model_uses):
+            units = output.shape[-1] if output.shape else None
+            why = mismatch(loss, final_activation(output.producer), units)
+            if why is not None:
+                layer = output.producer.layer
+                yield ctx.finding(use.argument_node(1, "loss"), (
+                    f"Output '{layer.name}' {format_shape(output.shape)} is compiled with "
+                    f"{loss.name}: {why}."), related=[(output.producer.node, f"output '{layer.name}'")])

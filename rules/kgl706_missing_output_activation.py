@@ -1,7 +1,7 @@
 from kgraphlint.layers import final_activation
 from kgraphlint.rule import Rule, Severity
 from kgraphlint.shapes import format_shape
-from kgraphlint.training import compiled_losses
+from kgraphlint.training import all_compiled_losses
 
 CROSSENTROPY = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
                 "binary_focal_crossentropy", "categorical_focal_crossentropy")
@@ -52,18 +52,15 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
 """,)
 
     def check(self, ctx):
-        for use in ctx.analysis.model_uses:
-            if use.method != "compile":
+        for use, output, loss in all_compiled_losses(ctx.analysis.model_uses):
+            if loss.name not in CROSSENTROPY or loss.from_logits is not False:
                 continue
-            for output, loss in compiled_losses(use):
-                if loss.name not in CROSSENTROPY or loss.from_logits is not False:
-                    continue
-                if final_activation(output.producer) != "linear":
-                    continue
-                fix = "sigmoid" if loss.name.startswith("binary") else "softmax"
-                layer = output.producer.layer
-                yield ctx.finding(output.producer.node, (
-                    f"Output '{layer.name}' {format_shape(output.shape)} has no activation, but is compiled with "
-                    f"{loss.name}, which expects probabilities unless from_logits=True: the raw scores are clipped "
-                    f"and training stalls. Add activation=\"{fix}\" to '{layer.name}', or pass from_logits=True "
-                    f"to the loss."), related=[(use.node, "compiled here")])
+            if final_activation(output.producer) != "linear":
+                continue
+            fix = "sigmoid" if loss.name.startswith("binary") else "softmax"
+            layer = output.producer.layer
+            yield ctx.finding(output.producer.node, (
+                f"Output '{layer.name}' {format_shape(output.shape)} has no activation, but is compiled with "
+                f"{loss.name}, which expects probabilities unless from_logits=True: the raw scores are clipped "
+                f"and training stalls. Add activation=\"{fix}\" to '{layer.name}', or pass from_logits=True "
+                f"to the loss."), related=[(use.node, "compiled here")])
