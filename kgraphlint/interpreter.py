@@ -5,14 +5,14 @@ constants, containers, Keras layer objects, Keras tensors and models. Whatever i
 follow becomes UNKNOWN, and unknown values never produce findings. Calls made where the
 interpreter is unsure the code runs (an undecidable ``if``, a loop of unknown length) are
 marked ``certain=False`` so rules can ignore them.
+
+This module is the Python side (statements, expressions, functions, loops, branches);
+what Keras calls mean is ``kgraphlint.keras_semantics``.
 """
 
 from __future__ import annotations
 
-import builtins
-import difflib
 import operator
-from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -22,22 +22,21 @@ from kgraphlint.facts import (
     LayerAttributeRead,
     LayerCall,
     LayerInstance,
-    Loss,
     ModelArgumentProblem,
     ModelRecord,
     ModelUse,
     Tensor,
 )
-from kgraphlint.layers import knowledge
+from kgraphlint.keras_semantics import KerasSemantics, as_losses
 from kgraphlint.naming import NameCounter
 from kgraphlint.shapes import UNKNOWN, is_int, is_known
-from kgraphlint.signatures import KERAS2, KERAS3, bind, signature
+from kgraphlint.signatures import KERAS3
+from kgraphlint.values import _MISSING, Frame, FunctionValue, ModuleRef, Scope, dotted_name, is_plain, iter_tensors
 
 MAX_LOOP_ITERATIONS = 512
 MAX_CALL_DEPTH = 16
 MAX_STEPS = 400_000  # expressions evaluated per file; past this the file is given up quietly
 
-BUILTIN_NAMES = frozenset(dir(builtins))
 QUOTES = ("'", '"')
 TRIPLE_QUOTES = ("'" * 3, '"' * 3)
 PURE_BUILTINS = {
@@ -79,49 +78,7 @@ class _Continue(Exception):
     pass
 
 
-@dataclass(frozen=True)
-class ModuleRef:
-    """A module or a name imported from one, as a dotted path (``keras.layers.Dense``)."""
-
-    dotted: str
-
-
-@dataclass(eq=False)
-class FunctionValue:
-    node: cst.FunctionDef
-    scope: "Scope"
-    called: bool = False
-
-
-@dataclass(eq=False)
-class Scope:
-    names: dict = field(default_factory=dict)
-    parent: "Scope | None" = None
-
-    def lookup(self, name: str) -> object:
-        scope: Scope | None = self
-        while scope is not None:
-            if name in scope.names:
-                return scope.names[name]
-            scope = scope.parent
-        return _MISSING
-
-    def copy(self) -> "Scope":
-        return Scope(dict(self.names), self.parent)
-
-
-_MISSING = object()
-
-
-@dataclass
-class Frame:
-    """Per-function state while interpreting a body."""
-
-    scope: Scope
-    maybe_returned: bool = False
-
-
-class Interpreter:
+class Interpreter(KerasSemantics):
     def __init__(self, module: cst.Module, flavour: str = KERAS3) -> None:
         self.module = module
         self.flavour = flavour
@@ -848,270 +805,6 @@ class Interpreter:
             self.escape(value)
         return UNKNOWN
 
-    # ------------------------------------------------------------------ Keras
-
-    def call_keras(self, symbol: kimports.KerasSymbol, args: list, kwargs: dict, partial: bool,
-                   node: cst.Call, arg_nodes: dict) -> object:
-        if symbol.kind == "layer":
-            return self.construct_layer(symbol.name, args, kwargs, partial, node, arg_nodes,
-                                        symbol.flavour or self.flavour)
-        if symbol.kind == "input":
-            return self.make_input(args, kwargs, partial, node, arg_nodes)
-        if symbol.kind == "merge":
-            if not args:
-                return UNKNOWN
-            layer = self.construct_layer(symbol.name, [], kwargs, partial, node, arg_nodes,
-                                         symbol.flavour or self.flavour)
-            return self.call_layer(layer, [args[0]], {}, node, {0: arg_nodes.get(0, node)})
-        if symbol.kind == "model":
-            if symbol.name == "Sequential":
-                return self.make_sequential(args, kwargs, node, arg_nodes)
-            return self.make_functional(args, kwargs, partial, node, arg_nodes)
-        if symbol.kind == "image_data_format":
-            return "channels_last"
-        if symbol.kind == "loss":
-            return Loss(symbol.name, kwargs.get("from_logits", False) if not partial else UNKNOWN)
-        return UNKNOWN
-
-    def construct_layer(self, class_name: str, args: list, kwargs: dict, partial: bool,
-                        node: cst.Call, arg_nodes: dict, flavour: str) -> LayerInstance:
-        sig = signature(class_name, flavour) or signature(class_name, KERAS3 if flavour == KERAS2 else KERAS2)
-        binding = bind(sig, args, kwargs, partial) if sig is not None else None
-        config = dict(binding.config) if binding is not None else dict(kwargs)
-        nodes = {}
-        for key, value_node in arg_nodes.items():
-            if isinstance(key, int) and sig is not None and key < len(sig.positional):
-                nodes[sig.positional[key].name] = value_node
-            elif isinstance(key, str):
-                nodes[key] = value_node
-        keyword_args = {key[1]: arg for key, arg in arg_nodes.items() if isinstance(key, tuple)}
-        if partial:
-            config = {k: (v if k in kwargs or k in (binding.positional_sources if binding else {}) else UNKNOWN)
-                      for k, v in config.items()}
-        name = config.get("name")
-        explicit = isinstance(name, str)
-        if not explicit:
-            name = self.names.auto_name(class_name)
-        wrapped = config.get("layer") if isinstance(config.get("layer"), LayerInstance) else None
-        layer = LayerInstance(class_name, name, explicit, config, node, self.certain, binding, nodes,
-                              keyword_args, wrapped=wrapped)
-        self.layers.append(layer)
-        return layer
-
-    def make_input(self, args: list, kwargs: dict, partial: bool, node: cst.Call, arg_nodes: dict) -> Tensor:
-        sig_names = ("shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape", "name", "tensor")
-        config = {name: None for name in sig_names}
-        for index, value in enumerate(args[: len(sig_names)]):
-            config[sig_names[index]] = value
-        config.update(kwargs)
-        if partial:
-            config = {k: UNKNOWN for k in config}
-        shape = input_shape(config)
-        layer = self.input_layer(config, node, arg_nodes)
-        return self.input_tensor(layer, shape, config.get("dtype"), node)
-
-    def input_layer(self, config: dict, node: cst.CSTNode, arg_nodes: dict) -> LayerInstance:
-        name = config.get("name")
-        explicit = isinstance(name, str)
-        if not explicit:
-            name = self.names.auto_name("InputLayer")
-        nodes = {k: v for k, v in arg_nodes.items() if isinstance(k, str)}
-        layer = LayerInstance("InputLayer", name, explicit, config, node, self.certain, None, nodes)
-        layer.params = (0, 0)
-        self.layers.append(layer)
-        return layer
-
-    def input_tensor(self, layer: LayerInstance, shape: object, dtype: object, node: cst.CSTNode) -> Tensor:
-        call = LayerCall(layer, [], node, self.certain)
-        tensor = Tensor(shape, call, 0, dtype)
-        call.outputs.append(tensor)
-        layer.calls.append(call)
-        self.calls.append(call)
-        return tensor
-
-    def call_layer(self, layer: LayerInstance, args: list, kwargs: dict, node: cst.Call, arg_nodes: dict) -> object:
-        if not args:
-            return UNKNOWN
-        inputs = list(iter_tensors(args[0]))
-        # The first argument must be a tensor or a flat list of tensors to be followed.
-        structure_known = isinstance(args[0], Tensor) or (
-            isinstance(args[0], (list, tuple)) and len(inputs) == len(args[0])
-        )
-        if not structure_known or not inputs:
-            self.escape(args)
-            return UNKNOWN
-        first_node = arg_nodes.get(0, node)
-        input_nodes = [first_node] * len(inputs)
-        if isinstance(first_node, (cst.List, cst.Tuple)) and len(first_node.elements) == len(inputs):
-            input_nodes = [e.value for e in first_node.elements]
-        call = LayerCall(layer, inputs, node, self.certain, input_nodes=input_nodes)
-        shapes = [t.shape for t in inputs]
-        out = self.output_shapes(layer, shapes)
-        if layer.params is None:
-            layer.params = self.layer_params(layer, shapes)
-        out_shapes = out if isinstance(out, list) else [out]
-        dtype = inputs[0].dtype if layer.class_name not in ("Embedding",) else None
-        call.outputs = [Tensor(shape, call, i, dtype) for i, shape in enumerate(out_shapes)]
-        layer.calls.append(call)
-        self.calls.append(call)
-        return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
-
-    def knowledge_config(self, layer: LayerInstance) -> dict:
-        config = layer.config
-        if layer.wrapped is not None:
-            config = dict(config, layer=(layer.wrapped.class_name, layer.wrapped.config))
-        return config
-
-    def output_shapes(self, layer: LayerInstance, shapes: list) -> object:
-        if layer.inner_model is not None:
-            return self.nested_output(layer.inner_model, shapes)
-        found = knowledge(layer.class_name)
-        if found is None:
-            return None
-        try:
-            return found.output(self.knowledge_config(layer), shapes)
-        except Exception:  # a configuration the knowledge does not cover: stay quiet
-            return None
-
-    def layer_params(self, layer: LayerInstance, shapes: list) -> tuple:
-        if layer.inner_model is not None:
-            from kgraphlint.graph import model_params
-
-            return model_params(layer.inner_model)
-        found = knowledge(layer.class_name)
-        if found is None:
-            return (UNKNOWN, UNKNOWN)
-        try:
-            return found.params(self.knowledge_config(layer), shapes)
-        except Exception:
-            return (UNKNOWN, UNKNOWN)
-
-    @staticmethod
-    def nested_output(model: ModelRecord, shapes: list) -> object:
-        if not model.complete or len(shapes) != len(model.inputs):
-            return None
-        outputs = [t.shape for t in model.outputs]
-        batch = shapes[0][0] if shapes and shapes[0] else None
-        outputs = [None if s is None else (batch, *s[1:]) for s in outputs]
-        return outputs[0] if len(outputs) == 1 else outputs
-
-    def model_as_layer(self, model: ModelRecord, node: cst.CSTNode) -> LayerInstance:
-        if model.as_layer is None:
-            class_name = "Sequential" if model.kind == "sequential" else "Functional"
-            model.as_layer = LayerInstance(class_name, model.name, True, {}, model.node, model.certain,
-                                           inner_model=model)
-            self.layers.append(model.as_layer)
-        return model.as_layer
-
-    # ------------------------------------------------------------------ models
-
-    def make_functional(self, args: list, kwargs: dict, partial: bool, node: cst.Call, arg_nodes: dict) -> object:
-        inputs = kwargs.get("inputs", args[0] if args else UNKNOWN)
-        outputs = kwargs.get("outputs", args[1] if len(args) > 1 else UNKNOWN)
-        if not args and not kwargs:
-            return UNKNOWN  # a subclassed model's super().__init__() and the like
-        for role, key in (("inputs", 0), ("outputs", 1)):
-            value = inputs if role == "inputs" else outputs
-            self.pending_model_args.append((role, arg_nodes.get(role, arg_nodes.get(key)), node, value))
-        name = kwargs.get("name")
-        explicit = isinstance(name, str)
-        if not explicit:
-            name = self.names.auto_name("Functional")
-        input_tensors, inputs_ok = flatten_structure(inputs)
-        output_tensors, outputs_ok = flatten_structure(outputs)
-        model = ModelRecord("functional", name, explicit, node, self.certain, input_tensors, output_tensors,
-                            complete=inputs_ok and outputs_ok and not partial)
-        self.models.append(model)
-        return model
-
-    def make_sequential(self, args: list, kwargs: dict, node: cst.Call, arg_nodes: dict) -> ModelRecord:
-        name = kwargs.get("name")
-        explicit = isinstance(name, str)
-        if not explicit:
-            name = self.names.auto_name("Sequential")
-        model = ModelRecord("sequential", name, explicit, node, self.certain)
-        self.models.append(model)
-        layers = args[0] if args else kwargs.get("layers")
-        if layers is None:
-            return model
-        items = self.iterate(layers)
-        if items is None:
-            model.complete = False
-            self.escape(layers)
-            return model
-        list_node = arg_nodes.get(0, arg_nodes.get("layers"))
-        element_nodes = [e.value for e in list_node.elements] if isinstance(list_node, (cst.List, cst.Tuple)) else []
-        for index, item in enumerate(items):
-            self.sequential_add(model, item, element_nodes[index] if index < len(element_nodes) else node,
-                                rebuild=False)
-        self.sequential_rebuilt(model)
-        return model
-
-    def sequential_add(self, model: ModelRecord, item: object, node: cst.CSTNode, rebuild: bool = True) -> None:
-        if isinstance(item, ModelRecord):
-            item = self.model_as_layer(item, node)
-        if isinstance(item, Tensor) and item.producer.layer.is_input and not model.inputs and not model.layers:
-            model.inputs = [item]
-            model.outputs = [item]
-        elif not isinstance(item, LayerInstance) or not model.complete:
-            model.complete = False
-            self.escape(item)
-            return
-        elif item.is_input:
-            if not model.inputs and not model.layers and item.calls:
-                model.inputs = [item.calls[0].outputs[0]]
-                model.outputs = list(model.inputs)
-        else:
-            if not model.inputs and not model.layers:
-                shape = layer_input_shape(item.input_shape_keywords())
-                if shape is not UNKNOWN and shape is not None:
-                    layer = self.input_layer({"shape": shape[1:], "batch_shape": shape}, item.construct, {})
-                    model.inputs = [self.input_tensor(layer, shape, None, item.construct)]
-                    model.outputs = list(model.inputs)
-            model.layers.append(item)
-            if model.outputs:
-                result = self.call_layer(item, [model.outputs[0]], {}, node, {0: node})
-                model.outputs = [result] if isinstance(result, Tensor) else []
-                if not model.outputs:
-                    model.complete = False
-        if rebuild:
-            self.sequential_rebuilt(model)
-
-    def sequential_rebuilt(self, model: ModelRecord) -> None:
-        """Keras 3 rebuilds a private functional graph whenever a Sequential with an input
-        gains a layer; each rebuild uses up one ``functional`` auto-name."""
-        if model.inputs and model.layers:
-            self.names.auto_name("Functional")
-
-    # ------------------------------------------------------------------ Model(...) arguments
-
-    def check_model_arguments(self) -> None:
-        """Names handed to Model(...) that are not tensors: undefined, or something else."""
-        for role, arg_node, model_node, value in self.pending_model_args:
-            if arg_node is None:
-                continue
-            elements = [arg_node]
-            values = [value]
-            if isinstance(arg_node, (cst.List, cst.Tuple)) and isinstance(value, (list, tuple)) and len(value) == len(arg_node.elements):
-                elements = [e.value for e in arg_node.elements]
-                values = list(value)
-            for element, item in zip(elements, values):
-                if not isinstance(element, cst.Name) or isinstance(item, Tensor):
-                    continue
-                name = element.value
-                if name not in self.bound_names and name not in BUILTIN_NAMES and not self.star_import:
-                    reason = "undefined"
-                elif item is not UNKNOWN and not isinstance(item, (Tensor, list, tuple, dict, ModelRecord)):
-                    reason = "not-a-tensor"
-                else:
-                    continue
-                names = similar_by_words(name, self.tensor_names) or difflib.get_close_matches(
-                    name, list(self.tensor_names), n=3, cutoff=0.6)
-                candidates = tuple((n, self.tensor_names[n].producer.node) for n in names)
-                self.model_problems.append(
-                    ModelArgumentProblem(name, role, reason, describe_value(item), element, model_node, candidates))
-
-
 #: node class -> the Interpreter method that evaluates it (eval_Name for cst.Name, ...)
 EVALUATORS = {
     getattr(cst, name[len("eval_"):]): method
@@ -1121,118 +814,3 @@ EVALUATORS = {
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def as_losses(value: object) -> object:
-    """compile's loss argument with every loss spelled as a Loss: "mse", a keras.losses
-    function, or a loss object; lists and dicts keep their structure."""
-    if isinstance(value, str):
-        return Loss(kimports.loss_name(value))
-    if isinstance(value, ModuleRef):
-        symbol = kimports.resolve(value.dotted)
-        return Loss(symbol.name) if symbol is not None and symbol.kind == "loss" else UNKNOWN
-    if isinstance(value, list):
-        return [as_losses(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(as_losses(v) for v in value)
-    if isinstance(value, dict):
-        return {k: as_losses(v) for k, v in value.items()}
-    return value
-
-
-def describe_value(value: object) -> str:
-    if isinstance(value, LayerInstance):
-        return f"a {value.class_name} layer"
-    if isinstance(value, FunctionValue):
-        return f"the function {value.node.name.value}()"
-    if isinstance(value, ModuleRef):
-        return f"{value.dotted} itself"
-    return f"a {type(value).__name__}"
-
-
-def similar_by_words(name: str, names) -> list[str]:
-    """Names made of the same words in another order (input_posts ~ posts_input)."""
-    words = sorted(name.split("_"))
-    return [other for other in names if sorted(other.split("_")) == words and other != name]
-
-
-def dotted_name(node: cst.CSTNode) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        base = dotted_name(node.value)
-        return None if base is None else f"{base}.{node.attr.value}"
-    return None
-
-
-def is_plain(value: object) -> bool:
-    """A Python value the interpreter may compute with."""
-    if value is None or isinstance(value, (bool, int, float, str, range)):
-        return True
-    if isinstance(value, (tuple, list)):
-        return all(is_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(is_plain(v) for v in value.values())
-    return False
-
-
-def iter_tensors(value: object):
-    if isinstance(value, Tensor):
-        yield value
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            yield from iter_tensors(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from iter_tensors(item)
-
-
-def flatten_structure(value: object) -> tuple[list[Tensor], bool]:
-    """Tensors of a Model(...) inputs/outputs argument, and whether all were tensors."""
-    if isinstance(value, Tensor):
-        return [value], True
-    if isinstance(value, dict):
-        value = list(value.values())
-    if isinstance(value, (list, tuple)) and value:
-        tensors = [v for v in value if isinstance(v, Tensor)]
-        return tensors, len(tensors) == len(value)
-    return [], False
-
-
-def as_shape_tuple(value: object) -> tuple | object:
-    if isinstance(value, (tuple, list)) and all(v is None or is_int(v) for v in value):
-        return tuple(value)
-    if isinstance(value, (tuple, list)):
-        return tuple(v if v is None or is_int(v) else UNKNOWN for v in value)
-    return UNKNOWN
-
-
-def input_shape(config: dict) -> object:
-    """The batch shape of ``Input(...)``, or None (unknown rank)."""
-    batch_shape = config.get("batch_shape")
-    if batch_shape is not None:
-        shape = as_shape_tuple(batch_shape)
-        return None if shape is UNKNOWN else shape
-    shape = as_shape_tuple(config.get("shape"))
-    if shape is UNKNOWN:
-        return None
-    batch = config.get("batch_size")
-    return (batch if is_int(batch) else None if batch is None else UNKNOWN, *shape)
-
-
-def layer_input_shape(config: dict) -> object:
-    """The batch shape a layer's input_shape/input_dim/batch_input_shape keyword gives."""
-    if config.get("batch_input_shape") is not None:
-        shape = as_shape_tuple(config["batch_input_shape"])
-        return None if shape is UNKNOWN else shape
-    dim = config.get("input_dim")
-    if dim is not None:
-        return (None, dim) if is_int(dim) else UNKNOWN
-    shape = config.get("input_shape")
-    if shape is None:
-        return None
-    shape = as_shape_tuple(shape)
-    if shape is UNKNOWN:
-        return UNKNOWN
-    batch = config.get("batch_size")
-    return (batch if is_int(batch) else None, *shape)

@@ -1,6 +1,6 @@
 import difflib
 
-from kgraphlint.interpreter import layer_input_shape
+from kgraphlint.keras_semantics import layer_input_shape
 from kgraphlint.rule import Rule, Severity
 from kgraphlint.shapes import dims_conflict, format_shape, is_int
 from kgraphlint.signatures import activation_names

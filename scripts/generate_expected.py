@@ -89,7 +89,6 @@ def describe(model, line: int) -> dict:
 def run_fixture(path: Path) -> list[dict]:
     """In this (child) process: execute one fixture, recording every model it creates."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import keras
     from keras.src.models import functional, sequential
 
     created: list[tuple] = []

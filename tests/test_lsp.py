@@ -7,7 +7,6 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES
 
 pygls = pytest.importorskip("pygls")
 from lsprotocol import types  # noqa: E402

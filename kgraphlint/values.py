@@ -1,0 +1,83 @@
+"""The abstract values the interpreter computes with, besides Python constants and the
+facts in ``kgraphlint.facts``: modules, functions, scopes, and helpers over values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from kgraphlint.facts import Tensor
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A module or a name imported from one, as a dotted path (``keras.layers.Dense``)."""
+
+    dotted: str
+
+
+@dataclass(eq=False)
+class FunctionValue:
+    node: cst.FunctionDef
+    scope: "Scope"
+    called: bool = False
+
+
+@dataclass(eq=False)
+class Scope:
+    names: dict = field(default_factory=dict)
+    parent: "Scope | None" = None
+
+    def lookup(self, name: str) -> object:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.names:
+                return scope.names[name]
+            scope = scope.parent
+        return _MISSING
+
+    def copy(self) -> "Scope":
+        return Scope(dict(self.names), self.parent)
+
+
+_MISSING = object()
+
+
+@dataclass
+class Frame:
+    """Per-function state while interpreting a body."""
+
+    scope: Scope
+    maybe_returned: bool = False
+
+
+def dotted_name(node: cst.CSTNode) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted_name(node.value)
+        return None if base is None else f"{base}.{node.attr.value}"
+    return None
+
+
+def is_plain(value: object) -> bool:
+    """A Python value the interpreter may compute with."""
+    if value is None or isinstance(value, (bool, int, float, str, range)):
+        return True
+    if isinstance(value, (tuple, list)):
+        return all(is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(is_plain(v) for v in value.values())
+    return False
+
+
+def iter_tensors(value: object):
+    if isinstance(value, Tensor):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from iter_tensors(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from iter_tensors(item)
