@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 
 from conftest import FIXTURES
 
@@ -203,3 +204,41 @@ def test_internal_analysis_error_names_the_file_and_the_run_goes_on(cli, write, 
     assert [f["code"] for f in result.json()] == ["KGL102"]
     summary = cli("summary", "--format", "json", tmp_path)
     assert summary.code == 2 and "a_crash.py" in summary.err and len(summary.json()) == 1
+
+
+def test_third_party_rules_register_through_entry_points(cli, write, tmp_path, monkeypatch):
+    from kgraphlint import registry
+
+    write(textwrap.dedent('''
+        from kgraphlint.rule import Rule, Severity
+
+        class NoDropoutAbove(Rule):
+            """Team rule: dropout rates above 0.5.
+
+            ## What it does
+            Reports Dropout(rate) above 0.5.
+            ## Why is this bad?
+            Our models underfit with it.
+            ## How to fix
+            Use 0.5 or less.
+            """
+            code, name, severity, summary = "XYZ001", "no-heavy-dropout", Severity.WARNING, "dropout above 0.5"
+            bad = ("import keras\\nx = keras.layers.Dropout(0.8)\\n",)
+            good = ("import keras\\nx = keras.layers.Dropout(0.2)\\n",)
+
+            def check(self, ctx):
+                for layer in ctx.layers:
+                    if layer.class_name == "Dropout" and (layer.config.get("rate") or 0) > 0.5:
+                        yield ctx.finding(layer.construct, "dropout above 0.5")
+    '''), "site/team_rules.py")
+    write("Metadata-Version: 2.1\nName: team-rules\nVersion: 1.0\n", "site/team_rules-1.0.dist-info/METADATA")
+    write("[kgraphlint.rules]\nheavy = team_rules:NoDropoutAbove\n", "site/team_rules-1.0.dist-info/entry_points.txt")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    registry.all_rules.cache_clear()
+    try:
+        program = write("import keras\nx = keras.layers.Dropout(0.8)\n", "model.py")
+        findings = cli("check", "--format", "json", "--jobs", "1", "--no-cache", program).json()
+        assert [(f["code"], f["name"]) for f in findings] == [("XYZ001", "no-heavy-dropout")]
+        assert "XYZ001" in cli("rules").out
+    finally:
+        registry.all_rules.cache_clear()
