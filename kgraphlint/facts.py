@@ -87,8 +87,14 @@ class ModelRecord:
     complete: bool = True
     #: Sequential only: the layers in order (no InputLayer)
     layers: list[LayerInstance] = field(default_factory=list)
-    #: Sequential only: the layer that received input_shape/input_dim, if any
+    #: the layer object this model becomes when it is called like a layer
     as_layer: LayerInstance | None = None
+
+    @property
+    def built(self) -> bool:
+        """Fully followed and built: its inputs and outputs are known (an unbuilt Sequential,
+        never given an input shape, has none yet)."""
+        return self.complete and bool(self.inputs) and bool(self.outputs)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ def all_compiled_losses(uses: list[ModelUse]):
 def compiled_losses(use: ModelUse) -> list[tuple[Tensor, Loss]]:
     """(output, loss) for each output whose loss compile(...) states as a known Loss."""
     model = use.model
-    if not model.complete:
+    if not model.built:
         return []
     loss = use.argument(1, "loss")
     outputs = model.outputs

@@ -55,7 +55,7 @@ model.compile(optimizer="rmsprop", loss={"age": "mse", "income": "categorical_cr
 
     def check(self, ctx):
         for use in ctx.analysis.model_uses:
-            if use.method != "compile" or not use.model.complete:
+            if use.method != "compile" or not use.model.built:
                 continue
             names = output_names(use.model)
             losses = use.argument(1, "loss")

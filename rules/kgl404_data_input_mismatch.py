@@ -54,7 +54,7 @@ model.fit({"text": np.zeros((8, 100)), "question": np.zeros((8, 20))}, np.zeros(
 
     def check(self, ctx):
         for use in ctx.analysis.model_uses:
-            if use.method not in DATA_METHODS or not use.model.complete:
+            if use.method not in DATA_METHODS or not use.model.built:
                 continue
             roles = [("x", 0, input_names(use.model), "input")]
             if use.method not in ("predict", "predict_on_batch"):

@@ -82,3 +82,13 @@ def test_messages_name_layers_shapes_and_the_fix(cli):
     assert len(concat["related"]) == 4
     dead = cli("check", "--format", "json", FIXTURES / "bugs" / "dead_branch.py").json()[0]
     assert "hidden1" in dead["message"] and "did you mean it to read hidden1" in dead["message"]
+
+
+def test_unbuilt_sequential_models_are_not_judged_by_their_outputs(cli, write):
+    """A Sequential never given an input shape has no outputs until it sees data."""
+    path = write(
+        "import keras\n"
+        "model = keras.Sequential([keras.layers.Dense(1), keras.layers.Dense(1)])\n"
+        "model.compile(optimizer='adam', loss='mse', metrics=[keras.metrics.Hinge(), 'mse'])\n"
+        "model.fit([[1.0], [2.0]], [1.0, 2.0])\n")
+    assert cli("check", "--format", "json", "--ignore", "KGL7", path).json() == []
