@@ -1,15 +1,24 @@
 """Source positions, computed only when something asks for one.
 
-libcst's PositionProvider costs about as much as the parse itself, so it runs at most once
-per file, and only when a finding or a summary needs a line number.
+libcst's PositionProvider tracks the line and column of every token as it regenerates the
+code, which costs about twice a parse. Here one code generation records only character
+offsets (the same syntactic ranges PositionProvider records: leading whitespace and
+parentheses excluded where libcst says so), and offsets become lines and columns only for
+the nodes a finding or a summary asks about. It runs at most once per file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import bisect
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Iterator
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst._nodes.internal import CodegenState
+
+LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 @dataclass(frozen=True)
@@ -22,19 +31,71 @@ class Span:
     end_column: int
 
 
+@dataclass
+class OffsetRecordingState(CodegenState):
+    """Code generation that notes where each node starts and ends, as character offsets."""
+
+    offset: int = 0
+    ranges: dict = field(default_factory=dict)
+    _starts: list = field(default_factory=list)
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.add_token(token)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        self.offset += len(value)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self._starts.append(self.offset)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self._starts.pop()
+        if node not in self.ranges:  # a syntactic range recorded inside wins
+            self.ranges[node] = (start, self.offset)
+
+    @contextmanager
+    def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
+                                  end_node: cst.CSTNode | None = None) -> Iterator[None]:
+        start = self.offset
+        try:
+            yield
+        finally:
+            end = self.offset
+            if start_node is not None:
+                start = self.ranges[start_node][0]
+            if end_node is not None:
+                end = self.ranges[end_node][1]
+            self.ranges[node] = (start, end)
+
+
 class Positions:
     def __init__(self, module: cst.Module | None) -> None:
         self.module = module
-        self._ranges = None
+        self._ranges: dict | None = None
+        self._line_starts: list[int] = []
+
+    def _compute(self) -> None:
+        state = OffsetRecordingState(default_indent=self.module.default_indent,
+                                     default_newline=self.module.default_newline)
+        self.module._codegen(state)
+        code = "".join(state.tokens)
+        self._line_starts = [0] + [match.end() for match in LINE_BREAK.finditer(code)]
+        self._ranges = state.ranges
+
+    def _line_column(self, offset: int) -> tuple[int, int]:
+        index = bisect.bisect_right(self._line_starts, offset) - 1
+        return index + 1, offset - self._line_starts[index] + 1
 
     def span(self, node: cst.CSTNode | None) -> Span:
         if node is None or self.module is None:
             return Span(1, 1, 1, 1)
         if self._ranges is None:
-            # The tree comes straight from the parser, so the defensive deep copy is not needed.
-            self._ranges = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        code_range = self._ranges.get(node)
-        if code_range is None:
+            self._compute()
+        found = self._ranges.get(node)
+        if found is None:
             return Span(1, 1, 1, 1)
-        return Span(code_range.start.line, code_range.start.column + 1,
-                    code_range.end.line, code_range.end.column + 1)
+        line, column = self._line_column(found[0])
+        end_line, end_column = self._line_column(found[1])
+        return Span(line, column, end_line, end_column)
