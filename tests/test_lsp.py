@@ -20,6 +20,7 @@ x = layers.Dense(64, activation="relu")(inputs)
 words = keras.Input(shape=(None,), dtype="int32")
 vectors = layers.Embedding(64, vocab_size)(words)
 model = keras.Model([inputs, words], [x, vectors])
+head = layers.Dense(4)
 """
 
 
@@ -63,12 +64,21 @@ async def session(tmp_path) -> dict:
             text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
             content_changes=[types.TextDocumentContentChangeWholeDocument(text=fixed)]))
         changed = await next_diagnostics()
+        layer_hover = await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=8, character=1)))
+        path.write_text(text)
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=3),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=uri)))
+        saved = await next_diagnostics()
         await client.shutdown_async(None)
         client.exit(None)
     finally:
         await client.stop()
     return {"opened": opened, "hover": hover, "argument_hover": argument_hover, "actions": actions,
-            "changed": changed}
+            "changed": changed, "layer_hover": layer_hover, "saved": saved}
 
 
 def test_language_server_end_to_end(tmp_path):
@@ -85,3 +95,6 @@ def test_language_server_end_to_end(tmp_path):
     [edit_a, edit_b] = result["actions"][0].edit.changes[next(iter(result["actions"][0].edit.changes))]
     assert (edit_a.new_text, edit_b.new_text) == ("input_dim=20000", "output_dim=64")
     assert result["changed"].version == 2 and list(result["changed"].diagnostics) == []
+    assert "`Dense` 'dense_1'" in result["layer_hover"].contents.value
+    assert "not called yet" in result["layer_hover"].contents.value
+    assert [d.code for d in result["saved"].diagnostics] == ["KGL301"]
