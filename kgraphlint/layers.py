@@ -594,3 +594,183 @@ def _activation_name(value: object) -> object:
     if value is None:
         return "linear"
     return value if isinstance(value, str) else UNKNOWN
+
+
+# ---------------------------------------------------------------- padding, cropping, resampling
+
+
+def edge_pairs(value: object, rank: int) -> tuple | object:
+    """ZeroPadding/Cropping amounts as ((before, after), ...) per spatial axis."""
+    if is_int(value):
+        return ((value, value),) * rank
+    if not isinstance(value, (tuple, list)):
+        return UNKNOWN
+    if rank == 1 and len(value) == 2 and all(is_int(v) for v in value):
+        return ((value[0], value[1]),)
+    if len(value) != rank:
+        return UNKNOWN
+    pairs = []
+    for item in value:
+        if is_int(item):
+            pairs.append((item, item))
+        elif isinstance(item, (tuple, list)) and len(item) == 2 and all(is_int(v) for v in item):
+            pairs.append((item[0], item[1]))
+        else:
+            return UNKNOWN
+    return tuple(pairs)
+
+
+def resample_spatial(rank: int, change) -> OutputFn:
+    """A layer that maps each spatial length to change(length, amount) and keeps channels."""
+
+    def output(config: Config, shapes: list) -> Shape:
+        shape = single(shapes)
+        last = channels_last(config)
+        if shape is None or len(shape) != rank + 2 or last is UNKNOWN:
+            return None
+        spatial = shape[1:-1] if last else shape[2:]
+        amounts = change.amounts(config, rank)
+        if amounts is UNKNOWN:
+            new = (UNKNOWN,) * rank
+        else:
+            new = tuple(change(length, amount) for length, amount in zip(spatial, amounts))
+            if any(is_int(n) and n <= 0 for n in new):
+                return None
+        return (shape[0], *new, shape[-1]) if last else (shape[0], shape[1], *new)
+
+    return output
+
+
+class Padding:
+    @staticmethod
+    def amounts(config: Config, rank: int) -> object:
+        return edge_pairs(config.get("padding"), rank)
+
+    def __call__(self, length: object, pair: tuple) -> object:
+        return length + pair[0] + pair[1] if is_int(length) else length
+
+
+class Cropping(Padding):
+    @staticmethod
+    def amounts(config: Config, rank: int) -> object:
+        return edge_pairs(config.get("cropping"), rank)
+
+    def __call__(self, length: object, pair: tuple) -> object:
+        return length - pair[0] - pair[1] if is_int(length) else length
+
+
+class Upsampling:
+    @staticmethod
+    def amounts(config: Config, rank: int) -> object:
+        return int_tuple(config.get("size"), rank)
+
+    def __call__(self, length: object, factor: int) -> object:
+        return length * factor if is_int(length) else length
+
+
+def depthwise_params(rank: int, pointwise: bool) -> ParamsFn:
+    """DepthwiseConv (pointwise=False) and SeparableConv (pointwise=True) weights."""
+
+    def params(config: Config, shapes: list) -> Params:
+        shape = single(shapes)
+        kernel = int_tuple(config.get("kernel_size"), rank)
+        multiplier = config.get("depth_multiplier", 1)
+        last = channels_last(config)
+        if shape is None or kernel is UNKNOWN or not is_int(multiplier) or last is UNKNOWN:
+            return (UNKNOWN, 0)
+        channels = shape[-1] if last else shape[1]
+        if not is_int(channels):
+            return (UNKNOWN, 0)
+        depthwise = dim_product(kernel) * channels * multiplier
+        if not pointwise:
+            return (weights(depthwise, channels * multiplier if config.get("use_bias", True) else 0), 0)
+        filters = config.get("filters")
+        if not is_int(filters):
+            return (UNKNOWN, 0)
+        return (weights(depthwise, channels * multiplier * filters, filters if config.get("use_bias", True) else 0), 0)
+
+    return params
+
+
+def depthwise_output(rank: int) -> OutputFn:
+    def output(config: Config, shapes: list) -> Shape:
+        shape = single(shapes)
+        multiplier = config.get("depth_multiplier", 1)
+        if shape is None or len(shape) != rank + 2 or not is_int(multiplier):
+            return None
+        last = channels_last(config)
+        channels = shape[-1] if last else shape[1]
+        filters = channels * multiplier if is_int(channels) else UNKNOWN
+        return conv_output(rank)(dict(config, filters=filters), shapes)
+
+    return output
+
+
+def transpose_length(length: object, kernel: int, stride: int, padding: object, output_padding: object,
+                     dilation: int) -> object:
+    """keras.src.backend.common.backend_utils._get_output_shape_given_tf_padding."""
+    if length is None:
+        return None
+    if not is_int(length) or not isinstance(padding, str) or padding.lower() not in ("valid", "same"):
+        return UNKNOWN
+    kernel = (kernel - 1) * dilation + 1
+    if padding.lower() == "valid":
+        extra = max(kernel, stride) - kernel if output_padding is None else output_padding
+        return (length - 1) * stride + kernel + extra
+    if output_padding is None:
+        return length * stride
+    return (length - 1) * stride + kernel % 2 + output_padding
+
+
+def transpose_output(rank: int) -> OutputFn:
+    def output(config: Config, shapes: list) -> Shape:
+        shape = single(shapes)
+        last = channels_last(config)
+        if shape is None or len(shape) != rank + 2 or last is UNKNOWN:
+            return None
+        kernel = int_tuple(config.get("kernel_size"), rank)
+        strides = int_tuple(config.get("strides", 1), rank)
+        dilation = int_tuple(config.get("dilation_rate", 1), rank)
+        raw_padding = config.get("output_padding")
+        output_padding = (None,) * rank if raw_padding is None else int_tuple(raw_padding, rank)
+        filters = _int_or_unknown(config.get("filters"))
+        if UNKNOWN in (kernel, strides, dilation, output_padding):
+            spatial = (UNKNOWN,) * rank
+        elif any(p is not None and p >= s for p, s in zip(output_padding, strides)):
+            return None  # Keras refuses an output padding that is not smaller than the stride
+        else:
+            spatial = tuple(transpose_length(n, k, s, config.get("padding", "valid"), p, d)
+                            for n, k, s, p, d in zip(shape[1:-1] if last else shape[2:], kernel, strides,
+                                                     output_padding, dilation))
+        return (shape[0], *spatial, filters) if last else (shape[0], filters, *spatial)
+
+    return output
+
+
+@register("Resizing", min_rank=3)
+def resizing_output(config: Config, shapes: list) -> Shape:
+    """Batches of images; a 3-D input is one image, whose shape is left unknown here."""
+    shape, height, width = single(shapes), config.get("height"), config.get("width")
+    last = channels_last(config)
+    if shape is None or len(shape) != 4 or last is UNKNOWN:
+        return None
+    height, width = _int_or_unknown(height), _int_or_unknown(width)
+    return (shape[0], height, width, shape[3]) if last else (shape[0], shape[1], height, width)
+
+
+register("Rescaling")(same_shape)
+
+for _rank in (1, 2, 3):
+    _ranks = frozenset({_rank + 2})
+    _expects = SPATIAL_EXPECTS[_rank]
+    register(f"ZeroPadding{_rank}D", ranks=_ranks, expects=_expects)(resample_spatial(_rank, Padding()))
+    register(f"Cropping{_rank}D", ranks=_ranks, expects=_expects)(resample_spatial(_rank, Cropping()))
+    register(f"UpSampling{_rank}D", ranks=_ranks, expects=_expects)(resample_spatial(_rank, Upsampling()))
+    register(f"Conv{_rank}DTranspose", params=conv_params(_rank), ranks=_ranks, expects=_expects)(
+        transpose_output(_rank))
+for _rank in (1, 2):
+    _ranks = frozenset({_rank + 2})
+    register(f"DepthwiseConv{_rank}D", params=depthwise_params(_rank, False), ranks=_ranks,
+             expects=SPATIAL_EXPECTS[_rank])(depthwise_output(_rank))
+    register(f"SeparableConv{_rank}D", params=depthwise_params(_rank, True), ranks=_ranks,
+             expects=SPATIAL_EXPECTS[_rank])(conv_output(_rank))

@@ -62,7 +62,7 @@ def _from_json(value: object) -> object:
     if isinstance(value, dict):  # {"opaque": repr}: not a plain value
         return UNKNOWN
     if isinstance(value, list):
-        return tuple(value)
+        return tuple(_from_json(v) for v in value)
     return value
 
 

@@ -28,10 +28,10 @@ def json_default(value: object) -> object:
     """A default as JSON, or a marker saying it is not a plain value."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
-    if isinstance(value, (tuple, list)) and all(
-        v is None or isinstance(v, (bool, int, float, str)) for v in value
-    ):
-        return list(value)
+    if isinstance(value, (tuple, list)):
+        items = [json_default(v) for v in value]
+        if not any(isinstance(item, dict) for item in items):
+            return items  # nested tuples such as ((0, 0), (0, 0)) stay readable
     return {"opaque": repr(value)}
 
 

@@ -58,6 +58,34 @@ def pooling(rank: int):
     })
 
 
+def edges(rank: int, name: str):
+    pair = st.tuples(st.integers(0, 3), st.integers(0, 3))
+    value = st.one_of(st.integers(0, 3), st.tuples(*[st.one_of(st.integers(0, 3), pair)] * rank))
+    if rank == 1:
+        value = st.one_of(st.integers(0, 3), pair)
+    formats = {"data_format": st.sampled_from(["channels_last", "channels_first"])} if rank > 1 else {}
+    if name == "padding" and rank == 1:
+        formats = {}
+    return st.fixed_dictionaries({name: value, **formats})
+
+
+def transpose(rank: int):
+    return st.fixed_dictionaries({
+        "filters": st.integers(1, 6), "kernel_size": window(rank, 4), "strides": st.integers(1, 3),
+        "padding": st.sampled_from(["valid", "same"]), "output_padding": st.one_of(st.none(), st.integers(0, 2)),
+        "data_format": st.sampled_from(["channels_last", "channels_first"]), "use_bias": st.booleans(),
+    })
+
+
+def depthwise(rank: int, separable: bool):
+    extra = {"filters": st.integers(1, 6)} if separable else {}
+    return st.fixed_dictionaries({
+        **extra, "kernel_size": window(rank, 4), "strides": st.integers(1, 2),
+        "padding": st.sampled_from(["valid", "same"]), "depth_multiplier": st.integers(1, 3),
+        "use_bias": st.booleans(), "data_format": st.sampled_from(["channels_last", "channels_first"]),
+    })
+
+
 def recurrent(cell: str):
     extra = {"reset_after": st.booleans()} if cell == "GRU" else {}
     return st.fixed_dictionaries({"units": st.integers(1, 8), "return_sequences": st.booleans(),
@@ -86,6 +114,18 @@ SINGLE = {
     **{f"Global{kind}Pooling{r}D": (st.fixed_dictionaries({"keepdims": st.booleans()}), shape_of_rank(2, 5))
        for kind in ("Max", "Average") for r in (1, 2, 3)},
     **{cell: (recurrent(cell), shape_of_rank(1, 3)) for cell in ("SimpleRNN", "LSTM", "GRU")},
+    **{f"ZeroPadding{r}D": (edges(r, "padding"), shape_of_rank(2, 5)) for r in (1, 2, 3)},
+    **{f"Cropping{r}D": (edges(r, "cropping"), shape_of_rank(2, 5)) for r in (1, 2, 3)},
+    "UpSampling1D": (st.fixed_dictionaries({"size": st.integers(1, 3)}), shape_of_rank(2, 4)),
+    **{f"UpSampling{r}D": (st.fixed_dictionaries({"size": window(r, 3), "data_format": st.sampled_from(
+        ["channels_last", "channels_first"])}), shape_of_rank(2, 5)) for r in (2, 3)},
+    **{f"Conv{r}DTranspose": (transpose(r), shape_of_rank(2, 5)) for r in (1, 2, 3)},
+    **{f"DepthwiseConv{r}D": (depthwise(r, False), shape_of_rank(2, 4)) for r in (1, 2)},
+    **{f"SeparableConv{r}D": (depthwise(r, True), shape_of_rank(2, 4)) for r in (1, 2)},
+    "Rescaling": (st.fixed_dictionaries({"scale": st.floats(0.001, 2), "offset": st.floats(-1, 1)}),
+                  shape_of_rank(1, 3)),
+    "Resizing": (st.fixed_dictionaries({"height": st.integers(1, 12), "width": st.integers(1, 12)}),
+                 shape_of_rank(2, 4)),
 }
 
 MERGES = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"]
