@@ -89,6 +89,9 @@ class ModelRecord:
     layers: list[LayerInstance] = field(default_factory=list)
     #: the layer object this model becomes when it is called like a layer
     as_layer: LayerInstance | None = None
+    #: the keys when Model(...) was given a dict of inputs (outputs): data and losses use them
+    input_keys: tuple[str, ...] | None = None
+    output_keys: tuple[str, ...] | None = None
 
     @property
     def built(self) -> bool:

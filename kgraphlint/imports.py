@@ -118,7 +118,12 @@ def _namespace(module: str) -> str:
     if old is not None:
         return REMOVED_MODULES[old] or module
     if module.startswith("keras.src."):
-        return "keras.layers" if ".layers" in module else "keras"
+        # Keras 3's implementation tree: keras.src.layers.core.dense is keras.layers, but
+        # keras.src.ops.numpy.Average and keras.src.initializers.Identity are not layers.
+        package = module.split(".")[2]
+        if package == "layers":
+            return "keras.layers"
+        return "keras" if package in ("models", "engine") else f"keras.{package}"
     if module in ("keras.models", "keras.engine"):
         return "keras"
     return module
@@ -147,7 +152,7 @@ def resolve(dotted: str) -> KerasSymbol | None:
     if namespace == "keras.losses":
         return KerasSymbol("loss", loss_name(name))
     if namespace not in LAYER_NAMESPACES:
-        if path in ("keras.backend.image_data_format", "keras.config.image_data_format"):
+        if name == "image_data_format" and namespace in ("keras.backend", "keras.config"):
             return KerasSymbol("image_data_format", "image_data_format")
         return None
     if name == "Input":

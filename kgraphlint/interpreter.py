@@ -16,7 +16,9 @@ import operator
 
 import libcst as cst
 
+from kgraphlint import arrays
 from kgraphlint import imports as kimports
+from kgraphlint.arrays import Array, Dataset
 from kgraphlint.facts import (
     ImportFact,
     LayerAttributeRead,
@@ -31,7 +33,19 @@ from kgraphlint.keras_semantics import KerasSemantics, as_losses
 from kgraphlint.naming import NameCounter
 from kgraphlint.shapes import UNKNOWN, is_int, is_known
 from kgraphlint.signatures import KERAS3
-from kgraphlint.values import _MISSING, Frame, FunctionValue, ModuleRef, Scope, dotted_name, is_plain, iter_tensors
+from kgraphlint.values import (
+    _MISSING,
+    BoundMethod,
+    ClassValue,
+    Frame,
+    FunctionValue,
+    ModuleRef,
+    ObjectValue,
+    Scope,
+    dotted_name,
+    is_plain,
+    iter_tensors,
+)
 
 MAX_LOOP_ITERATIONS = 512
 MAX_CALL_DEPTH = 16
@@ -91,6 +105,7 @@ class Interpreter(KerasSemantics):
         self.bound_names: set[str] = set()
         self.star_import = False
         self.functions: list[FunctionValue] = []
+        self.classes: list[ClassValue] = []
         self.certain = True
         self.depth = 0
         self.steps = 0
@@ -100,17 +115,21 @@ class Interpreter(KerasSemantics):
         #: (name node, value) for each name bound to a tensor, a layer or a model (editor hovers)
         self.bindings: list[tuple[cst.Name, object]] = []
         self.model_uses: list[ModelUse] = []
+        self.module_scope = Scope()
 
     # ------------------------------------------------------------------ entry point
 
     def run(self) -> None:
-        frame = Frame(Scope())
+        frame = Frame(self.module_scope)
         self.exec_block(self.module.body, frame)
         # Builders that are defined but never called still build models when a user calls
         # them: analyse them with their defaults, consuming no Keras auto-names.
         for function in list(self.functions):
             if not function.called:
                 self.run_uncalled(function)
+        for cls in list(self.classes):
+            if not cls.instantiated:
+                self.run_uncalled_class(cls)
         self.check_model_arguments()
 
     def run_uncalled(self, function: FunctionValue) -> None:
@@ -120,6 +139,33 @@ class Interpreter(KerasSemantics):
             self.call_function(function, [], {}, node=function.node, defaults_only=True)
         except GiveUp:
             raise
+        except (_Break, _Continue):
+            pass
+        finally:
+            self.names = saved_names
+
+    def run_uncalled_class(self, cls: ClassValue) -> None:
+        """A class nobody instantiates in this file: make one instance with __init__'s
+        defaults and run its other methods once each, in the order they are defined.
+
+        An attribute that a later method assigns reads as unknown in the methods before it:
+        which of them runs first is the caller's choice, not ours to guess."""
+        saved_names = self.names
+        self.names = saved_names.copy()
+        try:
+            instance = ObjectValue(cls, dict(cls.attributes))
+            init = cls.methods.get("__init__")
+            if init is not None:
+                self.call_function(init, [instance], {}, node=init.node, defaults_only=True)
+            assigned_by = {name: attributes_assigned(method.node) for name, method in cls.methods.items()}
+            for name, method in cls.methods.items():
+                if name.startswith("__") or method.called:
+                    continue
+                for other, attributes in assigned_by.items():
+                    if other not in (name, "__init__"):
+                        for attribute in attributes:
+                            instance.attributes[attribute] = UNKNOWN
+                self.call_function(method, [instance], {}, node=method.node, defaults_only=True)
         except (_Break, _Continue):
             pass
         finally:
@@ -147,7 +193,7 @@ class Interpreter(KerasSemantics):
             self.functions.append(function)
             self.bind_name(statement.name.value, function, frame)
         elif isinstance(statement, cst.ClassDef):
-            self.bind_name(statement.name.value, UNKNOWN, frame)
+            self.bind_name(statement.name.value, self.define_class(statement, frame), frame)
         elif isinstance(statement, cst.With):
             for item in statement.items:
                 self.eval(item.item, frame)
@@ -165,6 +211,32 @@ class Interpreter(KerasSemantics):
             if statement.finalbody is not None:
                 self.exec_block(statement.finalbody.body.body, frame)
         # match statements and anything newer stay opaque
+
+    def define_class(self, node: cst.ClassDef, frame: Frame) -> object:
+        """A plain class becomes a ClassValue; one with base classes (a keras.Model or Layer
+        subclass, a class from elsewhere) stays unknown."""
+        if not isinstance(node.body, cst.IndentedBlock):
+            return UNKNOWN
+        if node.bases or node.keywords or node.decorators:
+            # Methods of a class built on one kgraphlint cannot see (a keras.Model or
+            # Layer subclass, a TestCase) still build and train models: analyse each as a
+            # function nobody calls, with ``self`` unknown.
+            for statement in node.body.body:
+                if isinstance(statement, cst.FunctionDef):
+                    self.functions.append(FunctionValue(statement, frame.scope))
+            return UNKNOWN
+        body = Frame(Scope({}, frame.scope))
+        methods = {}
+        for statement in node.body.body:
+            if isinstance(statement, cst.FunctionDef):
+                if statement.decorators:
+                    return UNKNOWN  # properties, static and class methods: not followed
+                methods[statement.name.value] = FunctionValue(statement, frame.scope)
+            else:
+                self.exec_statement(statement, body)
+        cls = ClassValue(node, methods, dict(body.scope.names))
+        self.classes.append(cls)
+        return cls
 
     def exec_small(self, small: cst.CSTNode, frame: Frame) -> None:
         if isinstance(small, cst.Expr):
@@ -333,7 +405,8 @@ class Interpreter(KerasSemantics):
 
     @staticmethod
     def truth(value: object) -> bool | None:
-        if value is UNKNOWN or isinstance(value, (Tensor, LayerInstance, ModelRecord, ModuleRef, FunctionValue)):
+        if value is UNKNOWN or isinstance(value, (Tensor, LayerInstance, ModelRecord, ModuleRef, FunctionValue, Array, Dataset,
+                                                  ClassValue, ObjectValue, BoundMethod)):
             return None
         if isinstance(value, (tuple, list, dict)) and not is_known(value):
             return bool(value) if value else False
@@ -375,6 +448,12 @@ class Interpreter(KerasSemantics):
                     pass
             elif isinstance(container, list) and is_int(key) and -len(container) <= key < len(container):
                 container[key] = value
+            else:
+                self.escape(value)
+        elif isinstance(target, cst.Attribute):
+            owner = self.eval(target.value, frame)
+            if isinstance(owner, ObjectValue):
+                owner.attributes[target.attr.value] = value
             else:
                 self.escape(value)
         else:
@@ -445,6 +524,13 @@ class Interpreter(KerasSemantics):
         attr = node.attr.value
         if isinstance(base, ModuleRef):
             return ModuleRef(f"{base.dotted}.{attr}")
+        if isinstance(base, Array):
+            return arrays.attribute(base, attr)
+        if isinstance(base, ObjectValue):
+            if attr in base.attributes:
+                return base.attributes[attr]
+            method = base.cls.methods.get(attr)
+            return BoundMethod(method, base) if method is not None else UNKNOWN
         if isinstance(base, Tensor):
             if attr == "shape":
                 base.escaped = True  # inspected on purpose: not a forgotten branch
@@ -554,6 +640,11 @@ class Interpreter(KerasSemantics):
 
     def binary(self, op_type: type | None, left: object, right: object) -> object:
         function = BINARY_OPERATORS.get(op_type)
+        if isinstance(left, Array) or isinstance(right, Array):
+            result = None
+            if op_type in (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power):
+                result = arrays.arithmetic(left, right, divide=op_type is cst.Divide)
+            return UNKNOWN if result is None else result
         if function is None or not is_plain(left) or not is_plain(right):
             self.escape(left)
             self.escape(right)
@@ -616,6 +707,10 @@ class Interpreter(KerasSemantics):
 
     def eval_Subscript(self, node: cst.Subscript, frame: Frame) -> object:
         container = self.eval(node.value, frame)
+        if isinstance(container, Array):
+            keys = self.array_keys(node, frame)
+            result = arrays.indexed(container, keys) if keys is not None else None
+            return UNKNOWN if result is None else result
         key = self.subscript_key(node, frame)
         if key is _MISSING or not is_known(key) or not isinstance(container, (tuple, list, dict, str)):
             if isinstance(container, Tensor):
@@ -638,6 +733,29 @@ class Interpreter(KerasSemantics):
                 return slice(*parts)
         return _MISSING
 
+    def array_keys(self, node: cst.Subscript, frame: Frame) -> list | None:
+        """The index of ``x[...]`` as ints, slices, None (np.newaxis), Ellipsis and Arrays."""
+        keys = []
+        for element in node.slice:
+            index = element.slice
+            if isinstance(index, cst.Slice):
+                parts = [None if p is None else self.eval(p, frame) for p in (index.lower, index.upper, index.step)]
+                if not all(p is None or is_int(p) for p in parts):
+                    return None
+                keys.append(slice(*parts))
+                continue
+            if isinstance(index.value, cst.Ellipsis):
+                keys.append(Ellipsis)
+                continue
+            value = self.eval(index.value, frame)
+            if value is None or value == ModuleRef("numpy.newaxis"):
+                keys.append(None)
+            elif is_int(value) or isinstance(value, Array):
+                keys.append(value)
+            else:
+                return None
+        return keys
+
     def eval_Lambda(self, node: cst.Lambda, frame: Frame) -> object:
         return UNKNOWN
 
@@ -647,6 +765,12 @@ class Interpreter(KerasSemantics):
         func = node.func
         if isinstance(func, cst.Attribute):
             receiver = self.eval(func.value, frame)
+            if isinstance(receiver, (Array, Dataset)):
+                args, kwargs, partial, arg_nodes = self.arguments(node, frame)
+                result = None if partial else (
+                    arrays.method(receiver, func.attr.value, args, kwargs) if isinstance(receiver, Array)
+                    else arrays.dataset_method(receiver, func.attr.value, args, kwargs))
+                return UNKNOWN if result is None else result
             if isinstance(receiver, (ModelRecord, list, dict)) or (
                 isinstance(receiver, LayerInstance) and func.attr.value in ("__call__",)
             ):
@@ -697,12 +821,21 @@ class Interpreter(KerasSemantics):
             symbol = kimports.resolve(callee.dotted)
             if symbol is not None:
                 return self.call_keras(symbol, args, kwargs, partial, node, arg_nodes)
+            data = None if partial else arrays.call(callee.dotted, args, kwargs)
+            if data is not None:
+                return data
         elif isinstance(callee, LayerInstance):
             return self.call_layer(callee, args, kwargs, node, arg_nodes)
         elif isinstance(callee, ModelRecord):
             return self.call_layer(self.model_as_layer(callee, node), args, kwargs, node, arg_nodes)
         elif isinstance(callee, FunctionValue):
             return self.call_function(callee, args, kwargs, node=node, partial=partial)
+        elif isinstance(callee, BoundMethod):
+            return self.call_function(callee.function, [callee.receiver, *args], kwargs, node=node, partial=partial)
+        elif isinstance(callee, ClassValue):
+            return self.instantiate(callee, args, kwargs, partial, node)
+        elif callee is len and len(args) == 1 and isinstance(args[0], Array) and args[0].rank:
+            return args[0].samples
         elif callable(callee) and callee in PURE_BUILTINS.values():
             if all(is_known(a) and is_plain(a) for a in args) and not kwargs and not partial:
                 try:
@@ -712,6 +845,14 @@ class Interpreter(KerasSemantics):
         for value in list(args) + list(kwargs.values()):
             self.escape(value)
         return UNKNOWN
+
+    def instantiate(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.Call) -> ObjectValue:
+        cls.instantiated = True
+        instance = ObjectValue(cls, dict(cls.attributes))
+        init = cls.methods.get("__init__")
+        if init is not None:
+            self.call_function(init, [instance, *args], kwargs, node=node, partial=partial)
+        return instance
 
     def call_function(self, function: FunctionValue, args: list, kwargs: dict, node: cst.CSTNode,
                       partial: bool = False, defaults_only: bool = False) -> object:
@@ -753,7 +894,7 @@ class Interpreter(KerasSemantics):
                 value = self.eval(param.default, Frame(frame.scope.parent or frame.scope))
             else:
                 value = UNKNOWN
-            if name in ("self", "cls") and index == 0 and defaults_only:
+            if name in ("self", "cls") and index == 0 and defaults_only and not args:
                 value = UNKNOWN
             self.bind_name(name, value, frame)
         for param in params.kwonly_params:
@@ -814,3 +955,29 @@ EVALUATORS = {
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def attributes_assigned(function: cst.FunctionDef) -> set[str]:
+    """The ``self.<name>`` attributes a method assigns anywhere in its body."""
+    if not function.params.params:
+        return set()
+    receiver = function.params.params[0].name.value
+    found: set[str] = set()
+
+    class Collector(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            for target in _targets(node.target):
+                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
+                        and target.value.value == receiver:
+                    found.add(target.attr.value)
+
+    function.body.visit(Collector())
+    return found
+
+
+def _targets(node: cst.CSTNode):
+    if isinstance(node, (cst.Tuple, cst.List)):
+        for element in node.elements:
+            yield from _targets(element.value)
+    else:
+        yield node

@@ -112,12 +112,20 @@ class KerasSemantics:
         if not structure_known or not inputs:
             self.escape(args)
             return UNKNOWN
+        main_count = len(inputs)
         first_node = arg_nodes.get(0, node)
         input_nodes = [first_node] * len(inputs)
         if isinstance(first_node, (cst.List, cst.Tuple)) and len(first_node.elements) == len(inputs):
             input_nodes = [e.value for e in first_node.elements]
+        # Tensors given in other arguments (attention's value and key, an RNN's
+        # initial_state, a mask) feed the call too, though shapes follow the first argument.
+        for key, value in [*enumerate(args[1:], 1), *kwargs.items()]:
+            for tensor in iter_tensors(value):
+                if tensor not in inputs:
+                    inputs.append(tensor)
+                    input_nodes.append(arg_nodes.get(key, node))
         call = LayerCall(layer, inputs, node, self.certain, input_nodes=input_nodes)
-        shapes = [t.shape for t in inputs]
+        shapes = [t.shape for t in inputs[:main_count]]
         out = self.output_shapes(layer, shapes)
         if layer.params is None:
             layer.params = self.layer_params(layer, shapes)
@@ -192,7 +200,8 @@ class KerasSemantics:
         input_tensors, inputs_ok = flatten_structure(inputs)
         output_tensors, outputs_ok = flatten_structure(outputs)
         model = ModelRecord("functional", name, explicit, node, self.certain, input_tensors, output_tensors,
-                            complete=inputs_ok and outputs_ok and not partial)
+                            complete=inputs_ok and outputs_ok and not partial,
+                            input_keys=dict_keys(inputs), output_keys=dict_keys(outputs))
         self.models.append(model)
         return model
 
@@ -327,6 +336,12 @@ def flatten_structure(value: object) -> tuple[list[Tensor], bool]:
         tensors = [v for v in value if isinstance(v, Tensor)]
         return tensors, len(tensors) == len(value)
     return [], False
+
+
+def dict_keys(value: object) -> tuple[str, ...] | None:
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return tuple(value)
+    return None
 
 
 def as_shape_tuple(value: object) -> tuple | object:

@@ -25,6 +25,31 @@ class FunctionValue:
 
 
 @dataclass(eq=False)
+class ClassValue:
+    """A plain class (no base classes kgraphlint cannot see) whose methods may build
+    models and keep them, and their data, on ``self``."""
+
+    node: cst.ClassDef
+    methods: dict  # name -> FunctionValue
+    attributes: dict  # class-level names
+    instantiated: bool = False
+
+
+@dataclass(eq=False)
+class ObjectValue:
+    """An instance of a ``ClassValue``: its attributes as assigned so far."""
+
+    cls: ClassValue
+    attributes: dict
+
+
+@dataclass(eq=False)
+class BoundMethod:
+    function: FunctionValue
+    receiver: ObjectValue
+
+
+@dataclass(eq=False)
 class Scope:
     names: dict = field(default_factory=dict)
     parent: "Scope | None" = None

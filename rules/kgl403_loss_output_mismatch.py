@@ -61,13 +61,13 @@ model.compile(optimizer="rmsprop", loss={"age": "mse", "income": "categorical_cr
             losses = use.argument(1, "loss")
             for argument, position in (("loss", 1), ("loss_weights", 3), ("metrics", 2)):
                 value = use.argument(position, argument)
-                problem = self.problem(argument, value, names, losses)
+                problem = self.problem(argument, value, names, losses, use.model.output_keys is not None)
                 if problem is not None:
                     message, severity = problem
                     yield ctx.finding(use.argument_node(position, argument), message, severity=severity)
 
     @staticmethod
-    def problem(argument: str, value: object, names: list[str], losses: object):
+    def problem(argument: str, value: object, names: list[str], losses: object, dict_outputs: bool):
         n = len(names)
         listing = ", ".join(f"'{name}'" for name in names)
         if isinstance(value, dict):
@@ -75,6 +75,12 @@ model.compile(optimizer="rmsprop", loss={"age": "mse", "income": "categorical_cr
             missing = [k for k in names if k not in value] if argument == "loss" else []
             if not unknown and not missing:
                 return None
+            if not unknown and dict_outputs:
+                # A model whose outputs are a dict accepts a loss dict without some keys.
+                untrained = (f"output '{missing[0]}' gets no loss and is never trained" if len(missing) == 1 else
+                             f"outputs {', '.join(repr(m) for m in missing)} get no loss and are never trained")
+                return (f"compile(loss={{...}}) has no entry for {', '.join(repr(m) for m in missing)}: Keras accepts "
+                        f"this silently and {untrained}. Give every output a loss.", Severity.WARNING)
             parts = []
             if unknown:
                 parts.append(f"{', '.join(repr(k) for k in unknown)} {'name' if len(unknown) > 1 else 'names'} no output")

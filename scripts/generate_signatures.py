@@ -65,9 +65,25 @@ def init_parameters(cls: type) -> tuple[list[dict], bool]:
             if p.default is not p.empty:
                 entry["default"] = json_default(p.default)
             params.append(entry)
-        if not open_kwargs or klass.__name__ in ("Layer", "Operation"):
+        if klass.__name__ in ("Layer", "Operation"):
+            break
+        # Keywords an __init__ takes out of **kwargs itself (LSTM's implementation=,
+        # LayerNormalization's deprecated rms_scaling=) are accepted too.
+        for name in popped_keywords(vars(klass)["__init__"]):
+            if name not in seen:
+                seen.add(name)
+                params.append({"name": name, "positional": False, "required": False})
+        if not open_kwargs:
             break
     return params, open_kwargs
+
+
+def popped_keywords(init) -> list[str]:
+    try:
+        source = inspect.getsource(init)
+    except (OSError, TypeError):
+        return []
+    return re.findall(r'kwargs\.(?:pop|get)\(\s*["\'](\w+)["\']', source)
 
 
 def layer_table(layers_module, base_layer: type, extra_kwargs: list[str]) -> dict:

@@ -1,0 +1,76 @@
+"""Patterns from real Keras code (Keras's own tests and applications) that once produced
+false alarms, each checked through the public API."""
+
+from __future__ import annotations
+
+import textwrap
+
+from kgraphlint.checking import check_source
+
+
+def codes(program: str) -> list[str]:
+    return [f.code for f in check_source(textwrap.dedent(program), "program.py")]
+
+
+def test_keyword_arguments_a_layer_takes_out_of_kwargs_are_accepted():
+    assert codes("""
+        from keras import layers
+        lstm = layers.LSTM(8, implementation=1)
+        norm = layers.LayerNormalization(rms_scaling=True)
+        lookup = layers.StringLookup(vocabulary_size=10, has_input_vocabulary=False)
+    """) == []
+
+
+def test_keras_src_operations_and_initializers_are_not_layers():
+    assert codes("""
+        from keras.src import initializers
+        from keras.src.ops import numpy as knp
+        init = initializers.Identity(gain=2.0)
+        op = knp.Average(axis=1)
+        dot = knp.Dot()
+    """) == []
+    # while keras.src.layers is the layers package
+    assert codes("""
+        from keras.src import layers
+        dense = layers.Dense(4, unit=3)
+    """) == ["KGL302"]
+
+
+def test_tensors_in_other_arguments_connect_the_graph():
+    assert codes("""
+        import keras
+        from keras import layers
+        query = keras.Input(shape=(4, 8))
+        value = keras.Input(shape=(6, 8))
+        attended = layers.MultiHeadAttention(num_heads=2, key_dim=4)(query, value)
+        model = keras.Model([query, value], attended)
+    """) == []
+
+
+def test_dict_outputs_are_keyed_by_their_dict_keys():
+    program = """
+        import keras
+        import numpy as np
+        from keras import layers
+        x = keras.Input(shape=(3,))
+        model = keras.Model(x, {"price": layers.Dense(1)(x), "sold": layers.Dense(1, activation="sigmoid")(x)})
+        model.compile(optimizer="sgd", loss=LOSS)
+        model.fit(np.zeros((8, 3)), {"price": np.zeros((8, 1)), "sold": np.zeros((8, 1))})
+    """
+    assert codes(program.replace("LOSS", '{"price": "mse", "sold": "binary_crossentropy"}')) == []
+    # Keras 3 trains a dict-output model whose loss dict leaves an output out: that output learns nothing
+    findings = check_source(textwrap.dedent(program.replace("LOSS", '{"sold": "binary_crossentropy"}')), "p.py")
+    assert [(f.code, f.severity.value) for f in findings] == [("KGL403", "warning")]
+    assert "'price' gets no loss" in findings[0].message
+
+
+def test_methods_of_test_cases_and_subclassed_models_are_analysed():
+    assert codes("""
+        import unittest
+        import keras
+        from keras import layers
+
+        class ModelTest(unittest.TestCase):
+            def test_dense(self):
+                model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(2, activaton="relu")])
+    """) == ["KGL302"]
