@@ -45,9 +45,10 @@ def test_buggy_fixture_findings(cli, fixture):
 def test_every_rule_has_a_realistic_fixture():
     from kgraphlint.registry import all_rules
 
-    codes = {code for path in BUGGY for *_, code in expected_findings(path)}
+    data_programs = [p for p in (FIXTURES / "data").glob("*.py") if not p.stem.endswith("_fixed")]
+    codes = {code for path in BUGGY + data_programs for *_, code in expected_findings(path)}
     missing = [r.code for r in all_rules() if r.category == "correctness" and r.code not in codes]
-    assert not missing, f"no fixture in fixtures/bugs expects {missing}"
+    assert not missing, f"no fixture in fixtures/bugs or fixtures/data expects {missing}"
 
 
 def test_correct_programs_have_no_findings(cli):
