@@ -65,6 +65,8 @@ class FileAnalysis:
     keras_version: str = "3"
     #: the file was too large or dynamic to follow to the end; what was found is partial
     gave_up: bool = False
+    #: the other modules' files the analysis read (imports it followed)
+    dependencies: tuple[str, ...] = ()
     #: with --build: what real Keras made of each model (kgraphlint.build.ModelBuild)
     builds: list | None = None
 
@@ -164,6 +166,14 @@ class AnalysisError(Exception):
         super().__init__(f"{path}: internal error in the analysis: {type(error).__name__}: {error}")
 
 
+def source_path(source: SourceFile) -> str | None:
+    """The file the source was read from, for following its imports (None for text
+    that is not a Python file on disk: standard input without a name, a notebook)."""
+    if source.kind != "python" or not os.path.isfile(source.path):
+        return None
+    return os.path.abspath(source.path)
+
+
 def analyze_source(source: SourceFile, keras_version: str = "3") -> FileAnalysis:
     """Everything kgraphlint knows about one file. Bad input yields a FileAnalysis with a
     ``problem``; a bug in kgraphlint raises AnalysisError naming the file."""
@@ -187,7 +197,7 @@ def _analyze(source: SourceFile, keras_version: str) -> FileAnalysis:
         return FileAnalysis(source, problem=syntax_problem(source.text, source.path, error))
     except (RecursionError, MemoryError, ValueError) as error:
         return FileAnalysis(source, problem=SourceProblem(f"cannot parse: {type(error).__name__}"))
-    interpreter = Interpreter(module, KERAS3 if keras_version == "3" else "keras2")
+    interpreter = Interpreter(module, KERAS3 if keras_version == "3" else "keras2", source_path(source))
     gave_up = False
     try:
         interpreter.run()
@@ -197,5 +207,5 @@ def _analyze(source: SourceFile, keras_version: str) -> FileAnalysis:
     return FileAnalysis(
         source, module, None, interpreter.layers, interpreter.calls, models, interpreter.models, interpreter.imports,
         interpreter.model_problems, interpreter.attribute_reads, interpreter.model_uses, interpreter.bindings,
-        call_graph(interpreter.calls), keras_version, gave_up,
+        call_graph(interpreter.calls), keras_version, gave_up, tuple(interpreter.loaded),
     )

@@ -61,6 +61,13 @@ def finding_from_json(data: dict) -> Finding:
     )
 
 
+def file_digest(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 class ResultCache:
     def __init__(self, root: Path) -> None:
         self.root = root / code_fingerprint()
@@ -80,13 +87,16 @@ class ResultCache:
         return self.root / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> list[Finding] | None:
+        """The findings stored under key, unless a module the file imports has changed since."""
         try:
             data = json.loads(self._path(key).read_text())
-            return [finding_from_json(item) for item in data]
-        except (OSError, ValueError, KeyError, TypeError):
+            if any(file_digest(path) != digest for path, digest in data["dependencies"].items()):
+                return None
+            return [finding_from_json(item) for item in data["findings"]]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
-    def put(self, key: str, findings: list[Finding]) -> None:
+    def put(self, key: str, findings: list[Finding], dependencies: list[str] = ()) -> None:
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +104,9 @@ class ResultCache:
             if not ignore.exists():
                 ignore.write_text("# Created by kgraphlint\n*\n")
             temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_text(json.dumps([f.to_json() for f in findings]))
+            entry = {"findings": [f.to_json() for f in findings],
+                     "dependencies": {path: file_digest(path) for path in dependencies}}
+            temporary.write_text(json.dumps(entry))
             temporary.replace(path)  # atomic: a reader never sees half an entry
         except OSError:
             pass  # a cache that cannot be written only costs speed

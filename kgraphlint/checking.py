@@ -31,6 +31,8 @@ class CheckResult:
     sources: dict[str, SourceFile] = field(default_factory=dict)
     #: things the user should know that are not findings (models --build could not build)
     notes: list[str] = field(default_factory=list)
+    #: the files of other modules the checked files import and kgraphlint followed
+    dependencies: list[str] = field(default_factory=list)
 
     def merge(self, other: "CheckResult") -> None:
         self.findings.extend(other.findings)
@@ -82,6 +84,7 @@ def check_source_file(source: SourceFile, settings: Settings, path: Path | None 
     except AnalysisError as error:
         result.internal_errors.append(str(error))
         return result
+    result.dependencies = list(analysis.dependencies)
     if builder is not None:
         analysis.builds = builder.build(analysis)
         result.notes.extend(f"{source.path}: model '{b.model.name}' was not built with Keras: {b.note}"
@@ -160,7 +163,7 @@ def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: 
     for (index, key, _), outcome in zip(pending, outcomes):
         results[index] = outcome
         if key is not None and not outcome.internal_errors:
-            cache.put(key, outcome.findings)
+            cache.put(key, outcome.findings, outcome.dependencies)
     merged = CheckResult()
     for result in results:
         merged.merge(result)

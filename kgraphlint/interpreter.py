@@ -18,6 +18,7 @@ import libcst as cst
 
 from kgraphlint import arrays
 from kgraphlint import imports as kimports
+from kgraphlint import modules
 from kgraphlint.arrays import Array, Dataset
 from kgraphlint.facts import (
     ImportFact,
@@ -50,6 +51,8 @@ from kgraphlint.values import (
 MAX_LOOP_ITERATIONS = 512
 MAX_CALL_DEPTH = 16
 MAX_STEPS = 400_000  # expressions evaluated per file; past this the file is given up quietly
+MAX_MODULES = 32  # other modules followed per file
+MAX_MODULE_BYTES = 400_000
 
 QUOTES = ("'", '"')
 TRIPLE_QUOTES = ("'" * 3, '"' * 3)
@@ -93,9 +96,17 @@ class _Continue(Exception):
 
 
 class Interpreter(KerasSemantics):
-    def __init__(self, module: cst.Module, flavour: str = KERAS3) -> None:
+    def __init__(self, module: cst.Module, flavour: str = KERAS3, path: str | None = None) -> None:
         self.module = module
         self.flavour = flavour
+        self.path = path
+        #: the file whose code runs now: another module's while one of its functions runs
+        self.current_path = path
+        #: where in the analysed file the code now running in another module was entered
+        self.foreign_site: cst.CSTNode | None = None
+        #: other modules' files -> their module scope (None while one is being loaded)
+        self.loaded: dict[str, Scope | None] = {}
+        self.resolved: dict[tuple, object] = {}
         self.names = NameCounter()
         self.layers: list[LayerInstance] = []
         self.calls: list[LayerCall] = []
@@ -144,6 +155,82 @@ class Interpreter(KerasSemantics):
         finally:
             self.names = saved_names
 
+    # ------------------------------------------------------------------ other modules
+
+    @property
+    def in_other_module(self) -> bool:
+        return self.current_path != self.path
+
+    def site(self, node: cst.CSTNode) -> cst.CSTNode:
+        """Where a fact made now is reported: its own node in the analysed file, or the
+        call (or import) in the analysed file through which another module's code runs."""
+        return self.foreign_site if self.in_other_module and self.foreign_site is not None else node
+
+    def enter(self, path: str | None, node: cst.CSTNode) -> tuple:
+        saved = (self.current_path, self.foreign_site)
+        if not self.in_other_module and path != self.path:
+            self.foreign_site = node
+        self.current_path = path
+        return saved
+
+    def leave(self, saved: tuple) -> None:
+        self.current_path, self.foreign_site = saved
+
+    def load_module(self, module: str, node: cst.CSTNode) -> Scope | None:
+        """Run another module of the project (or an installed package) once and return its
+        names; None when it cannot be found, read or followed."""
+        path = modules.module_file(module, self.current_path)
+        if path is None:
+            return None
+        key = str(path)
+        if key in self.loaded:
+            return self.loaded[key]
+        if len(self.loaded) >= MAX_MODULES or key == self.path:
+            return None
+        self.loaded[key] = None  # an import cycle meets None and stays unknown
+        from kgraphlint.analysis import bracket_depth
+
+        try:
+            text = path.read_text(encoding="utf-8")
+            # The same guards as for the analysed file: libcst's native parser crashes
+            # the process on very deep nesting.
+            small = len(text) <= MAX_MODULE_BYTES and bracket_depth(text) <= 150
+            tree = cst.parse_module(text) if small else None
+        except Exception:  # unreadable or unparsable: that module stays unknown
+            return None
+        if tree is None:
+            return None
+        frame = Frame(Scope())
+        saved = self.enter(key, node)
+        try:
+            self.exec_block(tree.body, frame)
+        except (_Return, _Break, _Continue):
+            pass
+        finally:
+            self.leave(saved)
+        self.loaded[key] = frame.scope
+        return frame.scope
+
+    def module_value(self, ref: ModuleRef, node: cst.CSTNode) -> object:
+        """What ``pkg.mod.name`` (or ``.mod.name``) is, read from that module's own code;
+        the reference itself when it names Keras, a module, or nothing kgraphlint can find."""
+        key = (ref.dotted, ref.origin)
+        if key in self.resolved:
+            return self.resolved[key]
+        module, _, name = ref.dotted.rpartition(".")
+        value: object = ref
+        if ref.origin is not None and module.strip(".") and not kimports.is_keras_path(ref.dotted):
+            saved_path = self.current_path
+            self.current_path = ref.origin
+            try:
+                scope = self.load_module(module, node)
+            finally:
+                self.current_path = saved_path
+            if scope is not None and name in scope.names:
+                value = scope.names[name]
+        self.resolved[key] = value
+        return value
+
     def run_uncalled_class(self, cls: ClassValue) -> None:
         """A class nobody instantiates in this file: make one instance with __init__'s
         defaults and run its other methods once each, in the order they are defined.
@@ -189,8 +276,9 @@ class Interpreter(KerasSemantics):
         elif isinstance(statement, cst.While):
             self.exec_while(statement, frame)
         elif isinstance(statement, cst.FunctionDef):
-            function = FunctionValue(statement, frame.scope)
-            self.functions.append(function)
+            function = FunctionValue(statement, frame.scope, path=self.current_path)
+            if not self.in_other_module:
+                self.functions.append(function)
             self.bind_name(statement.name.value, function, frame)
         elif isinstance(statement, cst.ClassDef):
             self.bind_name(statement.name.value, self.define_class(statement, frame), frame)
@@ -222,8 +310,8 @@ class Interpreter(KerasSemantics):
             # Layer subclass, a TestCase) still build and train models: analyse each as a
             # function nobody calls, with ``self`` unknown.
             for statement in node.body.body:
-                if isinstance(statement, cst.FunctionDef):
-                    self.functions.append(FunctionValue(statement, frame.scope))
+                if isinstance(statement, cst.FunctionDef) and not self.in_other_module:
+                    self.functions.append(FunctionValue(statement, frame.scope, path=self.current_path))
             return UNKNOWN
         body = Frame(Scope({}, frame.scope))
         methods = {}
@@ -231,11 +319,12 @@ class Interpreter(KerasSemantics):
             if isinstance(statement, cst.FunctionDef):
                 if statement.decorators:
                     return UNKNOWN  # properties, static and class methods: not followed
-                methods[statement.name.value] = FunctionValue(statement, frame.scope)
+                methods[statement.name.value] = FunctionValue(statement, frame.scope, path=self.current_path)
             else:
                 self.exec_statement(statement, body)
         cls = ClassValue(node, methods, dict(body.scope.names))
-        self.classes.append(cls)
+        if not self.in_other_module:
+            self.classes.append(cls)
         return cls
 
     def exec_small(self, small: cst.CSTNode, frame: Frame) -> None:
@@ -277,13 +366,13 @@ class Interpreter(KerasSemantics):
             dotted = dotted_name(alias.name)
             if dotted is None:
                 continue
-            if kimports.is_keras_path(dotted):
+            if kimports.is_keras_path(dotted) and not self.in_other_module:
                 self.imports.append(ImportFact(dotted, ("",), node, alias.name))
             if alias.asname is not None:
-                self.bind_name(alias.asname.name.value, ModuleRef(dotted), frame)
+                self.bind_name(alias.asname.name.value, ModuleRef(dotted, self.current_path), frame)
             else:
                 root = dotted.split(".", 1)[0]
-                self.bind_name(root, ModuleRef(root), frame)
+                self.bind_name(root, ModuleRef(root, self.current_path), frame)
 
     def exec_import_from(self, node: cst.ImportFrom, frame: Frame) -> None:
         module = dotted_name(node.module) if node.module is not None else None
@@ -292,14 +381,15 @@ class Interpreter(KerasSemantics):
             self.star_import = True
             return
         names = tuple(alias.name.value for alias in node.names if isinstance(alias.name, cst.Name))
-        if module is not None and not relative and kimports.is_keras_path(module):
+        if module is not None and not relative and kimports.is_keras_path(module) and not self.in_other_module:
             self.imports.append(ImportFact(module, names, node, node.module))
+        prefix = "." * len(node.relative) + (module or "")
         for alias in node.names:
             local = alias.asname.name.value if alias.asname is not None else dotted_name(alias.name)
             if local is None:
                 continue
-            value = UNKNOWN if module is None or relative else ModuleRef(f"{module}.{dotted_name(alias.name)}")
-            self.bind_name(local, value, frame)
+            dotted = f"{prefix}.{dotted_name(alias.name)}" if module is not None else f"{prefix}{dotted_name(alias.name)}"
+            self.bind_name(local, ModuleRef(dotted, self.current_path), frame)
 
     def exec_if(self, node: cst.If, frame: Frame) -> None:
         test = self.truth(self.eval(node.test, frame))
@@ -423,12 +513,12 @@ class Interpreter(KerasSemantics):
         if isinstance(value, Tensor):
             if value.producer.target is None:
                 value.producer.target = name
-            if self.certain:
+            if self.certain and not self.in_other_module:
                 self.tensor_names.setdefault(name, value)
 
     def assign(self, target: cst.CSTNode, value: object, frame: Frame) -> None:
         if isinstance(target, cst.Name):
-            if isinstance(value, (Tensor, LayerInstance, ModelRecord)):
+            if isinstance(value, (Tensor, LayerInstance, ModelRecord)) and not self.in_other_module:
                 self.bindings.append((target, value))
             self.bind_name(target.value, value, frame)
         elif isinstance(target, (cst.Tuple, cst.List)):
@@ -517,13 +607,16 @@ class Interpreter(KerasSemantics):
             if name in PURE_BUILTINS:
                 return PURE_BUILTINS[name]
             return UNKNOWN
+        if isinstance(value, ModuleRef) and value.origin is not None:
+            return self.module_value(value, node)
         return value
 
     def eval_Attribute(self, node: cst.Attribute, frame: Frame) -> object:
         base = self.eval(node.value, frame)
         attr = node.attr.value
         if isinstance(base, ModuleRef):
-            return ModuleRef(f"{base.dotted}.{attr}")
+            reference = ModuleRef(f"{base.dotted}.{attr}", base.origin)
+            return self.module_value(reference, node) if base.origin is not None else reference
         if isinstance(base, Array):
             return arrays.attribute(base, attr)
         if isinstance(base, ObjectValue):
@@ -540,7 +633,8 @@ class Interpreter(KerasSemantics):
             return UNKNOWN
         if isinstance(base, LayerInstance):
             if attr in CALL_ATTRIBUTES:
-                self.attribute_reads.append(LayerAttributeRead(base, attr, node, len(base.calls), self.certain))
+                self.attribute_reads.append(LayerAttributeRead(base, attr, self.site(node), len(base.calls),
+                                                               self.certain))
             return self.layer_attribute(base, attr)
         if isinstance(base, ModelRecord):
             return self.model_attribute(base, attr)
@@ -748,7 +842,7 @@ class Interpreter(KerasSemantics):
                 keys.append(Ellipsis)
                 continue
             value = self.eval(index.value, frame)
-            if value is None or value == ModuleRef("numpy.newaxis"):
+            if value is None or isinstance(value, ModuleRef) and value.dotted == "numpy.newaxis":
                 keys.append(None)
             elif is_int(value) or isinstance(value, Array):
                 keys.append(value)
@@ -776,9 +870,7 @@ class Interpreter(KerasSemantics):
             ):
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
                 return self.call_method(receiver, func.attr.value, args, kwargs, node, arg_nodes)
-            callee = self.eval_Attribute(func, frame) if not isinstance(receiver, ModuleRef) else ModuleRef(
-                f"{receiver.dotted}.{func.attr.value}"
-            )
+            callee = self.eval_Attribute(func, frame)
         else:
             callee = self.eval(func, frame)
         args, kwargs, partial, arg_nodes = self.arguments(node, frame)
@@ -864,7 +956,12 @@ class Interpreter(KerasSemantics):
             return UNKNOWN
         scope = Scope({}, function.scope)
         frame = Frame(scope)
-        self.bind_parameters(function.node.params, args, kwargs, partial, frame, defaults_only)
+        saved = self.enter(function.path, node)
+        try:
+            self.bind_parameters(function.node.params, args, kwargs, partial, frame, defaults_only)
+        except BaseException:
+            self.leave(saved)
+            raise
         self.depth += 1
         try:
             if isinstance(function.node.body, cst.IndentedBlock):
@@ -878,6 +975,7 @@ class Interpreter(KerasSemantics):
             return UNKNOWN
         finally:
             self.depth -= 1
+            self.leave(saved)
         return UNKNOWN if frame.maybe_returned else None
 
     def bind_parameters(self, params: cst.Parameters, args: list, kwargs: dict, partial: bool,
@@ -939,6 +1037,8 @@ class Interpreter(KerasSemantics):
                 if method == "compile":
                     kwargs = {k: as_losses(v) if k == "loss" else v for k, v in kwargs.items()}
                     args = [as_losses(a) if i == 1 else a for i, a in enumerate(args)]
+                if self.in_other_module:
+                    node, arg_nodes = self.site(node), {}
                 self.model_uses.append(ModelUse(receiver, method, args, kwargs, node, arg_nodes, self.certain))
             return UNKNOWN
         self.escape(receiver)

@@ -24,6 +24,10 @@ class KerasSemantics:
 
     def call_keras(self, symbol: kimports.KerasSymbol, args: list, kwargs: dict, partial: bool,
                    node: cst.Call, arg_nodes: dict) -> object:
+        if self.in_other_module:
+            # Facts made by another module's code are reported at the analysed file's call
+            # into it; that module's own argument positions mean nothing here.
+            node, arg_nodes = self.site(node), {}
         if symbol.kind == "layer":
             return self.construct_layer(symbol.name, args, kwargs, partial, node, arg_nodes,
                                         symbol.flavour or self.flavour)
@@ -104,6 +108,8 @@ class KerasSemantics:
     def call_layer(self, layer: LayerInstance, args: list, kwargs: dict, node: cst.Call, arg_nodes: dict) -> object:
         if not args:
             return UNKNOWN
+        if self.in_other_module:
+            node, arg_nodes = self.site(node), {}
         inputs = list(iter_tensors(args[0]))
         # The first argument must be a tensor or a flat list of tensors to be followed.
         structure_known = isinstance(args[0], Tensor) or (
@@ -192,7 +198,8 @@ class KerasSemantics:
             return UNKNOWN  # a subclassed model's super().__init__() and the like
         for role, key in (("inputs", 0), ("outputs", 1)):
             value = inputs if role == "inputs" else outputs
-            self.pending_model_args.append((role, arg_nodes.get(role, arg_nodes.get(key)), node, value))
+            if not self.in_other_module:
+                self.pending_model_args.append((role, arg_nodes.get(role, arg_nodes.get(key)), node, value))
         name = kwargs.get("name")
         explicit = isinstance(name, str)
         if not explicit:
@@ -229,6 +236,7 @@ class KerasSemantics:
         return model
 
     def sequential_add(self, model: ModelRecord, item: object, node: cst.CSTNode, rebuild: bool = True) -> None:
+        node = self.site(node)
         if isinstance(item, ModelRecord):
             item = self.model_as_layer(item, node)
         if isinstance(item, Tensor) and item.producer.layer.is_input and not model.inputs and not model.layers:

@@ -12,9 +12,11 @@ from kgraphlint.facts import Tensor
 
 @dataclass(frozen=True)
 class ModuleRef:
-    """A module or a name imported from one, as a dotted path (``keras.layers.Dense``)."""
+    """A module or a name imported from one, as a dotted path (``keras.layers.Dense``,
+    ``.blocks.conv_block`` for a relative import), and the file that imported it."""
 
     dotted: str
+    origin: str | None = None
 
 
 @dataclass(eq=False)
@@ -22,6 +24,8 @@ class FunctionValue:
     node: cst.FunctionDef
     scope: "Scope"
     called: bool = False
+    #: the file that defines it (None: the file being analysed, when it has no path)
+    path: str | None = None
 
 
 @dataclass(eq=False)

@@ -115,7 +115,17 @@ def run_fixture(path: Path) -> list[dict]:
 
     hook(functional.Functional)
     hook(sequential.Sequential)
-    runpy.run_path(fixture, run_name="__main__")
+    package = path.resolve().parent
+    if (package / "__init__.py").is_file():
+        # A module of a package (fixtures/project): run it as one, relative imports and all.
+        root, parts = package, [path.stem]
+        while (root / "__init__.py").is_file():
+            parts.insert(0, root.name)
+            root = root.parent
+        sys.path.insert(0, str(root))
+        runpy.run_module(".".join(parts), run_name="__main__")
+    else:
+        runpy.run_path(fixture, run_name="__main__")
     return [describe(model, line) for model, line in created]
 
 

@@ -1,0 +1,62 @@
+"""Find the source file of a module a program imports, without importing anything.
+
+``from .blocks import conv_block`` names a file beside the importer; ``from mypkg.layers
+import attention`` one under the importer's project root or on ``sys.path`` (an installed
+package's source). Keras, TensorFlow and NumPy themselves are never followed: kgraphlint
+models what they mean instead.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+#: packages whose meaning kgraphlint models (or that hold no model builders)
+NOT_FOLLOWED = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "sklearn", "scipy", "pandas", "torch",
+                          "jax", "matplotlib", "os", "sys", "typing"})
+
+
+def split_relative(dotted: str) -> tuple[int, str]:
+    """``..pkg.mod`` -> (2, "pkg.mod")"""
+    level = len(dotted) - len(dotted.lstrip("."))
+    return level, dotted[level:]
+
+
+@lru_cache(maxsize=1024)
+def project_root(importer: Path) -> Path:
+    """The folder a program's absolute imports start from: above its outermost package."""
+    folder = importer.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def module_file(module: str, importer: str | None) -> Path | None:
+    """The .py file of ``module`` (``pkg.mod`` or relative ``.mod``) as ``importer`` sees it."""
+    level, name = split_relative(module)
+    if level:
+        if importer is None:
+            return None
+        base = Path(importer).parent
+        for _ in range(level - 1):
+            base = base.parent
+        return _in_folder(base, name)
+    top = name.split(".", 1)[0]
+    if not name or top in NOT_FOLLOWED or top in sys.stdlib_module_names:
+        return None
+    roots = [project_root(Path(importer))] if importer is not None else []
+    return next((found for root in [*roots, *map(Path, search_path())] if (found := _in_folder(root, name))), None)
+
+
+@lru_cache(maxsize=1)
+def search_path() -> tuple[str, ...]:
+    return tuple(entry for entry in sys.path if entry and Path(entry).is_dir())
+
+
+def _in_folder(folder: Path, name: str) -> Path | None:
+    path = folder.joinpath(*name.split(".")) if name else folder
+    for candidate in (path.with_suffix(".py") if name else None, path / "__init__.py"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
