@@ -311,7 +311,8 @@ def call_numpy(name: str, args: list, kwargs: dict) -> object:
     if name == "random.choice":
         size = argument(args, kwargs, 1, "size")
         population = argument(args, kwargs, 0, "a")
-        kind = INT if is_int(population) else literal_array(population).kind if literal_array(population) else UNKNOWN
+        sampled = literal_array(population)
+        kind = INT if is_int(population) else sampled.kind if sampled is not None else UNKNOWN
         return Array(dims_of(size), kind) if dims_of(size) is not None else None
     if name == "arange":
         if kwargs or not args or not all(isinstance(a, (int, float)) for a in args):

@@ -612,7 +612,10 @@ class Interpreter(KerasSemantics):
         return value
 
     def eval_Attribute(self, node: cst.Attribute, frame: Frame) -> object:
-        base = self.eval(node.value, frame)
+        return self.attribute(self.eval(node.value, frame), node)
+
+    def attribute(self, base: object, node: cst.Attribute) -> object:
+        """``base.attr`` for an already evaluated base (a call's receiver is evaluated once)."""
         attr = node.attr.value
         if isinstance(base, ModuleRef):
             reference = ModuleRef(f"{base.dotted}.{attr}", base.origin)
@@ -870,7 +873,7 @@ class Interpreter(KerasSemantics):
             ):
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
                 return self.call_method(receiver, func.attr.value, args, kwargs, node, arg_nodes)
-            callee = self.eval_Attribute(func, frame)
+            callee = self.attribute(receiver, func)
         else:
             callee = self.eval(func, frame)
         args, kwargs, partial, arg_nodes = self.arguments(node, frame)
