@@ -20,6 +20,7 @@ import libcst as cst
 import networkx as nx
 
 from kgraphlint.facts import (
+    BlindSpot,
     ImportFact,
     LayerAttributeRead,
     LayerCall,
@@ -69,6 +70,8 @@ class FileAnalysis:
     dependencies: tuple[str, ...] = ()
     #: with --build: what real Keras made of each model (kgraphlint.build.ModelBuild)
     builds: list | None = None
+    #: where and why shapes were lost (kgraphlint.facts.BlindSpot), for summary --stats
+    blind_spots: list[BlindSpot] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.positions = Positions(self.module)
@@ -208,4 +211,5 @@ def _analyze(source: SourceFile, keras_version: str) -> FileAnalysis:
         source, module, None, interpreter.layers, interpreter.calls, models, interpreter.models, interpreter.imports,
         interpreter.model_problems, interpreter.attribute_reads, interpreter.model_uses, interpreter.bindings,
         call_graph(interpreter.calls), keras_version, gave_up, tuple(interpreter.loaded),
+        blind_spots=interpreter.blind_spots,
     )

@@ -163,3 +163,15 @@ class ModelArgumentProblem:
     model_node: cst.CSTNode
     #: (name, node that made it) for tensors defined in the file with similar names
     candidates: tuple[tuple[str, cst.CSTNode], ...] = ()
+
+
+@dataclass(frozen=True)
+class BlindSpot:
+    """Where the analysis lost track of shapes, and why (``kgraphlint summary --stats``).
+
+    reason reads like "unsupported layer LayerScale", "opaque call keras.ops.reshape" or
+    "undecided branch"; node is where, in the file at path (None: the analysed file)."""
+
+    reason: str
+    node: cst.CSTNode
+    path: str | None = None

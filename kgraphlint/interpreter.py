@@ -12,6 +12,8 @@ what Keras calls mean is ``kgraphlint.keras_semantics``.
 
 from __future__ import annotations
 
+import copy
+import math
 import operator
 
 import libcst as cst
@@ -21,6 +23,7 @@ from kgraphlint import imports as kimports
 from kgraphlint import modules
 from kgraphlint.arrays import Array, Dataset
 from kgraphlint.facts import (
+    BlindSpot,
     ImportFact,
     LayerAttributeRead,
     LayerCall,
@@ -60,11 +63,23 @@ PURE_BUILTINS = {
     "len": len, "range": range, "int": int, "float": float, "str": str, "tuple": tuple,
     "list": list, "min": min, "max": max, "abs": abs, "sum": sum, "bool": bool,
     "round": round, "sorted": sorted, "reversed": reversed, "enumerate": enumerate, "zip": zip,
+    "chr": chr, "ord": ord, "divmod": divmod, "isinstance": isinstance, "any": any, "all": all,
 }
+#: standard-library functions of plain values, by the dotted name code reaches them through
+PURE_MODULE_FUNCTIONS = {
+    "math.ceil": math.ceil, "math.floor": math.floor, "math.sqrt": math.sqrt, "math.log": math.log,
+    "math.log2": math.log2, "math.prod": math.prod, "math.gcd": math.gcd,
+    "copy.deepcopy": copy.deepcopy, "copy.copy": copy.copy,
+}
+PLAIN_TYPES = (int, float, str, tuple, list, dict, bool)
 BINARY_OPERATORS = {
     cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul,
     cst.Divide: operator.truediv, cst.FloorDivide: operator.floordiv, cst.Modulo: operator.mod,
     cst.Power: operator.pow,
+}
+OPERATOR_SYMBOLS = {
+    cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.FloorDivide: "//",
+    cst.Modulo: "%", cst.Power: "**", cst.MatrixMultiply: "@",
 }
 COMPARISONS = {
     cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt,
@@ -127,6 +142,7 @@ class Interpreter(KerasSemantics):
         self.bindings: list[tuple[cst.Name, object]] = []
         self.model_uses: list[ModelUse] = []
         self.module_scope = Scope()
+        self.blind_spots: list[BlindSpot] = []
 
     # ------------------------------------------------------------------ entry point
 
@@ -154,6 +170,10 @@ class Interpreter(KerasSemantics):
             pass
         finally:
             self.names = saved_names
+
+    def lose_track(self, reason: str, node: cst.CSTNode) -> None:
+        """Note where and why shapes were lost (``summary --stats``); findings never use it."""
+        self.blind_spots.append(BlindSpot(reason, node, self.current_path if self.in_other_module else None))
 
     # ------------------------------------------------------------------ other modules
 
@@ -219,7 +239,8 @@ class Interpreter(KerasSemantics):
             return self.resolved[key]
         module, _, name = ref.dotted.rpartition(".")
         value: object = ref
-        if ref.origin is not None and module.strip(".") and not kimports.is_keras_path(ref.dotted):
+        followed = not kimports.is_keras_path(ref.dotted) or modules.followed_keras(module) is not None
+        if ref.origin is not None and module.strip(".") and followed:
             saved_path = self.current_path
             self.current_path = ref.origin
             try:
@@ -341,7 +362,7 @@ class Interpreter(KerasSemantics):
         elif isinstance(small, cst.AugAssign):
             current = self.eval(small.target, frame)
             value = self.eval(small.value, frame)
-            self.assign(small.target, self.binary(self.aug_operator(small.operator), current, value), frame)
+            self.assign(small.target, self.binary(self.aug_operator(small.operator), current, value, small), frame)
         elif isinstance(small, cst.Import):
             self.exec_import(small, frame)
         elif isinstance(small, cst.ImportFrom):
@@ -412,6 +433,7 @@ class Interpreter(KerasSemantics):
         else:
             branches.append(lambda: None)
         before = frame.scope.copy()
+        calls_before = len(self.calls)
         results = []
         for branch in branches:
             frame.scope.names = dict(before.names)
@@ -422,6 +444,8 @@ class Interpreter(KerasSemantics):
             values = [r.get(name, _MISSING) for r in results]
             merged[name] = values[0] if all(v is values[0] for v in values) else UNKNOWN
         frame.scope.names = {k: v for k, v in merged.items() if v is not _MISSING}
+        if len(self.calls) > calls_before:
+            self.lose_track("undecided branch", node.test)
 
     def speculate(self, action, frame: Frame | None = None) -> None:
         """Run code that may or may not execute; calls it makes are not certain."""
@@ -587,16 +611,28 @@ class Interpreter(KerasSemantics):
         return left + right if isinstance(left, str) and isinstance(right, str) else UNKNOWN
 
     def eval_FormattedString(self, node: cst.FormattedString, frame: Frame) -> object:
-        parts = []
-        for part in node.parts:
+        return self.formatted(node.parts, frame)
+
+    def formatted(self, parts, frame: Frame) -> object:
+        """An f-string's text (or a nested format spec's), with conversions and format specs."""
+        pieces = []
+        for part in parts:
             if isinstance(part, cst.FormattedStringText):
-                parts.append(part.value)
+                pieces.append(part.value)
                 continue
             value = self.eval(part.expression, frame)
-            if not isinstance(value, (int, float, str)) or part.format_spec is not None:
+            if not (is_known(value) and is_plain(value)) or isinstance(value, range):
                 return UNKNOWN
-            parts.append(str(value))
-        return "".join(parts)
+            spec = self.formatted(part.format_spec, frame) if part.format_spec else ""
+            if spec is UNKNOWN:
+                return UNKNOWN
+            if part.conversion is not None:
+                value = {"r": repr, "s": str, "a": ascii}[part.conversion](value)
+            try:
+                pieces.append(format(value, spec))
+            except (ValueError, TypeError):
+                return UNKNOWN
+        return "".join(pieces)
 
     def eval_Name(self, node: cst.Name, frame: Frame) -> object:
         name = node.value
@@ -733,9 +769,9 @@ class Interpreter(KerasSemantics):
 
     def eval_BinaryOperation(self, node: cst.BinaryOperation, frame: Frame) -> object:
         left, right = self.eval(node.left, frame), self.eval(node.right, frame)
-        return self.binary(type(node.operator), left, right)
+        return self.binary(type(node.operator), left, right, node)
 
-    def binary(self, op_type: type | None, left: object, right: object) -> object:
+    def binary(self, op_type: type | None, left: object, right: object, node: cst.CSTNode) -> object:
         function = BINARY_OPERATORS.get(op_type)
         if isinstance(left, Array) or isinstance(right, Array):
             result = None
@@ -743,6 +779,8 @@ class Interpreter(KerasSemantics):
                 result = arrays.arithmetic(left, right, divide=op_type is cst.Divide)
             return UNKNOWN if result is None else result
         if function is None or not is_plain(left) or not is_plain(right):
+            if isinstance(left, Tensor) or isinstance(right, Tensor):
+                self.lose_track(f"operator {OPERATOR_SYMBOLS.get(op_type, '?')} on tensors", node)
             self.escape(left)
             self.escape(right)
             return UNKNOWN
@@ -812,6 +850,7 @@ class Interpreter(KerasSemantics):
         if key is _MISSING or not is_known(key) or not isinstance(container, (tuple, list, dict, str)):
             if isinstance(container, Tensor):
                 container.escaped = True
+                self.lose_track("indexing a tensor", node)
             return UNKNOWN
         try:
             return container[key]
@@ -916,6 +955,8 @@ class Interpreter(KerasSemantics):
             symbol = kimports.resolve(callee.dotted)
             if symbol is not None:
                 return self.call_keras(symbol, args, kwargs, partial, node, arg_nodes)
+            if callee.dotted in PURE_MODULE_FUNCTIONS:
+                return pure_call(PURE_MODULE_FUNCTIONS[callee.dotted], args, kwargs, partial)
             data = None if partial else arrays.call(callee.dotted, args, kwargs)
             if data is not None:
                 return data
@@ -932,11 +973,9 @@ class Interpreter(KerasSemantics):
         elif callee is len and len(args) == 1 and isinstance(args[0], Array) and args[0].rank:
             return args[0].samples
         elif callable(callee) and callee in PURE_BUILTINS.values():
-            if all(is_known(a) and is_plain(a) for a in args) and not kwargs and not partial:
-                try:
-                    return callee(*args)
-                except Exception:
-                    return UNKNOWN
+            return pure_call(callee, args, kwargs, partial)
+        if any(True for value in [*args, *kwargs.values()] for _ in iter_tensors(value)):
+            self.lose_track(f"opaque call {callable_name(callee, node)}", node)
         for value in list(args) + list(kwargs.values()):
             self.escape(value)
         return UNKNOWN
@@ -954,6 +993,7 @@ class Interpreter(KerasSemantics):
         if not defaults_only:
             function.called = True
         if self.depth >= MAX_CALL_DEPTH:
+            self.lose_track("call depth limit", node)
             for value in list(args) + list(kwargs.values()):
                 self.escape(value)
             return UNKNOWN
@@ -1024,14 +1064,26 @@ class Interpreter(KerasSemantics):
                 return None
             if method == "pop" and receiver and not args:
                 return receiver.pop()
+            if method == "insert" and len(args) == 2 and is_int(args[0]):
+                receiver.insert(*args)
+                return None
+            if method == "copy" and not args:
+                return list(receiver)
         elif isinstance(receiver, dict):
-            if method == "get" and args and is_known(args[0]):
+            if method in ("get", "pop", "setdefault") and args and is_known(args[0]) and not kwargs:
+                if method == "pop" and len(args) == 1 and args[0] not in receiver:
+                    return UNKNOWN  # raises KeyError: not followed
                 try:
-                    return receiver.get(*args[:2])
+                    return getattr(receiver, method)(*args[:2])
                 except TypeError:
                     return UNKNOWN
             if method in ("keys", "values", "items") and not args:
                 return list(getattr(receiver, method)())
+            if method == "copy" and not args:
+                return dict(receiver)
+            if method == "update" and not kwargs and len(args) == 1 and isinstance(args[0], dict):
+                receiver.update(args[0])
+                return None
         elif isinstance(receiver, ModelRecord):
             if method == "add" and receiver.kind == "sequential" and args:
                 self.sequential_add(receiver, args[0], arg_nodes.get(0, node))
@@ -1044,6 +1096,8 @@ class Interpreter(KerasSemantics):
                     node, arg_nodes = self.site(node), {}
                 self.model_uses.append(ModelUse(receiver, method, args, kwargs, node, arg_nodes, self.certain))
             return UNKNOWN
+        if isinstance(receiver, Tensor):
+            self.lose_track(f"tensor method .{method}()", node)
         self.escape(receiver)
         for value in list(args) + list(kwargs.values()):
             self.escape(value)
@@ -1058,6 +1112,31 @@ EVALUATORS = {
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def pure_call(function, args: list, kwargs: dict, partial: bool) -> object:
+    """A pure function of plain, known values, computed; UNKNOWN for anything else."""
+    if function is isinstance and len(args) == 2:
+        classes = args[1] if isinstance(args[1], tuple) else (args[1],)
+        if not all(c in PLAIN_TYPES for c in classes) or not (is_known(args[0]) and is_plain(args[0])):
+            return UNKNOWN
+    elif not all(is_known(a) and is_plain(a) for a in args):
+        return UNKNOWN
+    if kwargs or partial:
+        return UNKNOWN
+    try:
+        return function(*args)
+    except Exception:
+        return UNKNOWN
+
+
+def callable_name(callee: object, node: cst.Call) -> str:
+    """How a blind spot names what was called: Keras's dotted name, or the code's own."""
+    if isinstance(callee, ModuleRef):
+        return kimports.canonical_module(callee.dotted)
+    if isinstance(node.func, cst.Call):  # LayerScale(...)(x): a class kgraphlint cannot see
+        return f"{dotted_name(node.func.func) or 'an object'}(...)"
+    return dotted_name(node.func) or type(node.func).__name__
 
 
 def attributes_assigned(function: cst.FunctionDef) -> set[str]:

@@ -13,7 +13,7 @@ import libcst as cst
 from kgraphlint import imports as kimports
 from kgraphlint.facts import LayerCall, LayerInstance, Loss, ModelArgumentProblem, ModelRecord, Tensor
 from kgraphlint.layers import knowledge
-from kgraphlint.shapes import UNKNOWN, is_int
+from kgraphlint.shapes import UNKNOWN, fully_known, is_int, is_known
 from kgraphlint.signatures import KERAS2, KERAS3, bind, signature
 from kgraphlint.values import FunctionValue, ModuleRef, iter_tensors
 
@@ -136,11 +136,25 @@ class KerasSemantics:
         if layer.params is None:
             layer.params = self.layer_params(layer, shapes)
         out_shapes = out if isinstance(out, list) else [out]
+        if all(fully_known(s) for s in shapes) and not all(fully_known(s) for s in out_shapes):
+            self.lose_track(self.why_shape_unknown(layer), node)
         dtype = inputs[0].dtype if layer.class_name not in ("Embedding",) else None
         call.outputs = [Tensor(shape, call, i, dtype) for i, shape in enumerate(out_shapes)]
         layer.calls.append(call)
         self.calls.append(call)
         return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
+
+    @staticmethod
+    def why_shape_unknown(layer: LayerInstance) -> str:
+        """Why a layer given fully known inputs has no known output shape."""
+        if layer.inner_model is not None:
+            return f"nested model {layer.name} not followed completely"
+        if knowledge(layer.class_name) is None:
+            return f"unsupported layer {layer.class_name}"
+        unknown = sorted(k for k, v in layer.config.items() if not is_known(v) and k != "name")
+        if unknown:
+            return f"{layer.class_name} with unknown {', '.join(unknown)}"
+        return f"{layer.class_name} configuration not covered"
 
     def knowledge_config(self, layer: LayerInstance) -> dict:
         config = layer.config

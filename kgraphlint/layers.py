@@ -20,6 +20,7 @@ from kgraphlint.shapes import (
     dim_product,
     dims_conflict,
     is_int,
+    is_known,
     normalize_axis,
 )
 
@@ -258,8 +259,23 @@ def layer_norm_params(config: Config, shapes: list) -> Params:
     return (size * (bool(config.get("center", True)) + bool(config.get("scale", True))), 0)
 
 
+def normalization_params(config: Config, shapes: list) -> Params:
+    """keras.layers.Normalization: constants when given mean and variance; otherwise the
+    adapted mean and variance over the kept axes plus an integer count, none trainable."""
+    if config.get("mean") is not None:
+        return (0, 0) if is_known(config.get("mean")) else (UNKNOWN, UNKNOWN)
+    shape = single(shapes)
+    axis = config.get("axis", -1)
+    if shape is None:
+        return (0, UNKNOWN)
+    kept = _norm_axes({"axis": ()}, shape) if axis is None else _norm_axes(config, shape)
+    size = dim_product(shape[a] for a in kept) if kept is not UNKNOWN else UNKNOWN
+    return (0, 2 * size + 1) if is_int(size) else (0, UNKNOWN)
+
+
 register("BatchNormalization", params=batch_norm_params)(same_shape)
 register("LayerNormalization", params=layer_norm_params)(same_shape)
+register("Normalization", params=normalization_params)(same_shape)
 
 
 # ---------------------------------------------------------------- convolution and pooling

@@ -3,7 +3,9 @@
 ``from .blocks import conv_block`` names a file beside the importer; ``from mypkg.layers
 import attention`` one under the importer's project root or on ``sys.path`` (an installed
 package's source). Keras, TensorFlow and NumPy themselves are never followed: kgraphlint
-models what they mean instead.
+models what they mean instead. The exception is ``keras.applications``: those are model
+builders written in plain Keras, and reading them is how ``ResNet50(weights=None)`` gets
+its layers.
 """
 
 from __future__ import annotations
@@ -15,6 +17,18 @@ from pathlib import Path
 #: packages whose meaning kgraphlint models (or that hold no model builders)
 NOT_FOLLOWED = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "sklearn", "scipy", "pandas", "torch",
                           "jax", "matplotlib", "os", "sys", "typing"})
+
+#: parts of Keras that are model-building code like any user's, read from the installed source
+FOLLOWED_KERAS = ("keras.applications", "keras.src.applications")
+
+
+def followed_keras(dotted: str) -> str | None:
+    """The installed module path of a ``keras.applications`` name (however it was reached:
+    tf.keras, tensorflow.keras, keras.src), or None for the rest of Keras."""
+    from kgraphlint.imports import canonical_module
+
+    path = canonical_module(dotted)
+    return path if any(path == root or path.startswith(root + ".") for root in FOLLOWED_KERAS) else None
 
 
 def split_relative(dotted: str) -> tuple[int, str]:
@@ -42,8 +56,9 @@ def module_file(module: str, importer: str | None) -> Path | None:
         for _ in range(level - 1):
             base = base.parent
         return _in_folder(base, name)
+    name = followed_keras(name) or name
     top = name.split(".", 1)[0]
-    if not name or top in NOT_FOLLOWED or top in sys.stdlib_module_names:
+    if not name or (top in NOT_FOLLOWED and followed_keras(name) is None) or top in sys.stdlib_module_names:
         return None
     roots = [project_root(Path(importer))] if importer is not None else []
     return next((found for root in [*roots, *map(Path, search_path())] if (found := _in_folder(root, name))), None)
