@@ -72,6 +72,8 @@ class FileAnalysis:
     builds: list | None = None
     #: where and why shapes were lost (kgraphlint.facts.BlindSpot), for summary --stats
     blind_spots: list[BlindSpot] = field(default_factory=list)
+    #: the followed modules' parsed code, by file (to place their blind spots)
+    module_trees: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.positions = Positions(self.module)
@@ -211,5 +213,5 @@ def _analyze(source: SourceFile, keras_version: str) -> FileAnalysis:
         source, module, None, interpreter.layers, interpreter.calls, models, interpreter.models, interpreter.imports,
         interpreter.model_problems, interpreter.attribute_reads, interpreter.model_uses, interpreter.bindings,
         call_graph(interpreter.calls), keras_version, gave_up, tuple(interpreter.loaded),
-        blind_spots=interpreter.blind_spots,
+        blind_spots=interpreter.blind_spots, module_trees=interpreter.module_trees,
     )

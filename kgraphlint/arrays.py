@@ -25,6 +25,8 @@ class Array:
 
     shape: tuple  # each dimension an int or UNKNOWN
     kind: object = UNKNOWN  # INT, FLOAT, BOOL, OBJECT or UNKNOWN
+    #: the elements of a short 1-D array computed from known numbers (np.linspace), to loop over
+    values: tuple | None = None
 
     @property
     def rank(self) -> int:
@@ -323,6 +325,15 @@ def call_numpy(name: str, args: list, kwargs: dict) -> object:
         except (ValueError, ZeroDivisionError):
             return None
         return Array((max(count, 0),), INT if all(is_int(a) for a in args) else FLOAT)
+    if name == "linspace":
+        start, stop, num = argument(args, kwargs, 0, "start"), argument(args, kwargs, 1, "stop"), \
+            argument(args, kwargs, 2, "num", 50)
+        if len(args) > 3 or set(kwargs) - {"start", "stop", "num"} or not is_int(num) or not 0 <= num <= 4096 \
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, stop)):
+            return None
+        step = (stop - start) / (num - 1) if num > 1 else 0.0
+        values = tuple(float(start + step * i) for i in range(num - 1)) + ((float(stop),) if num > 1 else (float(start),) * num)
+        return Array((num,), FLOAT, values)
     if name in ("eye", "identity"):
         n = args[0] if args else None
         return Array((n, n), FLOAT) if is_int(n) else None

@@ -34,6 +34,7 @@ from kgraphlint.fixes import fixed_text, parses, unified_diff, with_noqa, write_
 from kgraphlint.report import render as render_findings
 from kgraphlint.report import render_statistics
 from kgraphlint.sources import SourceFile, discover, read_source, source_from_text
+from kgraphlint.stats import Coverage
 from kgraphlint.summary import model_summary, render
 
 COMMANDS = ("check", "summary", "rules", "rule", "graph", "lsp")
@@ -78,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     summary.add_argument("--format", choices=("table", "json"), default="table")
     summary.add_argument("--keras-version", choices=("2", "3"), default="3")
     summary.add_argument("--no-color", action="store_true")
+    summary.add_argument("--stats", action="store_true",
+                         help="instead of the tables: files, models, layer calls, the share with fully known "
+                              "shapes, and where shapes were lost")
     add_build_arguments(summary)
 
     graph = commands.add_parser("graph", help="draw each model (Mermaid, Graphviz dot, or SVG/PNG through dot)")
@@ -152,6 +156,7 @@ def run_summary(args: argparse.Namespace) -> int:
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
     console = console_for(args.no_color)
     summaries: list[dict] = []
+    coverage = Coverage()
     failed = False
     builder = start_builder(args)
     try:
@@ -166,6 +171,7 @@ def run_summary(args: argparse.Namespace) -> int:
                 p = analysis.problem
                 print(f"{analysis.source.path}:{p.line}:{p.column}: {p.message}", file=sys.stderr)
                 continue
+            coverage.add(analysis)
             if builder is None:
                 summaries.extend(model_summary(analysis, model) for model in analysis.models)
             else:
@@ -173,7 +179,12 @@ def run_summary(args: argparse.Namespace) -> int:
     finally:
         if builder is not None:
             builder.close()
-    if args.format == "json":
+    if args.stats:
+        if args.format == "json":
+            print(json.dumps({"stats": coverage.to_json()}, indent=2))
+        else:
+            console.print("\n".join(coverage.lines()), highlight=False, markup=False)
+    elif args.format == "json":
         print(json.dumps(summaries, indent=2))
     elif summaries:
         render(summaries, console)

@@ -36,6 +36,12 @@ class LayerInstance:
     inner_model: "ModelRecord | None" = None
     #: the layer a wrapper (Bidirectional, TimeDistributed) wraps
     wrapped: "LayerInstance | None" = None
+    #: an operation on tensors (``x + y``, ``ops.reshape``), not a layer: no arguments to check
+    operation: bool = False
+    #: a custom layer's object (kgraphlint.values.ObjectValue): its attributes and weights
+    custom: object = None
+    #: made by library code kgraphlint follows (keras.applications): not the user's to change
+    library: bool = False
 
     @property
     def is_input(self) -> bool:

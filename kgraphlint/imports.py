@@ -112,7 +112,7 @@ def removed_module(dotted: str) -> str | None:
     return None
 
 
-def _namespace(module: str) -> str:
+def namespace(module: str) -> str:
     """The Keras 3 namespace a (possibly Keras 2) module path belongs to."""
     old = removed_module(module)
     if old is not None:
@@ -148,18 +148,18 @@ def resolve(dotted: str) -> KerasSymbol | None:
     if "." not in path:
         return None
     module, name = path.rsplit(".", 1)
-    namespace = _namespace(module)
-    if namespace == "keras.losses":
+    space = namespace(module)
+    if space == "keras.losses":
         return KerasSymbol("loss", loss_name(name))
-    if namespace not in LAYER_NAMESPACES:
-        if name == "image_data_format" and namespace in ("keras.backend", "keras.config"):
+    if space not in LAYER_NAMESPACES:
+        if name == "image_data_format" and space in ("keras.backend", "keras.config"):
             return KerasSymbol("image_data_format", "image_data_format")
         return None
     if name == "Input":
         return KerasSymbol("input", "Input", flavour)
     if name in MODEL_CLASSES:
         return KerasSymbol("model", MODEL_CLASSES[name], flavour)
-    if namespace == "keras.layers" and name in MERGE_FUNCTIONS:
+    if space == "keras.layers" and name in MERGE_FUNCTIONS:
         return KerasSymbol("merge", MERGE_FUNCTIONS[name], flavour)
     if name in known_layer_names(KERAS3) or name in known_layer_names(KERAS2):
         class_name = canonical_class(name, KERAS3) or canonical_class(name, KERAS2)

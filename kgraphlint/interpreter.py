@@ -20,7 +20,7 @@ import libcst as cst
 
 from kgraphlint import arrays
 from kgraphlint import imports as kimports
-from kgraphlint import modules
+from kgraphlint import modules, operations
 from kgraphlint.arrays import Array, Dataset
 from kgraphlint.facts import (
     BlindSpot,
@@ -33,6 +33,7 @@ from kgraphlint.facts import (
     ModelUse,
     Tensor,
 )
+from kgraphlint.custom_layers import CustomLayers, LayerMethod, is_layer_base
 from kgraphlint.keras_semantics import KerasSemantics, as_losses
 from kgraphlint.naming import NameCounter
 from kgraphlint.shapes import UNKNOWN, is_int, is_known
@@ -71,6 +72,8 @@ PURE_MODULE_FUNCTIONS = {
     "math.log2": math.log2, "math.prod": math.prod, "math.gcd": math.gcd,
     "copy.deepcopy": copy.deepcopy, "copy.copy": copy.copy,
 }
+STRING_METHODS = frozenset({"format", "join", "lower", "upper", "replace", "split", "rsplit", "strip",
+                            "lstrip", "rstrip", "startswith", "endswith", "title", "capitalize", "zfill"})
 PLAIN_TYPES = (int, float, str, tuple, list, dict, bool)
 BINARY_OPERATORS = {
     cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul,
@@ -110,7 +113,7 @@ class _Continue(Exception):
     pass
 
 
-class Interpreter(KerasSemantics):
+class Interpreter(KerasSemantics, CustomLayers):
     def __init__(self, module: cst.Module, flavour: str = KERAS3, path: str | None = None) -> None:
         self.module = module
         self.flavour = flavour
@@ -121,6 +124,10 @@ class Interpreter(KerasSemantics):
         self.foreign_site: cst.CSTNode | None = None
         #: other modules' files -> their module scope (None while one is being loaded)
         self.loaded: dict[str, Scope | None] = {}
+        #: other modules' files -> their parsed code (where their blind spots are)
+        self.module_trees: dict[str, cst.Module] = {}
+        #: the followed modules that are Keras's own code (keras.applications)
+        self.library_files: set[str] = set()
         self.resolved: dict[tuple, object] = {}
         self.names = NameCounter()
         self.layers: list[LayerInstance] = []
@@ -143,6 +150,8 @@ class Interpreter(KerasSemantics):
         self.model_uses: list[ModelUse] = []
         self.module_scope = Scope()
         self.blind_spots: list[BlindSpot] = []
+        #: the custom layers being built or called, innermost last (kgraphlint.custom_layers)
+        self.layer_runs: list = []
 
     # ------------------------------------------------------------------ entry point
 
@@ -180,6 +189,10 @@ class Interpreter(KerasSemantics):
     @property
     def in_other_module(self) -> bool:
         return self.current_path != self.path
+
+    @property
+    def in_library(self) -> bool:
+        return self.current_path in self.library_files
 
     def site(self, node: cst.CSTNode) -> cst.CSTNode:
         """Where a fact made now is reported: its own node in the analysed file, or the
@@ -220,6 +233,10 @@ class Interpreter(KerasSemantics):
             return None
         if tree is None:
             return None
+        self.module_trees[key] = tree
+        if modules.followed_keras(module if not module.startswith(".") else "") is not None \
+                or self.current_path in self.library_files:
+            self.library_files.add(key)
         frame = Frame(Scope())
         saved = self.enter(key, node)
         try:
@@ -249,6 +266,9 @@ class Interpreter(KerasSemantics):
                 self.current_path = saved_path
             if scope is not None and name in scope.names:
                 value = scope.names[name]
+                if isinstance(value, ModuleRef) and value.origin is not None and value != ref:
+                    self.resolved[key] = ref  # an import cycle stays the reference itself
+                    value = self.module_value(value, node)  # re-exported: ``from .resnet import ResNet50``
         self.resolved[key] = value
         return value
 
@@ -322,31 +342,43 @@ class Interpreter(KerasSemantics):
         # match statements and anything newer stay opaque
 
     def define_class(self, node: cst.ClassDef, frame: Frame) -> object:
-        """A plain class becomes a ClassValue; one with base classes (a keras.Model or Layer
-        subclass, a class from elsewhere) stays unknown."""
+        """A plain class becomes a ClassValue, and so does a subclass of keras.layers.Layer
+        (a custom layer); one with other base classes (a keras.Model subclass, a class from
+        elsewhere) stays unknown."""
         if not isinstance(node.body, cst.IndentedBlock):
             return UNKNOWN
-        if node.bases or node.keywords or node.decorators:
-            # Methods of a class built on one kgraphlint cannot see (a keras.Model or
-            # Layer subclass, a TestCase) still build and train models: analyse each as a
+        bases = [self.eval(arg.value, frame) for arg in node.bases]
+        layer = len(bases) == 1 and is_layer_base(bases[0]) and not node.keywords and not node.decorators
+        if (node.bases or node.keywords or node.decorators) and not layer:
+            # Methods of a class built on one kgraphlint cannot see (a keras.Model
+            # subclass, a TestCase) still build and train models: analyse each as a
             # function nobody calls, with ``self`` unknown.
-            for statement in node.body.body:
-                if isinstance(statement, cst.FunctionDef) and not self.in_other_module:
-                    self.functions.append(FunctionValue(statement, frame.scope, path=self.current_path))
+            self.analyse_methods_uncalled(node, frame)
             return UNKNOWN
+        if layer:
+            self.analyse_methods_uncalled(node, frame)  # a custom layer nobody calls
+        inherited = bases[0] if layer and isinstance(bases[0], ClassValue) else None
         body = Frame(Scope({}, frame.scope))
-        methods = {}
+        methods = dict(inherited.methods) if inherited is not None else {}
         for statement in node.body.body:
             if isinstance(statement, cst.FunctionDef):
                 if statement.decorators:
+                    if layer:
+                        continue  # a property or static method of a layer: not needed to run it
                     return UNKNOWN  # properties, static and class methods: not followed
                 methods[statement.name.value] = FunctionValue(statement, frame.scope, path=self.current_path)
             else:
                 self.exec_statement(statement, body)
-        cls = ClassValue(node, methods, dict(body.scope.names))
-        if not self.in_other_module:
+        attributes = {**(inherited.attributes if inherited is not None else {}), **body.scope.names}
+        cls = ClassValue(node, methods, attributes, layer=layer)
+        if not self.in_other_module and not layer:
             self.classes.append(cls)
         return cls
+
+    def analyse_methods_uncalled(self, node: cst.ClassDef, frame: Frame) -> None:
+        for statement in node.body.body:
+            if isinstance(statement, cst.FunctionDef) and not self.in_other_module:
+                self.functions.append(FunctionValue(statement, frame.scope, path=self.current_path))
 
     def exec_small(self, small: cst.CSTNode, frame: Frame) -> None:
         if isinstance(small, cst.Expr):
@@ -515,6 +547,8 @@ class Interpreter(KerasSemantics):
             return list(value)
         if isinstance(value, (zip, enumerate, reversed)):
             return list(value)
+        if isinstance(value, Array) and value.values is not None:
+            return list(value.values)
         return None
 
     @staticmethod
@@ -662,6 +696,8 @@ class Interpreter(KerasSemantics):
             if attr in base.attributes:
                 return base.attributes[attr]
             method = base.cls.methods.get(attr)
+            if method is None and base.cls.layer and attr == "add_weight":
+                return LayerMethod(base, attr)
             return BoundMethod(method, base) if method is not None else UNKNOWN
         if isinstance(base, Tensor):
             if attr == "shape":
@@ -772,6 +808,8 @@ class Interpreter(KerasSemantics):
         return self.binary(type(node.operator), left, right, node)
 
     def binary(self, op_type: type | None, left: object, right: object, node: cst.CSTNode) -> object:
+        if (isinstance(left, Tensor) or isinstance(right, Tensor)) and op_type in operations.OPERATORS:
+            return self.apply_operation(operations.OPERATORS[op_type], [left, right], {}, node)
         function = BINARY_OPERATORS.get(op_type)
         if isinstance(left, Array) or isinstance(right, Array):
             result = None
@@ -797,6 +835,8 @@ class Interpreter(KerasSemantics):
         if isinstance(node.operator, cst.Not):
             verdict = self.truth(value)
             return UNKNOWN if verdict is None else not verdict
+        if isinstance(value, Tensor) and isinstance(node.operator, cst.Minus):
+            return self.apply_operation(operations.NEGATIVE, [value], {}, node)
         if not isinstance(value, (int, float)):
             return UNKNOWN
         return -value if isinstance(node.operator, cst.Minus) else value
@@ -846,6 +886,10 @@ class Interpreter(KerasSemantics):
             keys = self.array_keys(node, frame)
             result = arrays.indexed(container, keys) if keys is not None else None
             return UNKNOWN if result is None else result
+        if isinstance(container, Tensor):
+            keys = self.array_keys(node, frame)
+            if keys is not None and not any(isinstance(k, Array) for k in keys):
+                return self.apply_operation(operations.GET_ITEM, [container, tuple(keys)], {}, node)
         key = self.subscript_key(node, frame)
         if key is _MISSING or not is_known(key) or not isinstance(container, (tuple, list, dict, str)):
             if isinstance(container, Tensor):
@@ -899,8 +943,14 @@ class Interpreter(KerasSemantics):
 
     def eval_Call(self, node: cst.Call, frame: Frame) -> object:
         func = node.func
+        if isinstance(func, cst.Attribute) and is_super_call(func.value):
+            args, kwargs, partial, arg_nodes = self.arguments(node, frame)
+            return self.call_super(func.attr.value, kwargs, frame)
         if isinstance(func, cst.Attribute):
             receiver = self.eval(func.value, frame)
+            if isinstance(receiver, str):
+                args, kwargs, partial, arg_nodes = self.arguments(node, frame)
+                return string_method(receiver, func.attr.value, args, kwargs, partial)
             if isinstance(receiver, (Array, Dataset)):
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
                 result = None if partial else (
@@ -955,6 +1005,9 @@ class Interpreter(KerasSemantics):
             symbol = kimports.resolve(callee.dotted)
             if symbol is not None:
                 return self.call_keras(symbol, args, kwargs, partial, node, arg_nodes)
+            operation = operations.function_operation(kimports.canonical_module(callee.dotted))
+            if operation is not None and any(True for v in [*args, *kwargs.values()] for _ in iter_tensors(v)):
+                return self.apply_operation(operation, args, kwargs, node)
             if callee.dotted in PURE_MODULE_FUNCTIONS:
                 return pure_call(PURE_MODULE_FUNCTIONS[callee.dotted], args, kwargs, partial)
             data = None if partial else arrays.call(callee.dotted, args, kwargs)
@@ -963,6 +1016,8 @@ class Interpreter(KerasSemantics):
         elif isinstance(callee, LayerInstance):
             return self.call_layer(callee, args, kwargs, node, arg_nodes)
         elif isinstance(callee, ModelRecord):
+            if args and isinstance(args[0], Tensor) and args[0].shape is not None:
+                self.build_sequential(callee, args[0], node)
             return self.call_layer(self.model_as_layer(callee, node), args, kwargs, node, arg_nodes)
         elif isinstance(callee, FunctionValue):
             return self.call_function(callee, args, kwargs, node=node, partial=partial)
@@ -970,6 +1025,8 @@ class Interpreter(KerasSemantics):
             return self.call_function(callee.function, [callee.receiver, *args], kwargs, node=node, partial=partial)
         elif isinstance(callee, ClassValue):
             return self.instantiate(callee, args, kwargs, partial, node)
+        elif isinstance(callee, LayerMethod):
+            return self.layer_method(callee, args, kwargs)
         elif callee is len and len(args) == 1 and isinstance(args[0], Array) and args[0].rank:
             return args[0].samples
         elif callable(callee) and callee in PURE_BUILTINS.values():
@@ -980,7 +1037,9 @@ class Interpreter(KerasSemantics):
             self.escape(value)
         return UNKNOWN
 
-    def instantiate(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.Call) -> ObjectValue:
+    def instantiate(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.Call) -> object:
+        if cls.layer:
+            return self.construct_custom_layer(cls, args, kwargs, partial, node)
         cls.instantiated = True
         instance = ObjectValue(cls, dict(cls.attributes))
         init = cls.methods.get("__init__")
@@ -1128,6 +1187,22 @@ def pure_call(function, args: list, kwargs: dict, partial: bool) -> object:
         return function(*args)
     except Exception:
         return UNKNOWN
+
+
+def string_method(text: str, method: str, args: list, kwargs: dict, partial: bool) -> object:
+    """``"mixed{0}".format(5)``, ``"_".join(parts)`` and the other pure str methods."""
+    if method not in STRING_METHODS or partial or not all(is_known(v) and is_plain(v) for v in [*args, *kwargs.values()]):
+        return UNKNOWN
+    try:
+        return getattr(text, method)(*args, **kwargs)
+    except Exception:
+        return UNKNOWN
+
+
+def is_super_call(node: cst.CSTNode) -> bool:
+    """``super()``"""
+    return (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super"
+            and not node.args)
 
 
 def callable_name(callee: object, node: cst.Call) -> str:

@@ -13,6 +13,7 @@ import libcst as cst
 from kgraphlint import imports as kimports
 from kgraphlint.facts import LayerCall, LayerInstance, Loss, ModelArgumentProblem, ModelRecord, Tensor
 from kgraphlint.layers import knowledge
+from kgraphlint.operations import Operation
 from kgraphlint.shapes import UNKNOWN, fully_known, is_int, is_known
 from kgraphlint.signatures import KERAS2, KERAS3, bind, signature
 from kgraphlint.values import FunctionValue, ModuleRef, iter_tensors
@@ -49,6 +50,10 @@ class KerasSemantics:
             return Loss(symbol.name, kwargs.get("from_logits", False) if not partial else UNKNOWN)
         return UNKNOWN
 
+    def register_layer(self, layer: LayerInstance) -> None:
+        layer.library = self.in_library
+        self.layers.append(layer)
+
     def construct_layer(self, class_name: str, args: list, kwargs: dict, partial: bool,
                         node: cst.Call, arg_nodes: dict, flavour: str) -> LayerInstance:
         sig = signature(class_name, flavour) or signature(class_name, KERAS3 if flavour == KERAS2 else KERAS2)
@@ -71,7 +76,7 @@ class KerasSemantics:
         wrapped = config.get("layer") if isinstance(config.get("layer"), LayerInstance) else None
         layer = LayerInstance(class_name, name, explicit, config, node, self.certain, binding, nodes,
                               keyword_args, wrapped=wrapped)
-        self.layers.append(layer)
+        self.register_layer(layer)
         return layer
 
     def make_input(self, args: list, kwargs: dict, partial: bool, node: cst.Call, arg_nodes: dict) -> Tensor:
@@ -94,7 +99,7 @@ class KerasSemantics:
         nodes = {k: v for k, v in arg_nodes.items() if isinstance(k, str)}
         layer = LayerInstance("InputLayer", name, explicit, config, node, self.certain, None, nodes)
         layer.params = (0, 0)
-        self.layers.append(layer)
+        self.register_layer(layer)
         return layer
 
     def input_tensor(self, layer: LayerInstance, shape: object, dtype: object, node: cst.CSTNode) -> Tensor:
@@ -132,14 +137,20 @@ class KerasSemantics:
                     input_nodes.append(arg_nodes.get(key, node))
         call = LayerCall(layer, inputs, node, self.certain, input_nodes=input_nodes)
         shapes = [t.shape for t in inputs[:main_count]]
-        out = self.output_shapes(layer, shapes)
-        if layer.params is None:
-            layer.params = self.layer_params(layer, shapes)
+        if layer.custom is not None:
+            out = self.run_custom_layer(layer, args, kwargs, shapes)
+        else:
+            out = self.output_shapes(layer, shapes)
+            if layer.params is None:
+                layer.params = self.layer_params(layer, shapes)
         out_shapes = out if isinstance(out, list) else [out]
-        if all(fully_known(s) for s in shapes) and not all(fully_known(s) for s in out_shapes):
-            self.lose_track(self.why_shape_unknown(layer), node)
         dtype = inputs[0].dtype if layer.class_name not in ("Embedding",) else None
         call.outputs = [Tensor(shape, call, i, dtype) for i, shape in enumerate(out_shapes)]
+        if self.inside_layer(layer):
+            # A custom layer's insides are its own: they give shapes, not graph nodes.
+            return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
+        if all(fully_known(s) for s in shapes) and not all(fully_known(s) for s in out_shapes):
+            self.lose_track(self.why_shape_unknown(layer), node)
         layer.calls.append(call)
         self.calls.append(call)
         return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
@@ -155,6 +166,38 @@ class KerasSemantics:
         if unknown:
             return f"{layer.class_name} with unknown {', '.join(unknown)}"
         return f"{layer.class_name} configuration not covered"
+
+    def apply_operation(self, operation: Operation, args: list, kwargs: dict, node: cst.CSTNode) -> object:
+        """An operation on tensors (``x + y``, ``ops.reshape(x, ...)``): a node of the graph
+        with no weights, named as Keras names it."""
+        keras2 = self.flavour == KERAS2
+        class_name = operation.keras2_class if keras2 and operation.keras2 else operation.keras3
+        inputs = [t for value in [*args, *kwargs.values()] for t in iter_tensors(value)]
+        if class_name is None or (keras2 and operation.keras2 is None) or not inputs:
+            self.escape([args, kwargs])
+            return UNKNOWN
+        if self.in_other_module:
+            node = self.site(node)
+        try:
+            shape = operation.shape(args, kwargs)
+        except Exception:  # arguments the shape rule does not cover: the shape stays unknown
+            shape = None
+        dtype = inputs[0].dtype if class_name != "Cast" else None
+        inside = self.inside_layer()
+        # Inside a custom layer's call, TensorFlow runs the operation, not Keras: no node, no name.
+        name = "" if inside else self.names.unique(operation.keras2) if keras2 else self.names.auto_name(class_name)
+        layer = LayerInstance(class_name, name, False, {}, node, self.certain, operation=True)
+        layer.params = (0, 0)
+        call = LayerCall(layer, inputs, node, self.certain, input_nodes=[node] * len(inputs))
+        call.outputs = [Tensor(shape, call, 0, dtype)]
+        if inside:
+            return call.outputs[0]
+        self.register_layer(layer)
+        layer.calls.append(call)
+        self.calls.append(call)
+        if all(fully_known(t.shape) for t in inputs) and not fully_known(shape):
+            self.lose_track(f"{class_name} operation with arguments not followed", node)
+        return call.outputs[0]
 
     def knowledge_config(self, layer: LayerInstance) -> dict:
         config = layer.config
@@ -195,12 +238,29 @@ class KerasSemantics:
         outputs = [None if s is None else (batch, *s[1:]) for s in outputs]
         return outputs[0] if len(outputs) == 1 else outputs
 
+    def build_sequential(self, model: ModelRecord, tensor: Tensor, node: cst.CSTNode) -> None:
+        """Keras builds a Sequential that has no input yet when it is first called on a
+        tensor: an InputLayer of that shape, then each layer in turn (Sequential.build)."""
+        if model.kind != "sequential" or model.inputs or not model.complete or not model.layers:
+            return
+        node = self.site(node)
+        layer = self.input_layer({"shape": tensor.shape[1:], "batch_shape": tensor.shape}, node, {})
+        model.inputs = [self.input_tensor(layer, tensor.shape, tensor.dtype, node)]
+        output = model.inputs[0]
+        for item in model.layers:
+            output = self.call_layer(item, [output], {}, node, {0: node})
+            if not isinstance(output, Tensor):
+                model.complete = False
+                return
+        model.outputs = [output]
+        self.sequential_rebuilt(model)
+
     def model_as_layer(self, model: ModelRecord, node: cst.CSTNode) -> LayerInstance:
         if model.as_layer is None:
             class_name = "Sequential" if model.kind == "sequential" else "Functional"
             model.as_layer = LayerInstance(class_name, model.name, True, {}, model.node, model.certain,
                                            inner_model=model)
-            self.layers.append(model.as_layer)
+            self.register_layer(model.as_layer)
         return model.as_layer
 
     # ------------------------------------------------------------------ models

@@ -33,5 +33,11 @@ class NameCounter:
         self.counts[prefix] += 1
         return prefix if count == 0 else f"{prefix}_{count}"
 
+    def unique(self, name: str) -> str:
+        """tf_keras's names for TensorFlow functions: the API name, then name_1, ..."""
+        count = self.counts[name]
+        self.counts[name] += 1
+        return name if count == 0 else f"{name}_{count}"
+
     def copy(self) -> "NameCounter":
         return NameCounter(Counter(self.counts))

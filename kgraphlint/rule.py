@@ -162,7 +162,8 @@ class RuleContext:
 
     @property
     def layers(self) -> list[LayerInstance]:
-        return self.analysis.layers
+        """The layers the code constructs (operations like ``x + y`` are not among them)."""
+        return [layer for layer in self.analysis.layers if not layer.operation and not layer.library]
 
     @property
     def calls(self) -> list[LayerCall]:
@@ -173,16 +174,19 @@ class RuleContext:
         return self.analysis.keras_version
 
     def certain_calls(self, *class_names: str) -> Iterator[LayerCall]:
-        """Calls that certainly run, optionally of the given layer classes."""
+        """Calls that certainly run, optionally of the given layer classes (the user's: not
+        operations like ``x + y``, not layers inside a keras.applications model)."""
         for call in self.analysis.calls:
-            if call.certain and (not class_names or call.layer.class_name in class_names):
+            if call.certain and not call.layer.operation and not call.layer.library and (
+                    not class_names or call.layer.class_name in class_names):
                 yield call
 
     def model_calls(self) -> Iterator[LayerCall]:
         """Each certain call that belongs to a model, once, in the order the code makes them.
         (Sorting by line would compute positions for the whole file: only findings may.)"""
         members = {call for model in self.models for call in model.calls}
-        yield from (call for call in self.analysis.calls if call.certain and call in members)
+        yield from (call for call in self.analysis.calls if call.certain and call in members
+                    and not call.layer.operation and not call.layer.library)
 
     def consumers(self, call: LayerCall, through: frozenset[str] = frozenset()) -> Iterator[tuple[LayerCall, list[LayerCall]]]:
         """The calls fed by this call's outputs, along every path, looking through layers whose

@@ -114,6 +114,7 @@ def conv_output_length(length: Dim, kernel: Dim, stride: Dim, padding: object, d
         return UNKNOWN
     if stride <= 0:
         return UNKNOWN
+    padding = padding.lower() if isinstance(padding, str) else padding  # Keras accepts "SAME"
     if padding == "valid":
         return (length - dilation * (kernel - 1) - 1) // stride + 1
     if padding in ("same", "causal"):

@@ -37,6 +37,8 @@ class ClassValue:
     methods: dict  # name -> FunctionValue
     attributes: dict  # class-level names
     instantiated: bool = False
+    #: a subclass of keras.layers.Layer (kgraphlint.custom_layers)
+    layer: bool = False
 
 
 @dataclass(eq=False)
@@ -45,6 +47,10 @@ class ObjectValue:
 
     cls: ClassValue
     attributes: dict
+    #: a custom layer's weights so far: (size, trainable) for each add_weight
+    weights: list = field(default_factory=list)
+    #: the keywords a custom layer's __init__ passes to Layer.__init__ (name=...)
+    layer_kwargs: dict = field(default_factory=dict)
 
 
 @dataclass(eq=False)

@@ -52,18 +52,23 @@ def describe(model, line: int) -> dict:
         shapes = [shape_json(t.shape) for t in tree.flatten(outputs)]
         return shapes[0] if len(shapes) == 1 else shapes
 
+    # What model.summary() lists: a functional model's operations (``x + y`` is an Add
+    # operation, not a layer), a Sequential's layers. Left out: the not_equal operation by
+    # which Embedding(mask_zero=True) computes its mask (kgraphlint does not model masks).
+    members = model.layers if isinstance(model, keras.Sequential) else [
+        op for op in model._operations if type(op).__name__ != "NotEqual"]
     layers = []
-    for layer in model.layers:
-        # Layer names only: a mask from Embedding(mask_zero=True) arrives through an
-        # operation (not_equal) that is not a layer of the model.
+    for layer in members:
+        # A mask from Embedding(mask_zero=True) arrives through an operation (not_equal)
+        # that is not part of the model's graph.
         connected = [
             t._keras_history.operation.name
             for node in layer._inbound_nodes
             if node in relevant
             for t in tree.flatten(node.input_tensors)
-            if isinstance(t._keras_history.operation, keras.layers.Layer)
+            if isinstance(t._keras_history.operation, keras.layers.Layer) or t._keras_history.operation in members
         ]
-        built = getattr(layer, "built", False)
+        built = getattr(layer, "built", False) and isinstance(layer, keras.layers.Layer)
         layers.append({
             "name": layer.name,
             "class": layer.__class__.__name__,

@@ -1,0 +1,68 @@
+"""keras.applications builders, read from the installed Keras source, against what real
+Keras builds from them (fixtures/applications/builders.expected.json, written by
+scripts/generate_expected.py)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+
+import pytest
+
+from conftest import FIXTURES
+
+BUILDERS = FIXTURES / "applications" / "builders.py"
+#: the Keras whose applications builders.expected.json was generated from; another
+#: release may change the builders themselves (regenerate, then update this)
+GENERATED_WITH = "3.15.1"
+
+
+def installed_keras() -> str | None:
+    try:
+        return importlib.metadata.version("keras")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+needs_same_keras = pytest.mark.skipif(
+    installed_keras() != GENERATED_WITH,
+    reason=f"the truth was generated from keras {GENERATED_WITH}; installed: {installed_keras()}")
+
+
+@pytest.fixture
+def summaries(cli):
+    result = cli("summary", "--format", "json", BUILDERS)
+    assert result.code == 0, result.err
+    return {s["name"]: s for s in result.json()}
+
+
+EXPECTED = {m["name"]: m for m in json.loads(BUILDERS.with_suffix(".expected.json").read_text())}
+
+
+@needs_same_keras
+@pytest.mark.parametrize("name", ["resnet50", "vgg16", "mobilenetv2_1.00_224", "densenet121", "inception_v3",
+                                  "xception", "efficientnetb0", "convnext_tiny"])
+def test_total_parameters_equal_keras(summaries, name):
+    expected = EXPECTED[name]
+    got = summaries[name]
+    assert (got["total_params"], got["trainable_params"], got["non_trainable_params"]) == (
+        expected["total_params"], expected["trainable_params"], expected["non_trainable_params"])
+
+
+@needs_same_keras
+def test_every_layer_equals_keras(summaries):
+    """Names, classes, output shapes, parameters and connections, row by row (ConvNeXt's
+    custom LayerScale and its ``inputs + x`` residual Add included)."""
+    assert set(summaries) == set(EXPECTED)
+    for name, expected in EXPECTED.items():
+        got = {k: v for k, v in summaries[name].items() if k != "path"}
+        assert got == expected, name
+
+
+@needs_same_keras
+def test_applications_are_fully_known(cli):
+    result = cli("summary", "--stats", "--format", "json", BUILDERS)
+    assert result.code == 0, result.err
+    stats = result.json()["stats"]
+    assert stats["layer_calls"] > 1500
+    assert stats["fully_known"] == stats["layer_calls"]
