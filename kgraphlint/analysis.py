@@ -126,7 +126,14 @@ def parser_thread() -> ThreadPoolExecutor:
     return _parser_thread(os.getpid())
 
 
+#: parsed texts kept per process: the modules a project's files import are parsed once
+PARSED_KEPT = 64
+
+
+@lru_cache(maxsize=PARSED_KEPT)
 def parse_module(text: str) -> cst.Module:
+    """libcst's parse, shared by every analysis in the process that meets the same text
+    (an analysed file that others import, a module many files import)."""
     return parser_thread().submit(cst.parse_module, text).result()
 
 

@@ -56,7 +56,6 @@ MAX_LOOP_ITERATIONS = 512
 MAX_CALL_DEPTH = 16
 MAX_STEPS = 400_000  # expressions evaluated per file; past this the file is given up quietly
 MAX_MODULES = 32  # other modules followed per file
-MAX_MODULE_BYTES = 400_000
 
 QUOTES = ("'", '"')
 TRIPLE_QUOTES = ("'" * 3, '"' * 3)
@@ -221,16 +220,7 @@ class Interpreter(KerasSemantics, CustomLayers):
         if len(self.loaded) >= MAX_MODULES or key == self.path:
             return None
         self.loaded[key] = None  # an import cycle meets None and stays unknown
-        from kgraphlint.analysis import bracket_depth
-
-        try:
-            text = path.read_text(encoding="utf-8")
-            # The same guards as for the analysed file: libcst's native parser crashes
-            # the process on very deep nesting.
-            small = len(text) <= MAX_MODULE_BYTES and bracket_depth(text) <= 150
-            tree = cst.parse_module(text) if small else None
-        except Exception:  # unreadable or unparsable: that module stays unknown
-            return None
+        tree = modules.parsed(path)
         if tree is None:
             return None
         self.module_trees[key] = tree

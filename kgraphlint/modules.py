@@ -14,6 +14,8 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+import libcst as cst
+
 #: packages whose meaning kgraphlint models (or that hold no model builders)
 NOT_FOLLOWED = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "sklearn", "scipy", "pandas", "torch",
                           "jax", "matplotlib", "os", "sys", "typing"})
@@ -67,6 +69,26 @@ def module_file(module: str, importer: str | None) -> Path | None:
 @lru_cache(maxsize=1)
 def search_path() -> tuple[str, ...]:
     return tuple(entry for entry in sys.path if entry and Path(entry).is_dir())
+
+
+MAX_MODULE_BYTES = 400_000
+
+
+def parsed(path: Path) -> cst.Module | None:
+    """The module's code, parsed (or, when the same text was parsed before in this process,
+    shared: libcst trees are immutable); None when it cannot be read, is too large or does
+    not parse."""
+    from kgraphlint.analysis import bracket_depth, parse_module
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        # The same guard as for the analysed file: libcst's native parser crashes the
+        # process on very deep nesting.
+        if len(text) > MAX_MODULE_BYTES or bracket_depth(text) > 150:
+            return None
+        return parse_module(text)
+    except Exception:  # unreadable or unparsable: that module stays unknown
+        return None
 
 
 def _in_folder(folder: Path, name: str) -> Path | None:

@@ -151,3 +151,51 @@ model = keras.Model(inp, x)
     assert dense["output_shape"] == [None, None, "?"] and dense["params"] is None
     assert lstm["output_shape"] == [None, 4] and lstm["params"] is None
     assert model["total_params"] is None
+
+
+def test_stats_say_where_shapes_were_lost(cli, write):
+    path = write('''
+import sys
+import keras
+from keras import layers
+import mystery
+
+inputs = keras.Input(shape=(28, 28, 1))
+x = layers.Conv2D(8, 3)(inputs)
+x = mystery.block(x)
+x = layers.Flatten()(x)
+if sys.argv[1:]:
+    x = layers.Dense(32)(x)
+outputs = layers.Dense(10)(x)
+model = keras.Model(inputs, outputs)
+''')
+    result = cli("summary", "--stats", "--format", "json", path)
+    assert result.code == 0, result.err
+    stats = result.json()["stats"]
+    assert set(stats) == {"files", "models", "layer_calls", "fully_known", "fully_known_share", "reasons"}
+    # Conv2D is known; what follows the opaque call is not (the branch's Dense included).
+    assert (stats["files"], stats["models"], stats["layer_calls"], stats["fully_known"]) == (1, 0, 1, 1)
+    reasons = {r["reason"]: r for r in stats["reasons"]}
+    assert reasons["opaque call mystery.block"]["example"] == f"{path}:9"
+    table = cli("summary", "--stats", "--no-color", path).out
+    assert "Fully known:  1 (100.0%)" in table and "opaque call mystery.block" in table
+
+
+def test_stats_name_unsupported_layers_and_undecided_branches(cli, write):
+    path = write('''
+import os
+import keras
+from keras import layers
+
+inputs = keras.Input(shape=(16,))
+x = layers.Dense(8)(inputs)
+y = layers.CategoryEncoding(num_tokens=10)(x)
+if os.environ.get("WIDE"):
+    x = layers.Dense(64)(x)
+model = keras.Model(inputs, [x, y])
+''')
+    stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
+    reasons = [r["reason"] for r in stats["reasons"]]
+    assert f"undecided branch at {path}:9" in reasons
+    assert "unsupported layer CategoryEncoding" in reasons
+    assert stats["layer_calls"] == 3 and stats["fully_known"] == 2
