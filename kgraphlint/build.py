@@ -103,7 +103,10 @@ class SpecWriter:
         return len(self.layers) - 1
 
     def arguments(self, layer: LayerInstance) -> dict:
-        if layer.class_name not in known_layer_names(KERAS3) or layer.class_name == "Lambda":
+        if layer.operation:
+            raise NotRebuildable(f"'{layer.name}' is a {layer.class_name} operation (an operator or keras.ops call), "
+                                 "which is not rebuilt from source")
+        if layer.class_name not in known_layer_names(KERAS3) or layer.class_name == "Lambda" or layer.custom is not None:
             raise NotRebuildable(f"'{layer.name}' is a {layer.class_name}, which is not rebuilt from source")
         kwargs = {}
         for key in layer.arg_nodes:

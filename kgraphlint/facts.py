@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from kgraphlint.shapes import UNKNOWN
 from kgraphlint.signatures import Binding
 
 
@@ -42,6 +43,18 @@ class LayerInstance:
     custom: object = None
     #: made by library code kgraphlint follows (keras.applications): not the user's to change
     library: bool = False
+    #: ``layer.trainable = False`` (or a model's): True, False or UNKNOWN
+    trainable: object = True
+
+    def effective_params(self) -> tuple:
+        """(trainable, non_trainable) as Keras counts them now: a frozen layer's weights are
+        all non-trainable."""
+        params = self.params if self.params is not None else (0, 0)
+        if self.trainable is True:
+            return params
+        if self.trainable is False and all(isinstance(p, int) for p in params):
+            return (0, params[0] + params[1])
+        return (UNKNOWN, UNKNOWN)
 
     @property
     def is_input(self) -> bool:

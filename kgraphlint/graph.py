@@ -62,7 +62,7 @@ class ModelGraph:
 def sum_params(layers: list[LayerInstance]) -> tuple:
     trainable, frozen = 0, 0
     for layer in layers:
-        t, f = layer.params if layer.params is not None else (0, 0)
+        t, f = layer.effective_params()
         trainable = trainable + t if is_int(t) and is_int(trainable) else UNKNOWN
         frozen = frozen + f if is_int(f) and is_int(frozen) else UNKNOWN
     return trainable, frozen

@@ -592,6 +592,8 @@ class Interpreter(KerasSemantics, CustomLayers):
             owner = self.eval(target.value, frame)
             if isinstance(owner, ObjectValue):
                 owner.attributes[target.attr.value] = value
+            elif isinstance(owner, (LayerInstance, ModelRecord)) and target.attr.value == "trainable":
+                self.set_trainable(owner, value if isinstance(value, bool) and self.certain else UNKNOWN)
             else:
                 self.escape(value)
         else:
@@ -1167,6 +1169,9 @@ def pure_call(function, args: list, kwargs: dict, partial: bool) -> object:
     """A pure function of plain, known values, computed; UNKNOWN for anything else."""
     if function is isinstance and len(args) == 2:
         classes = args[1] if isinstance(args[1], tuple) else (args[1],)
+        if isinstance(args[0], Tensor) and all(c in PLAIN_TYPES or c == ModuleRef("numpy.ndarray", c.origin)
+                                               if isinstance(c, ModuleRef) else c in PLAIN_TYPES for c in classes):
+            return False  # a Keras tensor is no Python value and no NumPy array
         if not all(c in PLAIN_TYPES for c in classes) or not (is_known(args[0]) and is_plain(args[0])):
             return UNKNOWN
     elif not all(is_known(a) and is_plain(a) for a in args):

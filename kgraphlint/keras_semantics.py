@@ -255,6 +255,23 @@ class KerasSemantics:
         model.outputs = [output]
         self.sequential_rebuilt(model)
 
+    def set_trainable(self, owner: LayerInstance | ModelRecord, value: object) -> None:
+        """``layer.trainable = False`` freezes a layer; a model's freezes all of its layers."""
+        if isinstance(owner, LayerInstance):
+            owner.trainable = value
+            if owner.inner_model is not None:
+                self.set_trainable(owner.inner_model, value)
+            return
+        from kgraphlint.graph import build_model_graph, model_params
+
+        if owner.complete and owner.outputs:
+            for layer in build_model_graph(owner).layers:
+                if layer.inner_model is not owner:
+                    self.set_trainable(layer, value)
+        if owner.as_layer is not None:
+            owner.as_layer.trainable = value
+            owner.as_layer.params = model_params(owner) if value is True else owner.as_layer.params
+
     def model_as_layer(self, model: ModelRecord, node: cst.CSTNode) -> LayerInstance:
         if model.as_layer is None:
             class_name = "Sequential" if model.kind == "sequential" else "Functional"

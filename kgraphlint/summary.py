@@ -28,7 +28,7 @@ def layer_output_shapes(layer: LayerInstance) -> list:
 
 def layer_row(model: ModelGraph, layer: LayerInstance) -> dict:
     shapes = layer_output_shapes(layer)
-    trainable, frozen = layer.params if layer.params is not None else (0, 0)
+    trainable, frozen = layer.effective_params()
     total = trainable + frozen if is_int(trainable) and is_int(frozen) else UNKNOWN
     connected: list[str] = []
     for call in model.layer_calls.get(layer, []):

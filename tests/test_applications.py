@@ -60,6 +60,18 @@ def test_every_layer_equals_keras(summaries):
 
 
 @needs_same_keras
+def test_transfer_learning_on_an_application_equals_keras(cli):
+    """A frozen base called like a layer after its preprocess_input (TrueDivide and
+    Subtract operations), and a head on a base's .output."""
+    program = FIXTURES / "applications" / "transfer_learning.py"
+    result = cli("summary", "--format", "json", program)
+    assert result.code == 0, result.err
+    expected = json.loads(program.with_suffix(".expected.json").read_text())
+    assert [{k: v for k, v in s.items() if k != "path"} for s in result.json()] == expected
+    assert cli("check", "--no-cache", program).code == 0
+
+
+@needs_same_keras
 def test_applications_are_fully_known(cli):
     result = cli("summary", "--stats", "--format", "json", BUILDERS)
     assert result.code == 0, result.err
