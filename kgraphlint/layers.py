@@ -776,6 +776,76 @@ def resizing_output(config: Config, shapes: list) -> Shape:
 
 register("Rescaling")(same_shape)
 
+
+def _group_norm_channels(config: Config, shapes: list) -> object:
+    """The normalised axis' size when Keras accepts the grouping; None when it raises."""
+    shape, axis, groups = single(shapes), config.get("axis", -1), config.get("groups", 32)
+    if shape is None or not is_int(axis) or not is_int(groups):
+        return UNKNOWN
+    index = normalize_axis(axis, len(shape))
+    if index is None:
+        return None
+    dim = shape[index]
+    if dim is UNKNOWN:
+        return UNKNOWN
+    groups = dim if groups == -1 and is_int(dim) else groups
+    if dim is None or groups <= 0 or dim < groups or dim % groups:
+        return None
+    return dim
+
+
+def group_norm_params(config: Config, shapes: list) -> Params:
+    channels = _group_norm_channels(config, shapes)
+    if not is_int(channels):
+        return (UNKNOWN, 0)
+    return (channels * (bool(config.get("center", True)) + bool(config.get("scale", True))), 0)
+
+
+@register("GroupNormalization", params=group_norm_params)
+def group_norm_output(config: Config, shapes: list) -> Shape:
+    channels = _group_norm_channels(config, shapes)
+    return single(shapes) if channels is not None else None
+
+
+def prelu_params(config: Config, shapes: list) -> Params:
+    shape, shared = single(shapes), config.get("shared_axes")
+    if shape is None:
+        return (UNKNOWN, 0)
+    sizes = list(shape[1:])
+    axes = [] if shared is None else list(shared) if isinstance(shared, (list, tuple)) else [shared]
+    if not all(is_int(a) and 1 <= a <= len(sizes) for a in axes):
+        return (UNKNOWN, 0)
+    for a in axes:
+        sizes[a - 1] = 1
+    return (weights(dim_product(sizes)), 0)
+
+
+register("PReLU", params=prelu_params)(same_shape)
+
+
+@register("CategoryEncoding")
+def category_encoding_output(config: Config, shapes: list) -> Shape:
+    """keras.layers.CategoryEncoding.compute_output_shape."""
+    shape, tokens, mode = single(shapes), config.get("num_tokens"), config.get("output_mode", "multi_hot")
+    if shape is None or not is_int(tokens) or mode not in ("multi_hot", "binary", "one_hot", "count"):
+        return None
+    if mode == "one_hot" and (shape[-1] != 1 or len(shape) == 1):
+        return (*shape, tokens)
+    return (*shape[:-1], tokens)
+
+
+def attention_params(config: Config, shapes: list) -> Params:
+    return (int(bool(config.get("use_scale", False))) + int(config.get("score_mode", "dot") == "concat"), 0)
+
+
+@register("Attention", params=attention_params, merges=True)
+def attention_output(config: Config, shapes: list) -> Shape:
+    """[query, value] or [query, value, key]: (batch, Tq, value's last axis)."""
+    if len(shapes) not in (2, 3) or any(s is None for s in shapes):
+        return None
+    query, value = shapes[0], shapes[1]
+    return (*query[:-1], value[-1])
+
 for _rank in (1, 2, 3):
     _ranks = frozenset({_rank + 2})
     _expects = SPATIAL_EXPECTS[_rank]

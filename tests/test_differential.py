@@ -126,6 +126,13 @@ SINGLE = {
                   shape_of_rank(1, 3)),
     "Resizing": (st.fixed_dictionaries({"height": st.integers(1, 12), "width": st.integers(1, 12)}),
                  shape_of_rank(2, 4)),
+    "GroupNormalization": (st.fixed_dictionaries({"groups": st.sampled_from([-1, 1, 2, 3, 4]),
+                                                  "axis": st.sampled_from([-1, 1]), "center": st.booleans(),
+                                                  "scale": st.booleans()}), shape_of_rank(1, 3)),
+    "PReLU": (st.fixed_dictionaries({"shared_axes": st.one_of(st.none(), st.just(1), st.just([1, 2]))}),
+              shape_of_rank(2, 3)),
+    "CategoryEncoding": (st.fixed_dictionaries({"num_tokens": st.integers(1, 12), "output_mode": st.sampled_from(
+        ["multi_hot", "one_hot", "count"])}), shape_of_rank(1, 2)),
 }
 
 MERGES = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"]
@@ -242,3 +249,12 @@ def test_time_distributed_matches_keras(units, shape):
         return layer, layer(keras.Input(shape=shape))
 
     compare(program, build)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.fixed_dictionaries({"use_scale": st.booleans(), "score_mode": st.sampled_from(["dot", "concat"])}),
+       st.integers(1, 5), st.integers(1, 5), st.integers(1, 6), st.booleans())
+def test_attention_matches_keras(config, query_steps, value_steps, dim, with_key):
+    shapes = [(query_steps, dim), (value_steps, dim)] + ([(value_steps, dim)] if with_key else [])
+    compare(layer_program("Attention", config, shapes, listed=True),
+            build_layer("Attention", config, shapes, listed=True))
