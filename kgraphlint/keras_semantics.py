@@ -136,9 +136,14 @@ class KerasSemantics:
                     inputs.append(tensor)
                     input_nodes.append(arg_nodes.get(key, node))
         call = LayerCall(layer, inputs, node, self.certain, input_nodes=input_nodes)
-        shapes = [t.shape for t in inputs[:main_count]]
+        found = knowledge(layer.class_name)
+        shapes = [t.shape for t in (inputs if found is not None and found.every_argument else inputs[:main_count])]
         if layer.custom is not None:
             out = self.run_custom_layer(layer, args, kwargs, shapes)
+        elif kwargs.get("return_attention_scores", False) is not False:
+            out = None  # attention returns (output, scores): not followed
+            if layer.params is None:
+                layer.params = self.layer_params(layer, shapes)
         else:
             out = self.output_shapes(layer, shapes)
             if layer.params is None:

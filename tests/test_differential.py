@@ -258,3 +258,32 @@ def test_attention_matches_keras(config, query_steps, value_steps, dim, with_key
     shapes = [(query_steps, dim), (value_steps, dim)] + ([(value_steps, dim)] if with_key else [])
     compare(layer_program("Attention", config, shapes, listed=True),
             build_layer("Attention", config, shapes, listed=True))
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.fixed_dictionaries({
+    "num_heads": st.integers(1, 3), "key_dim": st.integers(1, 4),
+    "value_dim": st.one_of(st.none(), st.integers(1, 4)), "use_bias": st.booleans(),
+    "output_shape": st.one_of(st.none(), st.integers(1, 5), st.tuples(st.integers(1, 3), st.integers(1, 3))),
+}), shape_of_rank(2, 3), st.integers(1, 6), st.integers(0, 2))
+def test_multi_head_attention_matches_keras(config, query, value_dim, tensors):
+    """mha(query), mha(query, value) and mha(query, value, key), value and key sized by query."""
+    value = (*query[:-1], value_dim)
+    shapes = [query, value, (*query[:-1], value_dim + 1)][: tensors + 1]
+    if tensors == 0:  # self-attention: the same tensor as query and value
+        program = layer_program("MultiHeadAttention", config, [query]).replace("(x0)\n", "(x0, x0)\n")
+
+        def build():
+            layer = keras.layers.MultiHeadAttention(**config)
+            x = keras.Input(shape=query)
+            return layer, layer(x, x)
+
+        compare(program, build)
+        return
+
+    def build():
+        layer = keras.layers.MultiHeadAttention(**config)
+        inputs = [keras.Input(shape=s) for s in shapes]
+        return layer, layer(*inputs)
+
+    compare(layer_program("MultiHeadAttention", config, shapes), build)
