@@ -910,6 +910,53 @@ for _rank in (1, 2, 3):
     register(f"UpSampling{_rank}D", ranks=_ranks, expects=_expects)(resample_spatial(_rank, Upsampling()))
     register(f"Conv{_rank}DTranspose", params=conv_params(_rank), ranks=_ranks, expects=_expects)(
         transpose_output(_rank))
+def conv_lstm_params(rank: int) -> ParamsFn:
+    """Four gates: a kernel over the input, a recurrent kernel over the state, a bias."""
+    def params(config: Config, shapes: list) -> Params:
+        shape, filters = single(shapes), config.get("filters")
+        kernel = int_tuple(config.get("kernel_size"), rank)
+        last = channels_last(config)
+        if shape is None or len(shape) != rank + 3 or last is UNKNOWN or kernel is UNKNOWN or not is_int(filters):
+            return (UNKNOWN, 0)
+        channels = shape[-1] if last else shape[2]
+        if not is_int(channels):
+            return (UNKNOWN, 0)
+        window = dim_product(kernel)
+        bias = 4 * filters if config.get("use_bias", True) else 0
+        return (weights(window * channels * 4 * filters, window * filters * 4 * filters, bias), 0)
+
+    return params
+
+
+def conv_lstm_output(rank: int) -> OutputFn:
+    """keras.layers.ConvLSTM.compute_output_shape: each step convolved like a Conv layer."""
+    step_output = conv_output(rank)
+
+    def output(config: Config, shapes: list) -> object:
+        shape = single(shapes)
+        if shape is None or len(shape) != rank + 3:
+            return None
+        state = step_output(config, [(shape[0], *shape[2:])])
+        if state is None:
+            return None
+        sequences = config.get("return_sequences", False)
+        out = (shape[0], shape[1], *state[1:]) if sequences else state
+        if config.get("return_state", False):
+            return [out, state, state]
+        return out
+
+    return output
+
+
+CONV_LSTM_EXPECTS = {
+    1: "4-D sequences of sequences (batch, time, steps, channels)",
+    2: "5-D sequences of images (batch, time, height, width, channels)",
+    3: "6-D sequences of volumes (batch, time, depth, height, width, channels)",
+}
+for _rank in (1, 2, 3):
+    register(f"ConvLSTM{_rank}D", params=conv_lstm_params(_rank), ranks=frozenset({_rank + 3}),
+             expects=CONV_LSTM_EXPECTS[_rank])(conv_lstm_output(_rank))
+
 for _rank in (1, 2):
     _ranks = frozenset({_rank + 2})
     register(f"DepthwiseConv{_rank}D", params=depthwise_params(_rank, False), ranks=_ranks,

@@ -131,6 +131,11 @@ SINGLE = {
                                                   "scale": st.booleans()}), shape_of_rank(1, 3)),
     "PReLU": (st.fixed_dictionaries({"shared_axes": st.one_of(st.none(), st.just(1), st.just([1, 2]))}),
               shape_of_rank(2, 3)),
+    **{f"ConvLSTM{r}D": (st.fixed_dictionaries({
+        "filters": st.integers(1, 4), "kernel_size": window(r, 3), "strides": st.integers(1, 2),
+        "padding": st.sampled_from(["valid", "same"]), "use_bias": st.booleans(),
+        "return_sequences": st.booleans(), "data_format": st.sampled_from(["channels_last", "channels_first"]),
+    }), shape_of_rank(r + 2, r + 2)) for r in (1, 2)},
     "CategoryEncoding": (st.fixed_dictionaries({"num_tokens": st.integers(1, 12), "output_mode": st.sampled_from(
         ["multi_hot", "one_hot", "count"])}), shape_of_rank(1, 2)),
 }

@@ -18,13 +18,13 @@ def count_parses(monkeypatch) -> list:
     import kgraphlint.analysis as analysis
 
     parsed = []
-    original = analysis.cst.parse_module
+    original = analysis.parse_module.__wrapped__  # not the per-process cache of parsed texts
 
     def counting(text, *args, **kwargs):
         parsed.append(text)
         return original(text, *args, **kwargs)
 
-    monkeypatch.setattr(analysis.cst, "parse_module", counting)
+    monkeypatch.setattr(analysis, "parse_module", counting)
     return parsed
 
 
