@@ -278,7 +278,18 @@ def normalization_params(config: Config, shapes: list) -> Params:
 
 register("BatchNormalization", params=batch_norm_params)(same_shape)
 register("LayerNormalization", params=layer_norm_params)(same_shape)
-register("Normalization", params=normalization_params)(same_shape)
+@register("Normalization", params=normalization_params)
+def normalization_output(config: Config, shapes: list) -> Shape:
+    """Keras refuses kept axes of unknown size (the batch axis) and the same axis twice."""
+    shape, axis = single(shapes), config.get("axis", -1)
+    if shape is None:
+        return None
+    kept = _norm_axes({"axis": ()}, shape) if axis is None else _norm_axes(config, shape)
+    if kept is UNKNOWN:
+        return None
+    if len(set(kept)) != len(kept) or any(shape[a] is None for a in kept):
+        return None
+    return shape
 
 
 # ---------------------------------------------------------------- convolution and pooling
@@ -841,6 +852,26 @@ def attention_params(config: Config, shapes: list) -> Params:
     return (int(bool(config.get("use_scale", False))) + int(config.get("score_mode", "dot") == "concat"), 0)
 
 
+def additive_attention_params(config: Config, shapes: list) -> Params:
+    if not shapes or shapes[0] is None:
+        return (UNKNOWN, 0)
+    dim = shapes[0][-1]
+    if not config.get("use_scale", True):
+        return (0, 0)
+    return (dim, 0) if is_int(dim) else (UNKNOWN, 0)
+
+
+
+@register("CenterCrop", ranks=frozenset({4}), expects="4-D images (batch, height, width, channels)")
+def center_crop_output(config: Config, shapes: list) -> Shape:
+    """keras.layers.CenterCrop.compute_output_shape, for batches of images."""
+    shape, last = single(shapes), channels_last(config)
+    if shape is None or len(shape) != 4 or last is UNKNOWN:
+        return None
+    height, width = _int_or_unknown(config.get("height")), _int_or_unknown(config.get("width"))
+    return (shape[0], height, width, shape[3]) if last else (shape[0], shape[1], height, width)
+
+
 def _mha_shapes(config: Config, shapes: list) -> tuple | None:
     """(query, value, key) shapes of MultiHeadAttention(query, value[, key]) when Keras
     accepts them (value and key agree on every axis but the last)."""
@@ -901,6 +932,9 @@ def attention_output(config: Config, shapes: list) -> Shape:
         return None
     query, value = shapes[0], shapes[1]
     return (*query[:-1], value[-1])
+
+
+register("AdditiveAttention", params=additive_attention_params, merges=True)(attention_output)
 
 for _rank in (1, 2, 3):
     _ranks = frozenset({_rank + 2})

@@ -136,6 +136,9 @@ SINGLE = {
         "padding": st.sampled_from(["valid", "same"]), "use_bias": st.booleans(),
         "return_sequences": st.booleans(), "data_format": st.sampled_from(["channels_last", "channels_first"]),
     }), shape_of_rank(r + 2, r + 2)) for r in (1, 2)},
+    "CenterCrop": (st.fixed_dictionaries({"height": st.integers(1, 9), "width": st.integers(1, 9)}),
+                   shape_of_rank(3, 3)),
+    "Normalization": (st.fixed_dictionaries({"axis": st.sampled_from([-1, 1, None, (1, -1)])}), shape_of_rank(1, 3)),
     "CategoryEncoding": (st.fixed_dictionaries({"num_tokens": st.integers(1, 12), "output_mode": st.sampled_from(
         ["multi_hot", "one_hot", "count"])}), shape_of_rank(1, 2)),
 }
@@ -263,6 +266,9 @@ def test_attention_matches_keras(config, query_steps, value_steps, dim, with_key
     shapes = [(query_steps, dim), (value_steps, dim)] + ([(value_steps, dim)] if with_key else [])
     compare(layer_program("Attention", config, shapes, listed=True),
             build_layer("Attention", config, shapes, listed=True))
+    additive = {"use_scale": config["use_scale"]}
+    compare(layer_program("AdditiveAttention", additive, shapes, listed=True),
+            build_layer("AdditiveAttention", additive, shapes, listed=True))
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
