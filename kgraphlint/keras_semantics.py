@@ -348,7 +348,7 @@ class KerasSemantics:
                 model.outputs = list(model.inputs)
         else:
             if not model.inputs and not model.layers:
-                shape = layer_input_shape(item.input_shape_keywords())
+                shape = layer_input_shape(item.input_shape_keywords() or implied_input_keywords(item))
                 if shape is not UNKNOWN and shape is not None:
                     layer = self.input_layer({"shape": shape[1:], "batch_shape": shape}, item.construct, {})
                     model.inputs = [self.input_tensor(layer, shape, None, item.construct)]
@@ -467,6 +467,15 @@ def input_shape(config: dict) -> object:
         return None
     batch = config.get("batch_size")
     return (batch if is_int(batch) else None if batch is None else UNKNOWN, *shape)
+
+
+def implied_input_keywords(layer: LayerInstance) -> dict:
+    """tf_keras's Embedding(input_length=n) declares the input shape (n,), so a Sequential
+    it starts is built; Keras 3 accepts input_length but ignores it."""
+    if (layer.class_name == "Embedding" and layer.binding is not None
+            and layer.binding.signature is signature("Embedding", KERAS2) and is_int(layer.config.get("input_length"))):
+        return {"input_shape": (layer.config["input_length"],)}
+    return {}
 
 
 def layer_input_shape(config: dict) -> object:

@@ -199,3 +199,18 @@ model = keras.Model(inputs, [x, y])
     assert f"undecided branch at {path}:9" in reasons
     assert "unsupported layer Hashing" in reasons
     assert stats["layer_calls"] == 3 and stats["fully_known"] == 2
+
+
+def test_keras2_embedding_input_length_builds_the_sequential(cli, write):
+    """tf_keras turns Embedding(input_length=n) into the model's input (n,); Keras 3 ignores
+    input_length (the model stays unbuilt, as Keras 3 leaves it)."""
+    layers = "layers.Embedding(1000, 64, input_length=10), layers.LSTM(32), layers.Dense(1)"
+    legacy = write(f"from tf_keras import layers, Sequential\nmodel = Sequential([{layers}])\n", "legacy.py")
+    modern = write(f"from keras import layers, Sequential\nmodel = Sequential([{layers}])\n", "modern.py")
+    explicit = write("from keras import Input, layers, Sequential\n"
+                     f"model = Sequential([Input((10,)), {layers}])\n", "explicit.py")
+    [built] = cli("summary", "--format", "json", legacy).json()
+    [reference] = cli("summary", "--format", "json", explicit).json()
+    assert [(r["output_shape"], r["params"]) for r in built["layers"]] == [
+        (r["output_shape"], r["params"]) for r in reference["layers"]]
+    assert cli("summary", "--format", "json", modern).json() == []
