@@ -872,6 +872,39 @@ def center_crop_output(config: Config, shapes: list) -> Shape:
     return (shape[0], height, width, shape[3]) if last else (shape[0], shape[1], height, width)
 
 
+def lookup_output(config: Config, shapes: list) -> Shape:
+    """StringLookup, IntegerLookup and Hashing in their default "int" mode: one index per
+    value. (The other modes' shapes depend on the vocabulary and on the input's rank in
+    ways kgraphlint does not follow yet.)"""
+    if config.get("output_mode", "int") != "int":
+        return None
+    return single(shapes)
+
+
+register("StringLookup", "IntegerLookup", "Hashing")(lookup_output)
+
+#: image augmentation layers that keep the image's shape (and hold no weights)
+register("RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast", "RandomTranslation",
+         "RandomBrightness", min_rank=3)(same_shape)
+
+
+@register("RandomCrop", ranks=frozenset({4}), expects="4-D images (batch, height, width, channels)")
+def random_crop_output(config: Config, shapes: list) -> Shape:
+    return center_crop_output(config, shapes)
+
+
+@register("TextVectorization")
+def text_vectorization_output(config: Config, shapes: list) -> Shape:
+    """In "int" mode a batch of strings (batch,) or (batch, 1) becomes (batch, length):
+    output_sequence_length, or None when the length follows each batch."""
+    shape = single(shapes)
+    if shape is None or config.get("output_mode", "int") != "int" or len(shape) not in (1, 2) or (
+            len(shape) == 2 and shape[1] not in (1, None)):
+        return None
+    length = config.get("output_sequence_length")
+    return (shape[0], length if length is None or is_int(length) else UNKNOWN)
+
+
 def _mha_shapes(config: Config, shapes: list) -> tuple | None:
     """(query, value, key) shapes of MultiHeadAttention(query, value[, key]) when Keras
     accepts them (value and key agree on every axis but the last)."""

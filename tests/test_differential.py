@@ -139,6 +139,11 @@ SINGLE = {
     "CenterCrop": (st.fixed_dictionaries({"height": st.integers(1, 9), "width": st.integers(1, 9)}),
                    shape_of_rank(3, 3)),
     "Normalization": (st.fixed_dictionaries({"axis": st.sampled_from([-1, 1, None, (1, -1)])}), shape_of_rank(1, 3)),
+    **{name: (st.just({"factor": 0.1} if name != "RandomFlip" else {"mode": "horizontal"}), shape_of_rank(3, 3))
+       for name in ("RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast", "RandomBrightness")},
+    "RandomTranslation": (st.just({"height_factor": 0.1, "width_factor": 0.1}), shape_of_rank(3, 3)),
+    "RandomCrop": (st.fixed_dictionaries({"height": st.integers(1, 9), "width": st.integers(1, 9)}),
+                   shape_of_rank(3, 3)),
     "CategoryEncoding": (st.fixed_dictionaries({"num_tokens": st.integers(1, 12), "output_mode": st.sampled_from(
         ["multi_hot", "one_hot", "count"])}), shape_of_rank(1, 2)),
 }

@@ -189,7 +189,7 @@ from keras import layers
 
 inputs = keras.Input(shape=(16,))
 x = layers.Dense(8)(inputs)
-y = layers.Hashing(num_bins=10)(x)
+y = layers.EinsumDense("ab,bc->ac", output_shape=4)(x)
 if os.environ.get("WIDE"):
     x = layers.Dense(64)(x)
 model = keras.Model(inputs, [x, y])
@@ -197,7 +197,7 @@ model = keras.Model(inputs, [x, y])
     stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
     reasons = [r["reason"] for r in stats["reasons"]]
     assert f"undecided branch at {path}:9" in reasons
-    assert "unsupported layer Hashing" in reasons
+    assert "unsupported layer EinsumDense" in reasons
     assert stats["layer_calls"] == 3 and stats["fully_known"] == 2
 
 
