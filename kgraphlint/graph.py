@@ -104,20 +104,27 @@ def _functional_graph(record: ModelRecord) -> ModelGraph:
     in_progress: set[LayerCall] = set()
     first_seen: dict[LayerInstance, int] = {}
 
-    def visit(tensor: Tensor) -> None:
-        call = tensor.producer
-        if call in finished or call in in_progress:
-            return
-        if not call.layer.is_input and tensor in inputs:
-            finished.add(call)
-            return
-        first_seen.setdefault(call.layer, len(first_seen))
-        in_progress.add(call)
-        for parent in call.inputs:
-            visit(parent)
-        in_progress.discard(call)
-        finished.add(call)
-        order.append(call)
+    def visit(root: Tensor) -> None:
+        """Depth-first from an output, parents in argument order, each call after its
+        parents; with an explicit stack, since a model may be thousands of layers deep."""
+        stack: list[tuple[Tensor, bool]] = [(root, False)]
+        while stack:
+            tensor, parents_done = stack.pop()
+            call = tensor.producer
+            if parents_done:
+                in_progress.discard(call)
+                finished.add(call)
+                order.append(call)
+                continue
+            if call in finished or call in in_progress:
+                continue
+            if not call.layer.is_input and tensor in inputs:
+                finished.add(call)
+                continue
+            first_seen.setdefault(call.layer, len(first_seen))
+            in_progress.add(call)
+            stack.append((tensor, True))
+            stack.extend((parent, False) for parent in reversed(call.inputs))
 
     for output in record.outputs:
         visit(output)

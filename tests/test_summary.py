@@ -214,3 +214,15 @@ def test_keras2_embedding_input_length_builds_the_sequential(cli, write):
     assert [(r["output_shape"], r["params"]) for r in built["layers"]] == [
         (r["output_shape"], r["params"]) for r in reference["layers"]]
     assert cli("summary", "--format", "json", modern).json() == []
+
+
+def test_a_model_thousands_of_layers_deep_is_summarised(cli, write):
+    """The graph walk must not recurse once per layer (Python's limit is 1,000 frames)."""
+    body = "\n".join("x = layers.Dense(8)(x)" for _ in range(3000))
+    path = write(f"import keras\nfrom keras import layers\nx = inputs = keras.Input((8,))\n{body}\n"
+                 "model = keras.Model(inputs, x)\n")
+    result = cli("summary", "--format", "json", path)
+    assert result.code == 0, result.err
+    [model] = result.json()
+    assert len(model["layers"]) == 3001 and model["layers"][-1]["output_shape"] == [None, 8]
+    assert cli("check", "--no-cache", "--select", "KGL1,KGL2", path).code == 0
