@@ -14,6 +14,7 @@ import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from typing import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -130,11 +131,16 @@ def parser_thread() -> ThreadPoolExecutor:
 PARSED_KEPT = 64
 
 
+def parse_fresh(text: str) -> cst.Module:
+    """libcst's parse, on the parser thread: a tree of new nodes."""
+    return parser_thread().submit(cst.parse_module, text).result()
+
+
 @lru_cache(maxsize=PARSED_KEPT)
 def parse_module(text: str) -> cst.Module:
     """libcst's parse, shared by every analysis in the process that meets the same text
     (an analysed file that others import, a module many files import)."""
-    return parser_thread().submit(cst.parse_module, text).result()
+    return parse_fresh(text)
 
 
 def too_nested(text: str, path: str) -> SourceProblem | None:
@@ -186,16 +192,18 @@ def source_path(source: SourceFile) -> str | None:
     return os.path.abspath(source.path)
 
 
-def analyze_source(source: SourceFile, keras_version: str = "3") -> FileAnalysis:
+def analyze_source(source: SourceFile, keras_version: str = "3",
+                   parse: Callable[[str], cst.Module] | None = None) -> FileAnalysis:
     """Everything kgraphlint knows about one file. Bad input yields a FileAnalysis with a
-    ``problem``; a bug in kgraphlint raises AnalysisError naming the file."""
+    ``problem``; a bug in kgraphlint raises AnalysisError naming the file. ``parse``
+    replaces libcst's parse (the language server re-parses only what an edit changed)."""
     try:
-        return _analyze(source, keras_version)
+        return _analyze(source, keras_version, parse or parse_module)
     except Exception as error:
         raise AnalysisError(source.path, error) from error
 
 
-def _analyze(source: SourceFile, keras_version: str) -> FileAnalysis:
+def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.Module]) -> FileAnalysis:
     if source.error is not None:
         return FileAnalysis(source, problem=SourceProblem(source.error))
     if not mentions_keras(source.text):
@@ -204,7 +212,7 @@ def _analyze(source: SourceFile, keras_version: str) -> FileAnalysis:
     if nesting is not None:
         return FileAnalysis(source, problem=nesting)
     try:
-        module = parse_module(source.text)
+        module = parse(source.text)
     except cst.ParserSyntaxError as error:
         return FileAnalysis(source, problem=syntax_problem(source.text, source.path, error))
     except (RecursionError, MemoryError, ValueError) as error:

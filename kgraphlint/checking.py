@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kgraphlint.analysis import AnalysisError, analyze_source
+from kgraphlint.analysis import AnalysisError, FileAnalysis, analyze_source
 from kgraphlint.config import Overrides, Settings, discover_settings
 from kgraphlint.rule import Finding, RuleContext
 from kgraphlint.sources import SourceFile, discover, read_source, source_from_text
@@ -75,15 +75,17 @@ def in_cells(finding: Finding, source: SourceFile) -> Finding:
 
 
 def check_source_file(source: SourceFile, settings: Settings, path: Path | None = None,
-                      builder: "Builder | None" = None) -> CheckResult:
+                      builder: "Builder | None" = None, analysis: FileAnalysis | None = None) -> CheckResult:
     """Every enabled rule on one file; a crashing rule is reported and the others still run.
-    With a ``builder`` (--build), real Keras builds the models first."""
+    With a ``builder`` (--build), real Keras builds the models first. ``analysis``: the
+    file's analysis when the caller already has it (the language server)."""
     result = CheckResult(files=1, sources={source.path: source})
-    try:
-        analysis = analyze_source(source, settings.keras_version)
-    except AnalysisError as error:
-        result.internal_errors.append(str(error))
-        return result
+    if analysis is None:
+        try:
+            analysis = analyze_source(source, settings.keras_version)
+        except AnalysisError as error:
+            result.internal_errors.append(str(error))
+            return result
     result.dependencies = list(analysis.dependencies)
     if builder is not None:
         analysis.builds = builder.build(analysis)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -70,6 +71,42 @@ class OffsetRecordingState(CodegenState):
             self.ranges[node] = (start, end)
 
 
+def node_ranges(module: cst.Module) -> tuple[dict, str]:
+    """Every node's (start, end) character offsets, and the code they index."""
+    state = OffsetRecordingState(default_indent=module.default_indent, default_newline=module.default_newline)
+    module._codegen(state)
+    return state.ranges, "".join(state.tokens)
+
+
+@dataclass(eq=False)
+class Layout:
+    """How a module was assembled from separately parsed pieces (kgraphlint.incremental):
+    each piece's node ranges and where the piece starts in the text, so that positions need
+    no code generation of the whole module; ``replaced`` maps a statement rebuilt during the
+    assembly to the piece's own node."""
+
+    text: str
+    pieces: list[tuple[dict, int]]
+    replaced: dict
+
+
+#: the last modules assembled from pieces, by id: (module, its Layout). libcst nodes take
+#: no weak references, so the entry keeps its module alive; a few suffice (open documents).
+LAYOUTS: "OrderedDict[int, tuple[cst.Module, Layout]]" = OrderedDict()
+LAYOUTS_KEPT = 16
+
+
+def remember_layout(module: cst.Module, layout: Layout) -> None:
+    LAYOUTS[id(module)] = (module, layout)
+    while len(LAYOUTS) > LAYOUTS_KEPT:
+        LAYOUTS.popitem(last=False)
+
+
+def layout_of(module: cst.Module) -> Layout | None:
+    found = LAYOUTS.get(id(module))
+    return found[1] if found is not None and found[0] is module else None
+
+
 class Positions:
     def __init__(self, module: cst.Module | None) -> None:
         self.module = module
@@ -77,12 +114,17 @@ class Positions:
         self._line_starts: list[int] = []
 
     def _compute(self) -> None:
-        state = OffsetRecordingState(default_indent=self.module.default_indent,
-                                     default_newline=self.module.default_newline)
-        self.module._codegen(state)
-        code = "".join(state.tokens)
+        layout = layout_of(self.module)
+        if layout is None:
+            self._ranges, code = node_ranges(self.module)
+        else:
+            code, self._ranges = layout.text, {}
+            for ranges, start in layout.pieces:
+                self._ranges.update({node: (a + start, b + start) for node, (a, b) in ranges.items()})
+            for new, old in layout.replaced.items():
+                if old in self._ranges:
+                    self._ranges[new] = self._ranges[old]
         self._line_starts = [0] + [match.end() for match in LINE_BREAK.finditer(code)]
-        self._ranges = state.ranges
 
     def _line_column(self, offset: int) -> tuple[int, int]:
         index = bisect.bisect_right(self._line_starts, offset) - 1

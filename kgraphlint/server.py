@@ -18,15 +18,27 @@ from pygls.uris import to_fs_path
 from kgraphlint import __version__
 from kgraphlint.analysis import AnalysisError, analyze_source
 from kgraphlint.checking import check_source_file
+from kgraphlint.incremental import IncrementalParser
 from kgraphlint.config import ConfigError, Settings, discover_settings
 from kgraphlint.fixes import with_noqa
 from kgraphlint.hover import HoverFact, hover_at, hover_facts
 from kgraphlint.rule import Finding, Severity
-from kgraphlint.sources import source_from_text
+from kgraphlint.sources import SourceFile, source_from_text
 
 DEBOUNCE_SECONDS = 0.3
 SEVERITIES = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: types.DiagnosticSeverity.Warning,
               Severity.INFO: types.DiagnosticSeverity.Information}
+
+
+def lint_source(source: SourceFile, settings: Settings, path: Path, parser: IncrementalParser
+                ) -> tuple[list[Finding], list[HoverFact]]:
+    """What the editor shows for one document: findings and hovers, from one analysis."""
+    try:
+        analysis = analyze_source(source, settings.keras_version, parse=parser.parse)
+    except AnalysisError:
+        analysis = None  # check_source_file analyses again and reports the internal error
+    findings = check_source_file(source, settings, path, analysis=analysis).findings
+    return findings, hover_facts(analysis) if analysis is not None else []
 
 
 class KgraphlintServer(LanguageServer):
@@ -35,6 +47,8 @@ class KgraphlintServer(LanguageServer):
         self.findings: dict[str, list[Finding]] = {}
         self.hovers: dict[str, list[HoverFact]] = {}
         self.versions: dict[str, int | None] = {}
+        #: parsed chunks of the open documents, so that an edit re-parses only what changed
+        self.parser = IncrementalParser()
 
     def lint(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
@@ -45,11 +59,7 @@ class KgraphlintServer(LanguageServer):
             self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"kgraphlint: {error}"))
             settings = Settings()
         source = source_from_text(path, document.source)
-        findings = check_source_file(source, settings, Path(path)).findings
-        try:
-            self.hovers[uri] = hover_facts(analyze_source(source, settings.keras_version))
-        except AnalysisError:
-            self.hovers[uri] = []
+        findings, self.hovers[uri] = lint_source(source, settings, Path(path), self.parser)
         self.findings[uri] = findings
         diagnostics = [self.diagnostic(document, finding) for finding in findings if finding.cell is None]
         self.text_document_publish_diagnostics(

@@ -1,0 +1,69 @@
+"""The language server's incremental parse: after an edit only the changed top-level
+statements are parsed again, and the module, its positions and its findings are exactly
+those of a full parse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+
+from conftest import FIXTURES
+from kgraphlint.checking import check_source
+from kgraphlint.config import Settings
+from kgraphlint.incremental import IncrementalParser
+from kgraphlint.positions import Positions
+from kgraphlint.server import lint_source
+from kgraphlint.sources import source_from_text
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAMS = sorted([*FIXTURES.rglob("*.py"), *(ROOT / "kgraphlint").glob("*.py"), *(ROOT / "rules").glob("*.py")])
+
+
+def nodes(module: cst.Module) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            found.append(node)
+            return True
+
+    module.visit(Collect())
+    return found
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_assembled_module_and_positions_equal_a_full_parse(path):
+    text = path.read_text(encoding="utf-8")
+    try:
+        full = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        with pytest.raises(cst.ParserSyntaxError) as raised:
+            IncrementalParser().parse(text)
+        assert (raised.value.raw_line, raised.value.raw_column) == (error.raw_line, error.raw_column)
+        return
+    assembled = IncrementalParser().parse(text)
+    assert assembled.code == text and assembled.deep_equals(full)
+    fresh, pieced = Positions(full), Positions(assembled)
+    for a, b in zip(nodes(full), nodes(assembled)):
+        if not isinstance(a, cst.Module):
+            assert fresh.span(a) == pieced.span(b), (path, type(a).__name__)
+
+
+def test_an_edit_reparses_one_statement_and_finds_what_a_fresh_check_finds(monkeypatch):
+    import kgraphlint.incremental as incremental
+
+    text = (FIXTURES / "models" / "cnn.py").read_text()
+    parser, settings = IncrementalParser(), Settings().validate()
+    assert lint_source(source_from_text("m.py", text), settings, Path("m.py"), parser)[0] == []
+    parsed: list[str] = []
+    original = incremental.parse_fresh
+    monkeypatch.setattr(incremental, "parse_fresh", lambda piece: parsed.append(piece) or original(piece))
+    edited = text.replace("Conv2D(16, (5, 5)", "Conv2D(16, (99, 99)", 1)
+    assert edited != text
+    findings, hovers = lint_source(source_from_text("m.py", edited), settings, Path("m.py"), parser)
+    assert len(parsed) == 1 and "(99, 99)" in parsed[0]
+    assert findings and hovers
+    assert [(f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in findings] == [
+        (f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in check_source(edited, "m.py")]
