@@ -58,7 +58,7 @@ class KerasSemantics:
                         node: cst.Call, arg_nodes: dict, flavour: str) -> LayerInstance:
         sig = signature(class_name, flavour) or signature(class_name, KERAS3 if flavour == KERAS2 else KERAS2)
         binding = bind(sig, args, kwargs, partial) if sig is not None else None
-        config = dict(binding.config) if binding is not None else dict(kwargs)
+        config = binding.config if binding is not None else dict(kwargs)  # a fresh dict per binding
         nodes = {}
         for key, value_node in arg_nodes.items():
             if isinstance(key, int) and sig is not None and key < len(sig.positional):

@@ -35,8 +35,12 @@ class Signature:
     positional: tuple[Parameter, ...] = ()
     names: frozenset[str] = frozenset()  # the parameters' names
     accepted: frozenset[str] = frozenset()  # those and the base Layer's extra keywords
+    defaults: dict = field(default_factory=dict)  # name -> default, copied for each binding
+    required: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "defaults", {p.name: p.default for p in self.parameters})
+        object.__setattr__(self, "required", tuple(p.name for p in self.parameters if p.required))
         object.__setattr__(self, "positional", tuple(p for p in self.parameters if p.positional))
         object.__setattr__(self, "names", frozenset(p.name for p in self.parameters))
         object.__setattr__(self, "accepted", self.extra_keywords | self.names)
@@ -106,7 +110,7 @@ def bind(sig: Signature, args: list[object], kwargs: dict[str, object], partial:
     ``partial`` means the call had ``*args``/``**kwargs`` whose content is unknown: nothing
     can then be said to be missing or unknown.
     """
-    config = {p.name: p.default for p in sig.parameters}
+    config = dict(sig.defaults)
     binding = Binding(sig, config)
     positional = sig.positional
     for index, value in enumerate(args):
@@ -121,7 +125,7 @@ def bind(sig: Signature, args: list[object], kwargs: dict[str, object], partial:
         config[key] = value
     if not partial:
         supplied = set(binding.positional_sources) | set(kwargs)
-        binding.missing = [p.name for p in sig.parameters if p.required and p.name not in supplied]
+        binding.missing = [name for name in sig.required if name not in supplied]
     else:
         binding.unknown_keywords = []
     return binding

@@ -50,6 +50,11 @@ b = layers.Conv2D(32, 3, strides=2, padding="same")(x)
 model = keras.Model(x, layers.concatenate([a, b]))
 """,)
 
+    @staticmethod
+    def listing(ctx, call) -> str:
+        """The inputs with their shapes and lines (only for a finding: lines cost positions)."""
+        return ", ".join(ctx.describe(t) for t in call.inputs)
+
     def check(self, ctx):
         for call in ctx.certain_calls("Concatenate"):
             shapes = [t.shape for t in call.inputs]
@@ -59,9 +64,9 @@ model = keras.Model(x, layers.concatenate([a, b]))
             ranks = {len(s) for s in shapes}
             related = [(t.producer.node, f"'{t.producer.layer.name}' produces {format_shape(t.shape)}")
                        for t in call.inputs]
-            listing = ", ".join(ctx.describe(t) for t in call.inputs)
             where = f"Concatenate '{call.layer.name}'"
             if len(ranks) > 1:
+                listing = self.listing(ctx, call)
                 if any(d == 1 for s in shapes for d in s):
                     continue  # Keras squeezes size-1 axes first; stay quiet
                 yield ctx.finding(call.node, (
@@ -72,6 +77,7 @@ model = keras.Model(x, layers.concatenate([a, b]))
             rank = ranks.pop()
             joined = normalize_axis(axis, rank)
             if joined is None:
+                listing = self.listing(ctx, call)
                 yield ctx.finding(call.node, (
                     f"{where} uses axis={axis}, but its inputs have rank {rank} ({listing}): the axis does "
                     f"not exist and Keras fails when the layer is called. Use an axis from {-rank} to "
@@ -93,5 +99,5 @@ model = keras.Model(x, layers.concatenate([a, b]))
                 advice = f"Make the inputs agree on those axes, or concatenate along {bad_axes[0][0]}."
             yield ctx.finding(call.node, (
                 f"{where} joins along {_axis_label(joined, rank)}, but the inputs also differ elsewhere: "
-                f"{detail}. Inputs: {listing}. Keras raises \"A `Concatenate` layer requires inputs with "
+                f"{detail}. Inputs: {self.listing(ctx, call)}. Keras raises \"A `Concatenate` layer requires inputs with "
                 f"matching shapes except for the concatenation axis\". {advice}"), related=related)

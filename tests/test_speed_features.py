@@ -56,3 +56,17 @@ def test_cache_lives_beside_the_pyproject(cli, write, tmp_path, monkeypatch):
     cache = tmp_path / "project" / ".kgraphlint_cache"
     assert cache.is_dir() and (cache / ".gitignore").read_text().strip().endswith("*")
     assert list(cache.rglob("*.json"))
+
+
+def test_correct_files_compute_no_positions(cli, monkeypatch):
+    """Positions cost a code generation of the whole module: only a finding may ask for them
+    (the correct fixtures are full of Concatenate, Add and Dense layers that rules inspect)."""
+    import kgraphlint.positions as positions
+
+    computed: list = []
+    original = positions.Positions._compute
+    monkeypatch.setattr(positions.Positions, "_compute", lambda self: computed.append(self) or original(self))
+    result = cli("check", "--no-cache", "--jobs", "1", "--select", "KGL1,KGL2,KGL3,KGL4",
+                 FIXTURES / "models", FIXTURES / "applications")
+    assert result.code == 0, result.out
+    assert computed == []
