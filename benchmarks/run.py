@@ -103,8 +103,9 @@ def model_file(lines: int) -> str:
 
 
 def editor_recheck(text: str, times: int) -> float:
-    """The language server's work after an edit (findings and hovers from one analysis),
-    each time with a different layer width changed in the middle of the file; the median."""
+    """The language server's work after an edit (the findings to publish; hovers are read
+    from the same analysis when the user hovers), each time with a different layer width
+    changed in the middle of the file; the median."""
     parser, settings, seconds = IncrementalParser(), Settings().validate(), []
     lint_source(source_from_text("model.py", text), settings, Path("model.py"), parser)  # the file was opened
     lines = text.splitlines(keepends=True)

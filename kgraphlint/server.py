@@ -16,7 +16,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from kgraphlint import __version__
-from kgraphlint.analysis import AnalysisError, analyze_source
+from kgraphlint.analysis import AnalysisError, FileAnalysis, analyze_source
 from kgraphlint.checking import check_source_file
 from kgraphlint.incremental import IncrementalParser
 from kgraphlint.config import ConfigError, Settings, discover_settings
@@ -31,14 +31,14 @@ SEVERITIES = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: 
 
 
 def lint_source(source: SourceFile, settings: Settings, path: Path, parser: IncrementalParser
-                ) -> tuple[list[Finding], list[HoverFact]]:
-    """What the editor shows for one document: findings and hovers, from one analysis."""
+                ) -> tuple[list[Finding], FileAnalysis | None]:
+    """One document's findings, and the analysis they came from (hovers are read from it
+    when the user first hovers: their positions are not worth computing before)."""
     try:
         analysis = analyze_source(source, settings.keras_version, parse=parser.parse)
     except AnalysisError:
         analysis = None  # check_source_file analyses again and reports the internal error
-    findings = check_source_file(source, settings, path, analysis=analysis).findings
-    return findings, hover_facts(analysis) if analysis is not None else []
+    return check_source_file(source, settings, path, analysis=analysis).findings, analysis
 
 
 class KgraphlintServer(LanguageServer):
@@ -46,9 +46,16 @@ class KgraphlintServer(LanguageServer):
         super().__init__("kgraphlint", __version__)
         self.findings: dict[str, list[Finding]] = {}
         self.hovers: dict[str, list[HoverFact]] = {}
+        self.analyses: dict[str, FileAnalysis | None] = {}
         self.versions: dict[str, int | None] = {}
         #: parsed chunks of the open documents, so that an edit re-parses only what changed
         self.parser = IncrementalParser()
+
+    def hover_facts(self, uri: str) -> list[HoverFact]:
+        if uri not in self.hovers:
+            analysis = self.analyses.get(uri)
+            self.hovers[uri] = hover_facts(analysis) if analysis is not None else []
+        return self.hovers[uri]
 
     def lint(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
@@ -59,7 +66,8 @@ class KgraphlintServer(LanguageServer):
             self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"kgraphlint: {error}"))
             settings = Settings()
         source = source_from_text(path, document.source)
-        findings, self.hovers[uri] = lint_source(source, settings, Path(path), self.parser)
+        findings, self.analyses[uri] = lint_source(source, settings, Path(path), self.parser)
+        self.hovers.pop(uri, None)
         self.findings[uri] = findings
         diagnostics = [self.diagnostic(document, finding) for finding in findings if finding.cell is None]
         self.text_document_publish_diagnostics(
@@ -117,6 +125,7 @@ def did_close(ls: KgraphlintServer, params: types.DidCloseTextDocumentParams) ->
     uri = params.text_document.uri
     ls.findings.pop(uri, None)
     ls.hovers.pop(uri, None)
+    ls.analyses.pop(uri, None)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
@@ -124,7 +133,7 @@ def did_close(ls: KgraphlintServer, params: types.DidCloseTextDocumentParams) ->
 def hover(ls: KgraphlintServer, params: types.HoverParams) -> types.Hover | None:
     document = ls.workspace.get_text_document(params.text_document.uri)
     position = document.position_codec.position_from_client_units(document.lines, params.position)
-    fact = hover_at(ls.hovers.get(params.text_document.uri, []), position.line + 1, position.character + 1)
+    fact = hover_at(ls.hover_facts(params.text_document.uri), position.line + 1, position.character + 1)
     if fact is None:
         return None
     return types.Hover(

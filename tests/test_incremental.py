@@ -62,8 +62,8 @@ def test_an_edit_reparses_one_statement_and_finds_what_a_fresh_check_finds(monke
     monkeypatch.setattr(incremental, "parse_fresh", lambda piece: parsed.append(piece) or original(piece))
     edited = text.replace("Conv2D(16, (5, 5)", "Conv2D(16, (99, 99)", 1)
     assert edited != text
-    findings, hovers = lint_source(source_from_text("m.py", edited), settings, Path("m.py"), parser)
+    findings, analysis = lint_source(source_from_text("m.py", edited), settings, Path("m.py"), parser)
     assert len(parsed) == 1 and "(99, 99)" in parsed[0]
-    assert findings and hovers
+    assert findings and analysis is not None and analysis.models
     assert [(f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in findings] == [
         (f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in check_source(edited, "m.py")]
