@@ -60,7 +60,9 @@ class CustomLayers:
         init = cls.methods.get("__init__")
         if init is not None:
             self.call_function(init, [instance, *args], kwargs, node=node, partial=partial)
-        name = instance.layer_kwargs.get("name", kwargs.get("name") if init is None else None)
+        else:
+            instance.layer_kwargs.update(kwargs)  # Layer.__init__ itself receives them
+        name = instance.layer_kwargs.get("name")
         explicit = isinstance(name, str)
         if not explicit:
             name = self.names.auto_name(cls.node.name.value)

@@ -69,7 +69,7 @@ class IncrementalParser:
         for piece in pieces[:-1]:
             starts.append(starts[-1] + len(piece))
         # Positions of the pieces' nodes, shifted, instead of a code generation of the whole.
-        remember_layout(module, LazyLayout(text, chunks, starts, replaced))
+        remember_layout(module, Layout(text, tuple(chunks), tuple(starts), replaced))
         return module
 
     def chunk(self, key: tuple[str, int]) -> Chunk:
@@ -78,18 +78,6 @@ class IncrementalParser:
         while len(self.chunks) > self.kept:
             self.chunks.popitem(last=False)
         return chunk
-
-
-class LazyLayout(Layout):
-    """A Layout whose pieces' offsets are computed only when positions are asked for."""
-
-    def __init__(self, text: str, chunks: list[Chunk], starts: list[int], replaced: dict) -> None:
-        self.text, self.replaced = text, replaced
-        self._chunks, self._starts = chunks, starts
-
-    @property
-    def pieces(self) -> list[tuple[dict, int]]:
-        return [(chunk.ranges, start) for chunk, start in zip(self._chunks, self._starts)]
 
 
 def split_top_level(text: str) -> list[str] | None:

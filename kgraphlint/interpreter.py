@@ -79,10 +79,6 @@ BINARY_OPERATORS = {
     cst.Divide: operator.truediv, cst.FloorDivide: operator.floordiv, cst.Modulo: operator.mod,
     cst.Power: operator.pow,
 }
-OPERATOR_SYMBOLS = {
-    cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*", cst.Divide: "/", cst.FloorDivide: "//",
-    cst.Modulo: "%", cst.Power: "**", cst.MatrixMultiply: "@",
-}
 COMPARISONS = {
     cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt,
     cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt, cst.GreaterThanEqual: operator.ge,
@@ -224,8 +220,7 @@ class Interpreter(KerasSemantics, CustomLayers):
         if tree is None:
             return None
         self.module_trees[key] = tree
-        if modules.followed_keras(module if not module.startswith(".") else "") is not None \
-                or self.current_path in self.library_files:
+        if modules.followed_keras(module) is not None or self.in_library:
             self.library_files.add(key)
         frame = Frame(Scope())
         saved = self.enter(key, node)
@@ -810,7 +805,8 @@ class Interpreter(KerasSemantics, CustomLayers):
             return UNKNOWN if result is None else result
         if function is None or not is_plain(left) or not is_plain(right):
             if isinstance(left, Tensor) or isinstance(right, Tensor):
-                self.lose_track(f"operator {OPERATOR_SYMBOLS.get(op_type, '?')} on tensors", node)
+                # Operators Keras has no operation for here (|, &, ...): the shape is lost.
+                self.lose_track(f"operator {op_type.__name__ if op_type else '?'} on tensors", node)
             self.escape(left)
             self.escape(right)
             return UNKNOWN
@@ -1169,8 +1165,8 @@ def pure_call(function, args: list, kwargs: dict, partial: bool) -> object:
     """A pure function of plain, known values, computed; UNKNOWN for anything else."""
     if function is isinstance and len(args) == 2:
         classes = args[1] if isinstance(args[1], tuple) else (args[1],)
-        if isinstance(args[0], Tensor) and all(c in PLAIN_TYPES or c == ModuleRef("numpy.ndarray", c.origin)
-                                               if isinstance(c, ModuleRef) else c in PLAIN_TYPES for c in classes):
+        if isinstance(args[0], Tensor) and all(
+                c.dotted == "numpy.ndarray" if isinstance(c, ModuleRef) else c in PLAIN_TYPES for c in classes):
             return False  # a Keras tensor is no Python value and no NumPy array
         if not all(c in PLAIN_TYPES for c in classes) or not (is_known(args[0]) and is_plain(args[0])):
             return UNKNOWN

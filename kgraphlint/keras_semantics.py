@@ -275,7 +275,8 @@ class KerasSemantics:
                     self.set_trainable(layer, value)
         if owner.as_layer is not None:
             owner.as_layer.trainable = value
-            owner.as_layer.params = model_params(owner) if value is True else owner.as_layer.params
+            if value is True:  # its count was taken while frozen, perhaps: take it again
+                owner.as_layer.params = model_params(owner)
 
     def model_as_layer(self, model: ModelRecord, node: cst.CSTNode) -> LayerInstance:
         if model.as_layer is None:

@@ -21,6 +21,8 @@ from typing import Callable
 
 import libcst as cst
 
+from kgraphlint.arrays import Array
+from kgraphlint.facts import Tensor
 from kgraphlint.shapes import UNKNOWN, Shape, is_int, normalize_axis
 
 ShapeFn = Callable[[list, dict], Shape]
@@ -36,9 +38,6 @@ class Operation:
 
 def shape_of(value: object) -> Shape:
     """A tensor's (or array's) shape; a Python number broadcasts as a scalar."""
-    from kgraphlint.arrays import Array
-    from kgraphlint.facts import Tensor
-
     if isinstance(value, Tensor):
         return value.shape
     if isinstance(value, Array):

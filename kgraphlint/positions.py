@@ -78,15 +78,16 @@ def node_ranges(module: cst.Module) -> tuple[dict, str]:
     return state.ranges, "".join(state.tokens)
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class Layout:
-    """How a module was assembled from separately parsed pieces (kgraphlint.incremental):
-    each piece's node ranges and where the piece starts in the text, so that positions need
-    no code generation of the whole module; ``replaced`` maps a statement rebuilt during the
-    assembly to the piece's own node."""
+    """How a module was assembled from separately parsed pieces (kgraphlint.incremental), so
+    that positions need no code generation of the whole module: each piece (anything with a
+    ``ranges`` dict of its nodes' offsets, computed when first read) and where it starts in
+    the text; ``replaced`` maps a statement rebuilt during the assembly to the piece's own."""
 
     text: str
-    pieces: list[tuple[dict, int]]
+    pieces: tuple
+    starts: tuple[int, ...]
     replaced: dict
 
 
@@ -119,8 +120,8 @@ class Positions:
             self._ranges, code = node_ranges(self.module)
         else:
             code, self._ranges = layout.text, {}
-            for ranges, start in layout.pieces:
-                self._ranges.update({node: (a + start, b + start) for node, (a, b) in ranges.items()})
+            for piece, start in zip(layout.pieces, layout.starts):
+                self._ranges.update({node: (a + start, b + start) for node, (a, b) in piece.ranges.items()})
             for new, old in layout.replaced.items():
                 if old in self._ranges:
                     self._ranges[new] = self._ranges[old]
