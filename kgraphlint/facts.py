@@ -15,7 +15,7 @@ from kgraphlint.shapes import UNKNOWN
 from kgraphlint.signatures import Binding
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class LayerInstance:
     """One layer object: constructed once, called any number of times (shared weights)."""
 
@@ -68,7 +68,7 @@ class LayerInstance:
                 if k in self.arg_nodes and k not in own}
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Tensor:
     shape: object  # kgraphlint.shapes.Shape
     producer: "LayerCall"
@@ -78,7 +78,7 @@ class Tensor:
     escaped: bool = False
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class LayerCall:
     """One application of a layer to tensors: one node of the model graph."""
 

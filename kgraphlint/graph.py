@@ -9,6 +9,7 @@ from the outputs first meets them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 
@@ -19,21 +20,44 @@ from kgraphlint.shapes import UNKNOWN, is_int
 def call_graph(calls: list[LayerCall]) -> nx.DiGraph:
     """Every layer call of a file, with an edge for each tensor one call feeds another."""
     graph = nx.DiGraph()
-    for call in calls:
-        graph.add_node(call)
-        for position, tensor in enumerate(call.inputs):
-            graph.add_edge(tensor.producer, call, tensor=tensor, position=position)
+    graph.add_nodes_from(calls)
+    graph.add_edges_from((tensor.producer, call, {"tensor": tensor, "position": position})
+                         for call in calls for position, tensor in enumerate(call.inputs))
     return graph
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A tensor one call of a model feeds another, as the ``position``-th input."""
+
+    producer: LayerCall
+    consumer: LayerCall
+    tensor: Tensor
+    position: int
 
 
 @dataclass(eq=False)
 class ModelGraph:
     record: ModelRecord
-    graph: nx.DiGraph
+    #: the model's layer calls, each after the calls it depends on
+    nodes: list[LayerCall]
+    edges: list[Edge]
     #: layers in the order Keras's summary lists them
     layers: list[LayerInstance]
     #: for each layer, its calls that belong to this model
     layer_calls: dict[LayerInstance, list[LayerCall]] = field(default_factory=dict)
+    #: the calls some output depends on
+    feeding: frozenset[LayerCall] = frozenset()
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """The calls and edges as a networkx graph, built when first asked for: checking
+        needs only the lists, drawing and --build the graph."""
+        graph = nx.DiGraph()
+        graph.add_nodes_from(self.nodes)
+        graph.add_edges_from((e.producer, e.consumer, {"tensor": e.tensor, "position": e.position})
+                             for e in self.edges)
+        return graph
 
     @property
     def name(self) -> str:
@@ -45,7 +69,7 @@ class ModelGraph:
 
     @property
     def calls(self) -> list[LayerCall]:
-        return list(self.graph.nodes)
+        return list(self.nodes)
 
     @property
     def input_layers(self) -> list[LayerInstance]:
@@ -54,6 +78,10 @@ class ModelGraph:
     @property
     def output_layers(self) -> list[LayerInstance]:
         return [t.producer.layer for t in self.record.outputs]
+
+    def feeds_an_output(self, call: LayerCall) -> bool:
+        """Whether some output of the model depends on this call."""
+        return call in self.feeding
 
     def params(self) -> tuple:
         return sum_params(self.layers)
@@ -81,20 +109,19 @@ def build_model_graph(record: ModelRecord) -> ModelGraph:
 
 
 def _sequential_graph(record: ModelRecord) -> ModelGraph:
-    graph = nx.DiGraph()
+    nodes: list[LayerCall] = [record.inputs[0].producer] if record.inputs else []
+    edges: list[Edge] = []
     layer_calls: dict[LayerInstance, list[LayerCall]] = {}
-    if record.inputs:
-        graph.add_node(record.inputs[0].producer)
     tensor = record.inputs[0] if record.inputs else None
     for layer in record.layers:
         call = next((c for c in layer.calls if tensor is not None and tensor in c.inputs), None)
         if call is None:
             break
-        graph.add_node(call)
-        graph.add_edge(tensor.producer, call, tensor=tensor, position=0)
+        nodes.append(call)
+        edges.append(Edge(tensor.producer, call, tensor, 0))
         layer_calls[layer] = [call]
         tensor = call.outputs[0] if call.outputs else None
-    return ModelGraph(record, graph, list(record.layers), layer_calls)
+    return ModelGraph(record, nodes, edges, list(record.layers), layer_calls, frozenset(nodes))
 
 
 def _functional_graph(record: ModelRecord) -> ModelGraph:
@@ -129,13 +156,15 @@ def _functional_graph(record: ModelRecord) -> ModelGraph:
     for output in record.outputs:
         visit(output)
 
-    graph = nx.DiGraph()
-    graph.add_nodes_from(order)
     members = set(order)
+    edges: list[Edge] = []
+    parents: dict[LayerCall, list[LayerCall]] = {}
     for call in order:
+        feeding = parents[call] = []
         for position, tensor in enumerate(call.inputs):
             if tensor.producer in members:
-                graph.add_edge(tensor.producer, call, tensor=tensor, position=position)
+                edges.append(Edge(tensor.producer, call, tensor, position))
+                feeding.append(tensor.producer)
 
     node_depth: dict[LayerCall, int] = {}
     layer_depth: dict[LayerInstance, int] = {}
@@ -143,17 +172,19 @@ def _functional_graph(record: ModelRecord) -> ModelGraph:
         depth = max(node_depth.setdefault(call, 0), layer_depth.get(call.layer, 0))
         layer_depth[call.layer] = depth
         node_depth[call] = depth
-        for parent in graph.predecessors(call):
+        for parent in parents[call]:
             node_depth[parent] = max(depth + 1, node_depth.get(parent, 0))
+    nodes = list(order)
     for tensor in record.inputs:  # inputs no output depends on are listed all the same
         layer = tensor.producer.layer
         if layer.is_input and layer not in layer_depth:
             layer_depth[layer] = 0
             first_seen[layer] = -1
-            graph.add_node(tensor.producer)
+            if tensor.producer not in members:
+                nodes.append(tensor.producer)
 
     layers = sorted(layer_depth, key=lambda layer: (-layer_depth[layer], first_seen[layer]))
     layer_calls: dict[LayerInstance, list[LayerCall]] = {}
-    for call in graph.nodes:
+    for call in nodes:
         layer_calls.setdefault(call.layer, []).append(call)
-    return ModelGraph(record, graph, layers, layer_calls)
+    return ModelGraph(record, nodes, edges, layers, layer_calls, frozenset(members))

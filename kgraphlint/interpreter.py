@@ -292,45 +292,46 @@ class Interpreter(KerasSemantics, CustomLayers):
 
     def exec_statement(self, statement: cst.CSTNode, frame: Frame) -> None:
         self.steps += 1
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                self.exec_small(small, frame)
-        elif isinstance(statement, cst.If):
-            self.exec_if(statement, frame)
-        elif isinstance(statement, cst.For):
-            self.exec_for(statement, frame)
-        elif isinstance(statement, cst.While):
-            self.exec_while(statement, frame)
-        elif isinstance(statement, cst.FunctionDef):
-            function = FunctionValue(statement, frame.scope, path=self.current_path)
-            if not self.in_other_module:
-                self.functions.append(function)
-            self.bind_name(statement.name.value, function, frame)
-        elif isinstance(statement, cst.ClassDef):
-            self.bind_name(statement.name.value, self.define_class(statement, frame), frame)
-        elif isinstance(statement, cst.With):
-            for item in statement.items:
-                self.eval(item.item, frame)
-                if item.asname is not None:
-                    self.assign(item.asname.name, UNKNOWN, frame)
-            self.exec_block(statement.body.body, frame)
-        elif isinstance(statement, cst.Try):
-            self.exec_block(statement.body.body, frame)
-            for handler in statement.handlers:
-                if handler.name is not None:
-                    self.assign(handler.name.name, UNKNOWN, frame)
-                self.speculate(lambda: self.exec_block(handler.body.body, frame))
-            if statement.orelse is not None:
-                self.exec_block(statement.orelse.body.body, frame)
-            if statement.finalbody is not None:
-                self.exec_block(statement.finalbody.body.body, frame)
-        # match statements and anything newer stay opaque
+        method = STATEMENTS.get(type(statement))
+        if method is not None:  # match statements and anything newer stay opaque
+            method(self, statement, frame)
+
+    def exec_SimpleStatementLine(self, statement: cst.SimpleStatementLine, frame: Frame) -> None:
+        for small in statement.body:
+            self.exec_small(small, frame)
+
+    def exec_FunctionDef(self, statement: cst.FunctionDef, frame: Frame) -> None:
+        function = FunctionValue(statement, frame.scope, path=self.current_path)
+        if not self.in_other_module:
+            self.functions.append(function)
+        self.bind_name(statement.name.value, function, frame)
+
+    def exec_ClassDef(self, statement: cst.ClassDef, frame: Frame) -> None:
+        self.bind_name(statement.name.value, self.define_class(statement, frame), frame)
+
+    def exec_With(self, statement: cst.With, frame: Frame) -> None:
+        for item in statement.items:
+            self.eval(item.item, frame)
+            if item.asname is not None:
+                self.assign(item.asname.name, UNKNOWN, frame)
+        self.exec_block(statement.body.body, frame)
+
+    def exec_Try(self, statement: cst.Try, frame: Frame) -> None:
+        self.exec_block(statement.body.body, frame)
+        for handler in statement.handlers:
+            if handler.name is not None:
+                self.assign(handler.name.name, UNKNOWN, frame)
+            self.speculate(lambda: self.exec_block(handler.body.body, frame))
+        if statement.orelse is not None:
+            self.exec_block(statement.orelse.body.body, frame)
+        if statement.finalbody is not None:
+            self.exec_block(statement.finalbody.body.body, frame)
 
     def define_class(self, node: cst.ClassDef, frame: Frame) -> object:
         """A plain class becomes a ClassValue, and so does a subclass of keras.layers.Layer
         (a custom layer); one with other base classes (a keras.Model subclass, a class from
         elsewhere) stays unknown."""
-        if not isinstance(node.body, cst.IndentedBlock):
+        if not type(node.body) is cst.IndentedBlock:
             return UNKNOWN
         bases = [self.eval(arg.value, frame) for arg in node.bases]
         layer = len(bases) == 1 and is_layer_base(bases[0]) and not node.keywords and not node.decorators
@@ -346,7 +347,7 @@ class Interpreter(KerasSemantics, CustomLayers):
         body = Frame(Scope({}, frame.scope))
         methods = dict(inherited.methods) if inherited is not None else {}
         for statement in node.body.body:
-            if isinstance(statement, cst.FunctionDef):
+            if type(statement) is cst.FunctionDef:
                 if statement.decorators:
                     if layer:
                         continue  # a property or static method of a layer: not needed to run it
@@ -362,44 +363,53 @@ class Interpreter(KerasSemantics, CustomLayers):
 
     def analyse_methods_uncalled(self, node: cst.ClassDef, frame: Frame) -> None:
         for statement in node.body.body:
-            if isinstance(statement, cst.FunctionDef) and not self.in_other_module:
+            if type(statement) is cst.FunctionDef and not self.in_other_module:
                 self.functions.append(FunctionValue(statement, frame.scope, path=self.current_path))
 
     def exec_small(self, small: cst.CSTNode, frame: Frame) -> None:
-        if isinstance(small, cst.Expr):
-            # A bare expression is displayed in notebooks and consoles: a use of its value.
-            self.escape(self.eval(small.value, frame))
-        elif isinstance(small, cst.Assign):
-            value = self.eval(small.value, frame)
-            for target in small.targets:
-                self.assign(target.target, value, frame)
-        elif isinstance(small, cst.AnnAssign):
-            if small.value is not None:
-                self.assign(small.target, self.eval(small.value, frame), frame)
-        elif isinstance(small, cst.AugAssign):
-            current = self.eval(small.target, frame)
-            value = self.eval(small.value, frame)
-            self.assign(small.target, self.binary(self.aug_operator(small.operator), current, value, small), frame)
-        elif isinstance(small, cst.Import):
-            self.exec_import(small, frame)
-        elif isinstance(small, cst.ImportFrom):
-            self.exec_import_from(small, frame)
-        elif isinstance(small, cst.Return):
-            raise _Return(None if small.value is None else self.eval(small.value, frame))
-        elif isinstance(small, cst.Break):
-            raise _Break()
-        elif isinstance(small, cst.Continue):
-            raise _Continue()
-        elif isinstance(small, (cst.Global, cst.Nonlocal)):
-            for item in small.names:
-                self.bound_names.add(item.name.value)
+        method = SMALL_STATEMENTS.get(type(small))
+        if method is not None:
+            method(self, small, frame)
+
+    def exec_Expr(self, small: cst.Expr, frame: Frame) -> None:
+        # A bare expression is displayed in notebooks and consoles: a use of its value.
+        self.escape(self.eval(small.value, frame))
+
+    def exec_Assign(self, small: cst.Assign, frame: Frame) -> None:
+        value = self.eval(small.value, frame)
+        for target in small.targets:
+            self.assign(target.target, value, frame)
+
+    def exec_AnnAssign(self, small: cst.AnnAssign, frame: Frame) -> None:
+        if small.value is not None:
+            self.assign(small.target, self.eval(small.value, frame), frame)
+
+    def exec_AugAssign(self, small: cst.AugAssign, frame: Frame) -> None:
+        current = self.eval(small.target, frame)
+        value = self.eval(small.value, frame)
+        self.assign(small.target, self.binary(self.aug_operator(small.operator), current, value, small), frame)
+
+    def exec_Return(self, small: cst.Return, frame: Frame) -> None:
+        raise _Return(None if small.value is None else self.eval(small.value, frame))
+
+    def exec_Break(self, small: cst.Break, frame: Frame) -> None:
+        raise _Break()
+
+    def exec_Continue(self, small: cst.Continue, frame: Frame) -> None:
+        raise _Continue()
+
+    def exec_Global(self, small: cst.Global | cst.Nonlocal, frame: Frame) -> None:
+        for item in small.names:
+            self.bound_names.add(item.name.value)
+
+    exec_Nonlocal = exec_Global
 
     @staticmethod
     def aug_operator(op: cst.BaseAugOp) -> type | None:
         name = type(op).__name__.replace("Assign", "")
         return getattr(cst, name, None)
 
-    def exec_import(self, node: cst.Import, frame: Frame) -> None:
+    def exec_Import(self, node: cst.Import, frame: Frame) -> None:
         for alias in node.names:
             dotted = dotted_name(alias.name)
             if dotted is None:
@@ -412,13 +422,13 @@ class Interpreter(KerasSemantics, CustomLayers):
                 root = dotted.split(".", 1)[0]
                 self.bind_name(root, ModuleRef(root, self.current_path), frame)
 
-    def exec_import_from(self, node: cst.ImportFrom, frame: Frame) -> None:
+    def exec_ImportFrom(self, node: cst.ImportFrom, frame: Frame) -> None:
         module = dotted_name(node.module) if node.module is not None else None
         relative = bool(node.relative)
-        if isinstance(node.names, cst.ImportStar):
+        if type(node.names) is cst.ImportStar:
             self.star_import = True
             return
-        names = tuple(alias.name.value for alias in node.names if isinstance(alias.name, cst.Name))
+        names = tuple(alias.name.value for alias in node.names if type(alias.name) is cst.Name)
         if module is not None and not relative and kimports.is_keras_path(module) and not self.in_other_module:
             self.imports.append(ImportFact(module, names, node, node.module))
         prefix = "." * len(node.relative) + (module or "")
@@ -429,23 +439,23 @@ class Interpreter(KerasSemantics, CustomLayers):
             dotted = f"{prefix}.{dotted_name(alias.name)}" if module is not None else f"{prefix}{dotted_name(alias.name)}"
             self.bind_name(local, ModuleRef(dotted, self.current_path), frame)
 
-    def exec_if(self, node: cst.If, frame: Frame) -> None:
+    def exec_If(self, node: cst.If, frame: Frame) -> None:
         test = self.truth(self.eval(node.test, frame))
         orelse = node.orelse
         if test is True:
             self.exec_block(node.body.body, frame)
             return
         if test is False:
-            if isinstance(orelse, cst.If):
-                self.exec_if(orelse, frame)
-            elif isinstance(orelse, cst.Else):
+            if type(orelse) is cst.If:
+                self.exec_If(orelse, frame)
+            elif type(orelse) is cst.Else:
                 self.exec_block(orelse.body.body, frame)
             return
         # Undecidable: run each branch on its own copy, then keep only what agrees.
         branches = [lambda: self.exec_block(node.body.body, frame)]
-        if isinstance(orelse, cst.If):
-            branches.append(lambda: self.exec_if(orelse, frame))
-        elif isinstance(orelse, cst.Else):
+        if type(orelse) is cst.If:
+            branches.append(lambda: self.exec_If(orelse, frame))
+        elif type(orelse) is cst.Else:
             branches.append(lambda: self.exec_block(orelse.body.body, frame))
         else:
             branches.append(lambda: None)
@@ -478,7 +488,7 @@ class Interpreter(KerasSemantics, CustomLayers):
         finally:
             self.certain = saved
 
-    def exec_for(self, node: cst.For, frame: Frame) -> None:
+    def exec_For(self, node: cst.For, frame: Frame) -> None:
         iterable = self.eval(node.iter, frame)
         items = self.iterate(iterable)
         if items is None:
@@ -495,7 +505,7 @@ class Interpreter(KerasSemantics, CustomLayers):
         if node.orelse is not None:
             self.exec_block(node.orelse.body.body, frame)
 
-    def exec_while(self, node: cst.While, frame: Frame) -> None:
+    def exec_While(self, node: cst.While, frame: Frame) -> None:
         for _ in range(MAX_LOOP_ITERATIONS):
             test = self.truth(self.eval(node.test, frame))
             if test is False:
@@ -560,18 +570,18 @@ class Interpreter(KerasSemantics, CustomLayers):
                 self.tensor_names.setdefault(name, value)
 
     def assign(self, target: cst.CSTNode, value: object, frame: Frame) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             if isinstance(value, (Tensor, LayerInstance, ModelRecord)) and not self.in_other_module:
                 self.bindings.append((target, value))
             self.bind_name(target.value, value, frame)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) in (cst.Tuple, cst.List):
             elements = [e.value for e in target.elements]
             items = self.iterate(value) if not isinstance(value, dict) else None
-            if items is None or len(items) != len(elements) or any(isinstance(e, cst.StarredElement) for e in target.elements):
+            if items is None or len(items) != len(elements) or any(type(e) is cst.StarredElement for e in target.elements):
                 items = [UNKNOWN] * len(elements)
             for element, item in zip(elements, items):
                 self.assign(element, item, frame)
-        elif isinstance(target, cst.Subscript):
+        elif type(target) is cst.Subscript:
             container = self.eval(target.value, frame)
             key = self.subscript_key(target, frame)
             if isinstance(container, dict) and key is not _MISSING and is_known(key):
@@ -583,7 +593,7 @@ class Interpreter(KerasSemantics, CustomLayers):
                 container[key] = value
             else:
                 self.escape(value)
-        elif isinstance(target, cst.Attribute):
+        elif type(target) is cst.Attribute:
             owner = self.eval(target.value, frame)
             if isinstance(owner, ObjectValue):
                 owner.attributes[target.attr.value] = value
@@ -638,7 +648,7 @@ class Interpreter(KerasSemantics, CustomLayers):
         """An f-string's text (or a nested format spec's), with conversions and format specs."""
         pieces = []
         for part in parts:
-            if isinstance(part, cst.FormattedStringText):
+            if type(part) is cst.FormattedStringText:
                 pieces.append(part.value)
                 continue
             value = self.eval(part.expression, frame)
@@ -736,7 +746,7 @@ class Interpreter(KerasSemantics, CustomLayers):
         items: list = []
         for element in elements:
             value = self.eval(element.value, frame)
-            if isinstance(element, cst.StarredElement):
+            if type(element) is cst.StarredElement:
                 expanded = self.iterate(value)
                 if expanded is None:
                     self.escape(value)
@@ -749,7 +759,7 @@ class Interpreter(KerasSemantics, CustomLayers):
     def eval_Dict(self, node: cst.Dict, frame: Frame) -> object:
         result: dict = {}
         for element in node.elements:
-            if isinstance(element, cst.StarredDictElement):
+            if type(element) is cst.StarredDictElement:
                 value = self.eval(element.value, frame)
                 if not isinstance(value, dict):
                     self.escape(value)
@@ -820,21 +830,21 @@ class Interpreter(KerasSemantics, CustomLayers):
 
     def eval_UnaryOperation(self, node: cst.UnaryOperation, frame: Frame) -> object:
         value = self.eval(node.expression, frame)
-        if isinstance(node.operator, cst.Not):
+        if type(node.operator) is cst.Not:
             verdict = self.truth(value)
             return UNKNOWN if verdict is None else not verdict
-        if isinstance(value, Tensor) and isinstance(node.operator, cst.Minus):
+        if isinstance(value, Tensor) and type(node.operator) is cst.Minus:
             return self.apply_operation(operations.NEGATIVE, [value], {}, node)
         if not isinstance(value, (int, float)):
             return UNKNOWN
-        return -value if isinstance(node.operator, cst.Minus) else value
+        return -value if type(node.operator) is cst.Minus else value
 
     def eval_BooleanOperation(self, node: cst.BooleanOperation, frame: Frame) -> object:
         left = self.eval(node.left, frame)
         verdict = self.truth(left)
         if verdict is None:
             return UNKNOWN
-        is_and = isinstance(node.operator, cst.And)
+        is_and = type(node.operator) is cst.And
         if verdict is not is_and:
             return left
         return self.eval(node.right, frame)
@@ -893,9 +903,9 @@ class Interpreter(KerasSemantics, CustomLayers):
         if len(node.slice) != 1:
             return _MISSING
         index = node.slice[0].slice
-        if isinstance(index, cst.Index):
+        if type(index) is cst.Index:
             return self.eval(index.value, frame)
-        if isinstance(index, cst.Slice):
+        if type(index) is cst.Slice:
             parts = [None if p is None else self.eval(p, frame) for p in (index.lower, index.upper, index.step)]
             if all(p is None or is_int(p) for p in parts):
                 return slice(*parts)
@@ -906,13 +916,13 @@ class Interpreter(KerasSemantics, CustomLayers):
         keys = []
         for element in node.slice:
             index = element.slice
-            if isinstance(index, cst.Slice):
+            if type(index) is cst.Slice:
                 parts = [None if p is None else self.eval(p, frame) for p in (index.lower, index.upper, index.step)]
                 if not all(p is None or is_int(p) for p in parts):
                     return None
                 keys.append(slice(*parts))
                 continue
-            if isinstance(index.value, cst.Ellipsis):
+            if type(index.value) is cst.Ellipsis:
                 keys.append(Ellipsis)
                 continue
             value = self.eval(index.value, frame)
@@ -931,10 +941,10 @@ class Interpreter(KerasSemantics, CustomLayers):
 
     def eval_Call(self, node: cst.Call, frame: Frame) -> object:
         func = node.func
-        if isinstance(func, cst.Attribute) and is_super_call(func.value):
+        if type(func) is cst.Attribute and is_super_call(func.value):
             args, kwargs, partial, arg_nodes = self.arguments(node, frame)
             return self.call_super(func.attr.value, kwargs, frame)
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             receiver = self.eval(func.value, frame)
             if isinstance(receiver, str):
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
@@ -1054,7 +1064,7 @@ class Interpreter(KerasSemantics, CustomLayers):
             raise
         self.depth += 1
         try:
-            if isinstance(function.node.body, cst.IndentedBlock):
+            if type(function.node.body) is cst.IndentedBlock:
                 self.exec_block(function.node.body.body, frame)
             else:  # def f(x): return x
                 for small in function.node.body.body:
@@ -1094,7 +1104,7 @@ class Interpreter(KerasSemantics, CustomLayers):
             else:
                 value = UNKNOWN
             self.bind_name(name, value, frame)
-        if isinstance(params.star_arg, cst.Param):
+        if type(params.star_arg) is cst.Param:
             extra = args[len(positional):]
             self.bind_name(params.star_arg.name.value, UNKNOWN if partial else tuple(extra), frame)
         if params.star_kwarg is not None:
@@ -1151,11 +1161,18 @@ class Interpreter(KerasSemantics, CustomLayers):
         return UNKNOWN
 
 #: node class -> the Interpreter method that evaluates it (eval_Name for cst.Name, ...)
-EVALUATORS = {
-    getattr(cst, name[len("eval_"):]): method
-    for name, method in vars(Interpreter).items()
-    if name.startswith("eval_") and hasattr(cst, name[len("eval_"):])
-}
+def _handlers(prefix: str, kinds: tuple[str, ...]) -> dict:
+    """The Interpreter's methods named prefix + a libcst class, by that class: evaluating
+    and executing dispatch on a node's exact type (a dict lookup, not a chain of isinstance
+    checks against libcst's abstract classes)."""
+    return {getattr(cst, name[len(prefix):]): method for name, method in vars(Interpreter).items()
+            if name.startswith(prefix) and name[len(prefix):] in kinds}
+
+
+EVALUATORS = _handlers("eval_", tuple(name for name in dir(cst) if isinstance(getattr(cst, name), type)))
+STATEMENTS = _handlers("exec_", ("SimpleStatementLine", "If", "For", "While", "FunctionDef", "ClassDef", "With", "Try"))
+SMALL_STATEMENTS = _handlers("exec_", ("Expr", "Assign", "AnnAssign", "AugAssign", "Import", "ImportFrom", "Return",
+                                       "Break", "Continue", "Global", "Nonlocal"))
 
 
 # ---------------------------------------------------------------------- helpers
@@ -1192,7 +1209,7 @@ def string_method(text: str, method: str, args: list, kwargs: dict, partial: boo
 
 def is_super_call(node: cst.CSTNode) -> bool:
     """``super()``"""
-    return (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super"
+    return (type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == "super"
             and not node.args)
 
 
@@ -1200,7 +1217,7 @@ def callable_name(callee: object, node: cst.Call) -> str:
     """How a blind spot names what was called: Keras's dotted name, or the code's own."""
     if isinstance(callee, ModuleRef):
         return kimports.canonical_module(callee.dotted)
-    if isinstance(node.func, cst.Call):  # LayerScale(...)(x): a class kgraphlint cannot see
+    if type(node.func) is cst.Call:  # LayerScale(...)(x): a class kgraphlint cannot see
         return f"{dotted_name(node.func.func) or 'an object'}(...)"
     return dotted_name(node.func) or type(node.func).__name__
 
@@ -1215,7 +1232,7 @@ def attributes_assigned(function: cst.FunctionDef) -> set[str]:
     class Collector(cst.CSTVisitor):
         def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
             for target in _targets(node.target):
-                if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
+                if type(target) is cst.Attribute and type(target.value) is cst.Name \
                         and target.value.value == receiver:
                     found.add(target.attr.value)
 
@@ -1224,7 +1241,7 @@ def attributes_assigned(function: cst.FunctionDef) -> set[str]:
 
 
 def _targets(node: cst.CSTNode):
-    if isinstance(node, (cst.Tuple, cst.List)):
+    if type(node) in (cst.Tuple, cst.List):
         for element in node.elements:
             yield from _targets(element.value)
     else:

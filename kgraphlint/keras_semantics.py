@@ -59,13 +59,17 @@ class KerasSemantics:
         sig = signature(class_name, flavour) or signature(class_name, KERAS3 if flavour == KERAS2 else KERAS2)
         binding = bind(sig, args, kwargs, partial) if sig is not None else None
         config = binding.config if binding is not None else dict(kwargs)  # a fresh dict per binding
-        nodes = {}
+        nodes, keyword_args = {}, {}
+        positional = sig.positional if sig is not None else ()
         for key, value_node in arg_nodes.items():
-            if isinstance(key, int) and sig is not None and key < len(sig.positional):
-                nodes[sig.positional[key].name] = value_node
-            elif isinstance(key, str):
+            kind = type(key)
+            if kind is str:
                 nodes[key] = value_node
-        keyword_args = {key[1]: arg for key, arg in arg_nodes.items() if isinstance(key, tuple)}
+            elif kind is int:
+                if key < len(positional):
+                    nodes[positional[key].name] = value_node
+            else:  # ("arg", keyword): the whole keyword=value argument
+                keyword_args[key[1]] = value_node
         if partial:
             config = {k: (v if k in kwargs or k in (binding.positional_sources if binding else {}) else UNKNOWN)
                       for k, v in config.items()}
@@ -126,7 +130,7 @@ class KerasSemantics:
         main_count = len(inputs)
         first_node = arg_nodes.get(0, node)
         input_nodes = [first_node] * len(inputs)
-        if isinstance(first_node, (cst.List, cst.Tuple)) and len(first_node.elements) == len(inputs):
+        if type(first_node) in (cst.List, cst.Tuple) and len(first_node.elements) == len(inputs):
             input_nodes = [e.value for e in first_node.elements]
         # Tensors given in other arguments (attention's value and key, an RNN's
         # initial_state, a mask) feed the call too, though shapes follow the first argument.
@@ -325,7 +329,7 @@ class KerasSemantics:
             self.escape(layers)
             return model
         list_node = arg_nodes.get(0, arg_nodes.get("layers"))
-        element_nodes = [e.value for e in list_node.elements] if isinstance(list_node, (cst.List, cst.Tuple)) else []
+        element_nodes = [e.value for e in list_node.elements] if type(list_node) in (cst.List, cst.Tuple) else []
         for index, item in enumerate(items):
             self.sequential_add(model, item, element_nodes[index] if index < len(element_nodes) else node,
                                 rebuild=False)
@@ -378,11 +382,11 @@ class KerasSemantics:
                 continue
             elements = [arg_node]
             values = [value]
-            if isinstance(arg_node, (cst.List, cst.Tuple)) and isinstance(value, (list, tuple)) and len(value) == len(arg_node.elements):
+            if type(arg_node) in (cst.List, cst.Tuple) and isinstance(value, (list, tuple)) and len(value) == len(arg_node.elements):
                 elements = [e.value for e in arg_node.elements]
                 values = list(value)
             for element, item in zip(elements, values):
-                if not isinstance(element, cst.Name) or isinstance(item, Tensor):
+                if not type(element) is cst.Name or isinstance(item, Tensor):
                     continue
                 name = element.value
                 if name not in self.bound_names and name not in BUILTIN_NAMES and not self.star_import:

@@ -109,23 +109,58 @@ def layout_of(module: cst.Module) -> Layout | None:
 
 
 class Positions:
+    """Lines and columns of nodes, computed when first asked for. A module parsed whole
+    is regenerated one top-level statement at a time, only as far as the nodes asked for
+    (a finding near the top of a long file costs little); a module assembled from pieces
+    uses the pieces' own offsets."""
+
     def __init__(self, module: cst.Module | None) -> None:
         self.module = module
         self._ranges: dict | None = None
         self._line_starts: list[int] = []
+        self._state: OffsetRecordingState | None = None
+        self._pending: Iterator[cst.CSTNode] = iter(())
+        self._lines_counted = 0  # the generated tokens whose line breaks _line_starts holds
 
-    def _compute(self) -> None:
+    def _start(self) -> None:
         layout = layout_of(self.module)
         if layout is None:
-            self._ranges, code = node_ranges(self.module)
-        else:
-            code, self._ranges = layout.text, {}
-            for piece, start in zip(layout.pieces, layout.starts):
-                self._ranges.update({node: (a + start, b + start) for node, (a, b) in piece.ranges.items()})
-            for new, old in layout.replaced.items():
-                if old in self._ranges:
-                    self._ranges[new] = self._ranges[old]
-        self._line_starts = [0] + [match.end() for match in LINE_BREAK.finditer(code)]
+            module = self.module
+            self._state = OffsetRecordingState(default_indent=module.default_indent,
+                                               default_newline=module.default_newline)
+            self._ranges = self._state.ranges
+            self._pending = iter((*module.header, *module.body, *module.footer))
+            self._line_starts = [0]
+            return
+        self._ranges = {}
+        for piece, start in zip(layout.pieces, layout.starts):
+            self._ranges.update({node: (a + start, b + start) for node, (a, b) in piece.ranges.items()})
+        for new, old in layout.replaced.items():
+            if old in self._ranges:
+                self._ranges[new] = self._ranges[old]
+        self._line_starts = [0] + [match.end() for match in LINE_BREAK.finditer(layout.text)]
+
+    def _find(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        """The node's offsets, generating code statement by statement until it is met."""
+        found = self._ranges.get(node)
+        state = self._state
+        while found is None and state is not None:
+            statement = next(self._pending, None)
+            if statement is None:  # the whole module is generated (Module._codegen_impl's end)
+                if self.module.has_trailing_newline and not state.tokens:
+                    state.add_token(state.default_newline)
+                self._ranges.setdefault(self.module, (0, state.offset))
+                self._state = None
+                found = self._ranges.get(node)
+                break
+            statement._codegen(state)
+            found = self._ranges.get(node)
+        if state is not None and len(state.tokens) > self._lines_counted:
+            new = "".join(state.tokens[self._lines_counted:])
+            offset = state.offset - len(new)
+            self._line_starts += [offset + match.end() for match in LINE_BREAK.finditer(new)]
+            self._lines_counted = len(state.tokens)
+        return found
 
     def _line_column(self, offset: int) -> tuple[int, int]:
         index = bisect.bisect_right(self._line_starts, offset) - 1
@@ -135,8 +170,8 @@ class Positions:
         if node is None or self.module is None:
             return Span(1, 1, 1, 1)
         if self._ranges is None:
-            self._compute()
-        found = self._ranges.get(node)
+            self._start()
+        found = self._find(node)
         if found is None:
             return Span(1, 1, 1, 1)
         line, column = self._line_column(found[0])

@@ -50,7 +50,8 @@ def is_known(value: object) -> bool:
 
 
 def is_int(dim: object) -> bool:
-    return isinstance(dim, int) and not isinstance(dim, bool)
+    """An int that is not a bool (the interpreter's ints are plain ints)."""
+    return type(dim) is int
 
 
 def fully_known(shape: Shape) -> bool:

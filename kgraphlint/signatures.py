@@ -49,7 +49,7 @@ class Signature:
         return keyword in self.accepted
 
 
-@dataclass
+@dataclass(slots=True)
 class Binding:
     """A constructor call matched against a signature."""
 
@@ -94,6 +94,7 @@ def canonical_class(public_name: str, flavour: str = KERAS3) -> str | None:
     return _table(flavour)["aliases"].get(public_name)
 
 
+@lru_cache(maxsize=None)
 def activation_names() -> frozenset[str]:
     """The activation identifiers Keras 3 accepts as strings."""
     return frozenset(_table(KERAS3)["activations"])

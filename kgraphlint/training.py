@@ -131,7 +131,7 @@ def _with_batch_axis(value: object, batch: object) -> object:
 
 
 def _element_nodes(node: cst.CSTNode, count: int) -> list[cst.CSTNode]:
-    if isinstance(node, (cst.Tuple, cst.List)) and len(node.elements) == count:
+    if type(node) in (cst.Tuple, cst.List) and len(node.elements) == count:
         return [element.value for element in node.elements]
     return [node] * count
 

@@ -1,5 +1,3 @@
-import networkx as nx
-
 from kgraphlint.rule import Rule, Severity
 
 
@@ -48,7 +46,7 @@ model = keras.Model([image, metadata], score)
                 call = tensor.producer
                 if call in outputs or not call.layer.is_input:
                     continue
-                if not nx.descendants(model.graph, call) & outputs:
+                if not model.feeds_an_output(call):
                     message = (f"Input '{call.layer.name}' (line {ctx.line_of(call.node)}) is an input of model "
                                f"'{model.name}', but none of its outputs depends on it: Keras accepts this silently "
                                f"and ignores the data fed to it. Connect it to the layers that should read it, "

@@ -64,8 +64,8 @@ def test_correct_files_compute_no_positions(cli, monkeypatch):
     import kgraphlint.positions as positions
 
     computed: list = []
-    original = positions.Positions._compute
-    monkeypatch.setattr(positions.Positions, "_compute", lambda self: computed.append(self) or original(self))
+    original = positions.Positions._start
+    monkeypatch.setattr(positions.Positions, "_start", lambda self: computed.append(self) or original(self))
     result = cli("check", "--no-cache", "--jobs", "1", "--select", "KGL1,KGL2,KGL3,KGL4",
                  FIXTURES / "models", FIXTURES / "applications")
     assert result.code == 0, result.out
