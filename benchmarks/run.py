@@ -94,15 +94,20 @@ def pylint_seconds(folder: Path) -> float | None:
     return time.perf_counter() - start
 
 
-def model_file(lines: int) -> str:
-    body = ["import keras", "from keras import layers", "", "inputs = keras.Input(shape=(64,))", "x = inputs"]
-    while len(body) < lines - 2:
+def model_file(lines: int, in_function: bool = False) -> str:
+    """A long model, written at the top level of the file or inside one builder function."""
+    indent = "    " if in_function else ""
+    body = ["inputs = keras.Input(shape=(64,))", "x = inputs"]
+    while len(body) < lines - 6:
         body.append(f"x = layers.Dense({32 + len(body) % 32}, activation=\"relu\")(x)")
     body += ["outputs = layers.Dense(10, activation=\"softmax\")(x)", "model = keras.Model(inputs, outputs)"]
-    return "\n".join(body) + "\n"
+    if in_function:
+        body = ["def build_model():", *(indent + line for line in body), f"{indent}return model", "",
+                "model = build_model()"]
+    return "\n".join(["import keras", "from keras import layers", "", *body]) + "\n"
 
 
-def editor_recheck(text: str, times: int) -> float:
+def editor_recheck(text: str, times: int, indent: str = "") -> float:
     """The language server's work after an edit (the findings to publish; hovers are read
     from the same analysis when the user hovers), each time with a different layer width
     changed in the middle of the file; the median."""
@@ -111,7 +116,7 @@ def editor_recheck(text: str, times: int) -> float:
     lines = text.splitlines(keepends=True)
     for edit in range(times):
         edited = list(lines)
-        edited[len(lines) // 2] = f"x = layers.Dense({17 + edit}, activation=\"relu\")(x)\n"
+        edited[len(lines) // 2] = f"{indent}x = layers.Dense({17 + edit}, activation=\"relu\")(x)\n"
         source = source_from_text("model.py", "".join(edited))
         start = time.perf_counter()
         findings, _ = lint_source(source, settings, Path("model.py"), parser)
@@ -144,6 +149,7 @@ def main() -> None:
         warm = best_of(args.repeat, lambda: check_paths(paths, Overrides(), jobs=1, cache=ResultCache(cache_dir)))
         pylint = pylint_seconds(folder)
         editor = editor_recheck(model_file(1000), max(5, args.repeat))
+        editor_function = editor_recheck(model_file(1000, in_function=True), max(5, args.repeat), "    ")
 
     print(f"corpus: {len(files)} files, {lines:,} lines (keras applications + fixtures)\n")
     print(f"{'run':<34}{'seconds':>9}{'lines/s':>11}")
@@ -161,8 +167,9 @@ def main() -> None:
         direction, target = TARGETS[name]
         met = value <= target if direction == "at most" else value >= target
         print(f"{name:<16}{value:>8.2f}x   target {direction} {target:g}x   {'met' if met else 'NOT met'}")
-    print(f"{'editor re-check':<16}{editor * 1000:>7.0f} ms  for a 1,000-line model file   target under 150 ms   "
-          f"{'met' if editor < 0.150 else 'NOT met'}")
+    for label, seconds in (("at the top level", editor), ("in a function", editor_function)):
+        print(f"{'editor re-check':<16}{seconds * 1000:>7.0f} ms  for a 1,000-line model file, {label:<16}"
+              f"  target under 150 ms   {'met' if seconds < 0.150 else 'NOT met'}")
     if pylint is None:
         print("\npylint is not installed (pip install pylint) so its ratio was not measured")
 

@@ -81,14 +81,34 @@ def node_ranges(module: cst.Module) -> tuple[dict, str]:
 @dataclass(frozen=True, eq=False)
 class Layout:
     """How a module was assembled from separately parsed pieces (kgraphlint.incremental), so
-    that positions need no code generation of the whole module: each piece (anything with a
-    ``ranges`` dict of its nodes' offsets, computed when first read) and where it starts in
-    the text; ``replaced`` maps a statement rebuilt during the assembly to the piece's own."""
+    that positions need no code generation of the whole module, and an edit costs only the
+    pieces it changed: each piece (anything with a ``ranges`` dict of its nodes' offsets,
+    computed when first read) and where it starts in the text (less any stand-in text
+    parsed before it); ``owner``, kept by the parser across edits, says which piece a node
+    is in; ``replaced`` maps a statement rebuilt during the assembly to the piece's own;
+    ``spans`` holds the offsets of nodes made from several pieces."""
 
     text: str
-    pieces: tuple
-    starts: tuple[int, ...]
+    starts: dict  # piece -> offset
+    owner: dict  # node -> piece, for every piece whose ranges were computed
     replaced: dict
+    spans: dict = field(default_factory=dict)
+
+    def offsets(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        node = self.replaced.get(node, node)
+        if node in self.spans:
+            return self.spans[node]
+        piece = self.owner.get(node)
+        if piece is None or piece not in self.starts:
+            return None
+        start, end = piece.ranges[node]
+        offset = self.starts[piece]
+        return start + offset, end + offset
+
+    def compute_ranges(self) -> None:
+        """Every piece's ranges (each piece computes them once, at its first use)."""
+        for piece in self.starts:
+            piece.ranges  # noqa: B018 (computing them fills ``owner``)
 
 
 #: the last modules assembled from pieces, by id: (module, its Layout). libcst nodes take
@@ -117,31 +137,30 @@ class Positions:
     def __init__(self, module: cst.Module | None) -> None:
         self.module = module
         self._ranges: dict | None = None
+        self._layout: Layout | None = None
         self._line_starts: list[int] = []
         self._state: OffsetRecordingState | None = None
         self._pending: Iterator[cst.CSTNode] = iter(())
         self._lines_counted = 0  # the generated tokens whose line breaks _line_starts holds
 
     def _start(self) -> None:
-        layout = layout_of(self.module)
-        if layout is None:
-            module = self.module
-            self._state = OffsetRecordingState(default_indent=module.default_indent,
-                                               default_newline=module.default_newline)
-            self._ranges = self._state.ranges
-            self._pending = iter((*module.header, *module.body, *module.footer))
-            self._line_starts = [0]
-            return
         self._ranges = {}
-        for piece, start in zip(layout.pieces, layout.starts):
-            self._ranges.update({node: (a + start, b + start) for node, (a, b) in piece.ranges.items()})
-        for new, old in layout.replaced.items():
-            if old in self._ranges:
-                self._ranges[new] = self._ranges[old]
-        self._line_starts = [0] + [match.end() for match in LINE_BREAK.finditer(layout.text)]
+        self._layout = layout_of(self.module)
+        if self._layout is not None:
+            self._layout.compute_ranges()
+            self._line_starts = [0] + [match.end() for match in LINE_BREAK.finditer(self._layout.text)]
+            return
+        module = self.module
+        self._state = OffsetRecordingState(default_indent=module.default_indent,
+                                           default_newline=module.default_newline)
+        self._ranges = self._state.ranges
+        self._pending = iter((*module.header, *module.body, *module.footer))
+        self._line_starts = [0]
 
     def _find(self, node: cst.CSTNode) -> tuple[int, int] | None:
         """The node's offsets, generating code statement by statement until it is met."""
+        if self._layout is not None:
+            return self._layout.offsets(node)
         found = self._ranges.get(node)
         state = self._state
         while found is None and state is not None:
