@@ -13,7 +13,7 @@ import re
 import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Callable
 from dataclasses import dataclass, field
 
@@ -30,7 +30,7 @@ from kgraphlint.facts import (
     ModelRecord,
     ModelUse,
 )
-from kgraphlint.graph import ModelGraph, build_model_graph, call_graph
+from kgraphlint.graph import ModelGraph, build_model_graph, call_graph, consumers_map
 from kgraphlint.interpreter import GiveUp, Interpreter
 from kgraphlint.positions import Positions, Span
 from kgraphlint.signatures import KERAS3
@@ -63,7 +63,6 @@ class FileAnalysis:
     model_uses: list[ModelUse] = field(default_factory=list)
     #: names bound to a tensor, a layer or a model, where they are bound
     bindings: list = field(default_factory=list)
-    graph: nx.DiGraph = field(default_factory=nx.DiGraph)
     keras_version: str = "3"
     #: the file was too large or dynamic to follow to the end; what was found is partial
     gave_up: bool = False
@@ -78,6 +77,17 @@ class FileAnalysis:
 
     def __post_init__(self) -> None:
         self.positions = Positions(self.module)
+
+    @cached_property
+    def graph(self) -> nx.DiGraph:
+        """Every layer call of the file, with an edge for each tensor one feeds another
+        (built when first asked for; the rules here read ``consumers``)."""
+        return call_graph(self.calls)
+
+    @cached_property
+    def consumers(self) -> dict[LayerCall, list[LayerCall]]:
+        """The calls each call's outputs feed, in the order the code makes them."""
+        return consumers_map(self.calls)
 
     def span(self, node: cst.CSTNode | None) -> Span:
         return self.positions.span(node)
@@ -227,6 +237,6 @@ def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.
     return FileAnalysis(
         source, module, None, interpreter.layers, interpreter.calls, models, interpreter.models, interpreter.imports,
         interpreter.model_problems, interpreter.attribute_reads, interpreter.model_uses, interpreter.bindings,
-        call_graph(interpreter.calls), keras_version, gave_up, tuple(interpreter.loaded),
+        keras_version, gave_up, tuple(interpreter.loaded),
         blind_spots=interpreter.blind_spots, module_trees=interpreter.module_trees,
     )

@@ -26,6 +26,29 @@ def call_graph(calls: list[LayerCall]) -> nx.DiGraph:
     return graph
 
 
+def consumers_map(calls: list[LayerCall]) -> dict[LayerCall, list[LayerCall]]:
+    """For each call, the calls its outputs feed (each once, in the order of ``calls``)."""
+    consumers: dict[LayerCall, list[LayerCall]] = {call: [] for call in calls}
+    for call in calls:
+        for tensor in call.inputs:
+            fed = consumers.setdefault(tensor.producer, [])
+            if not fed or fed[-1] is not call:
+                fed.append(call)
+    return consumers
+
+
+def descendants(consumers: dict[LayerCall, list[LayerCall]], start: LayerCall) -> set[LayerCall]:
+    """Every call that depends on ``start`` (not ``start`` itself)."""
+    found: set[LayerCall] = set()
+    stack = list(consumers.get(start, ()))
+    while stack:
+        call = stack.pop()
+        if call not in found:
+            found.add(call)
+            stack.extend(consumers.get(call, ()))
+    return found
+
+
 @dataclass(frozen=True)
 class Edge:
     """A tensor one call of a model feeds another, as the ``position``-th input."""

@@ -191,8 +191,8 @@ class RuleContext:
     def consumers(self, call: LayerCall, through: frozenset[str] = frozenset()) -> Iterator[tuple[LayerCall, list[LayerCall]]]:
         """The calls fed by this call's outputs, along every path, looking through layers whose
         class is in ``through``; each with the calls looked through on the way."""
-        graph = self.analysis.graph
-        stack = [(successor, []) for successor in graph.successors(call)] if call in graph else []
+        consumers = self.analysis.consumers
+        stack = [(successor, []) for successor in consumers.get(call, ())]
         seen: set[LayerCall] = set()
         while stack:
             current, path = stack.pop()
@@ -200,7 +200,7 @@ class RuleContext:
                 continue
             seen.add(current)
             if current.layer.class_name in through and len(current.inputs) == 1:
-                stack.extend((successor, path + [current]) for successor in graph.successors(current))
+                stack.extend((successor, path + [current]) for successor in consumers.get(current, ()))
             else:
                 yield current, path
 

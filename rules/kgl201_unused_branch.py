@@ -1,5 +1,4 @@
-import networkx as nx
-
+from kgraphlint.graph import descendants
 from kgraphlint.rule import Rule, Severity
 
 
@@ -47,30 +46,30 @@ model = keras.Model(x, output)
         analysis = ctx.analysis
         if analysis.gave_up or not ctx.models or any(not r.complete for r in analysis.records):
             return  # part of the graph could not be followed: "unused" would be a guess
-        graph = analysis.graph
+        consumers = analysis.consumers
         used = {call for model in ctx.models for call in model.calls}
         model_of = {}
         for model in ctx.models:
             for tensor in model.record.inputs:
-                for call in nx.descendants(graph, tensor.producer):
+                for call in descendants(consumers, tensor.producer):
                     model_of.setdefault(call, model)
-        dead = {call for call in model_of if call not in used and self.unused_downstream(graph, call, used)}
+        dead = {call for call in model_of if call not in used and self.unused_downstream(consumers, call, used)}
         for call in (c for c in analysis.calls if c in dead):
             if any(t.producer in dead for t in call.inputs):
                 continue  # report each dead branch once, at its first call
             yield self.report(ctx, call, dead, model_of[call])
 
     @staticmethod
-    def unused_downstream(graph, call, used) -> bool:
+    def unused_downstream(consumers, call, used) -> bool:
         """Nothing from this call on is used by a model, escapes, or runs uncertainly."""
-        for node in (call, *nx.descendants(graph, call)):
+        for node in (call, *descendants(consumers, call)):
             if node in used or not node.certain or any(t.escaped for t in node.outputs):
                 return False
         return True
 
     def report(self, ctx, call, dead, model):
         layer = call.layer
-        after = len(nx.descendants(ctx.analysis.graph, call) & dead)
+        after = len(descendants(ctx.analysis.consumers, call) & dead)
         also = f" (and the {after} layer call{'s' if after != 1 else ''} after it)" if after else ""
         message = (f"The output of {ctx.call_name(call)}{also} reaches no output of model "
                    f"'{model.name}' (line {ctx.line_of(model.record.node)}): Keras silently drops it and "
