@@ -12,7 +12,7 @@ import libcst as cst
 
 from kgraphlint import imports as kimports
 from kgraphlint.facts import LayerCall, LayerInstance, Loss, ModelArgumentProblem, ModelRecord, Tensor
-from kgraphlint.layers import knowledge
+from kgraphlint.layers import LayerKnowledge, knowledge
 from kgraphlint.operations import Operation
 from kgraphlint.shapes import UNKNOWN, fully_known, is_int, is_known
 from kgraphlint.signatures import KERAS2, KERAS3, bind, signature
@@ -119,11 +119,10 @@ class KerasSemantics:
             return UNKNOWN
         if self.in_other_module:
             node, arg_nodes = self.site(node), {}
-        inputs = list(iter_tensors(args[0]))
+        first = args[0]
         # The first argument must be a tensor or a flat list of tensors to be followed.
-        structure_known = isinstance(args[0], Tensor) or (
-            isinstance(args[0], (list, tuple)) and len(inputs) == len(args[0])
-        )
+        inputs = [first] if type(first) is Tensor else list(iter_tensors(first))
+        structure_known = type(first) is Tensor or (isinstance(first, (list, tuple)) and len(inputs) == len(first))
         if not structure_known or not inputs:
             self.escape(args)
             return UNKNOWN
@@ -134,11 +133,12 @@ class KerasSemantics:
             input_nodes = [e.value for e in first_node.elements]
         # Tensors given in other arguments (attention's value and key, an RNN's
         # initial_state, a mask) feed the call too, though shapes follow the first argument.
-        for key, value in [*enumerate(args[1:], 1), *kwargs.items()]:
-            for tensor in iter_tensors(value):
-                if tensor not in inputs:
-                    inputs.append(tensor)
-                    input_nodes.append(arg_nodes.get(key, node))
+        if len(args) > 1 or kwargs:
+            for key, value in [*enumerate(args[1:], 1), *kwargs.items()]:
+                for tensor in iter_tensors(value):
+                    if tensor not in inputs:
+                        inputs.append(tensor)
+                        input_nodes.append(arg_nodes.get(key, node))
         call = LayerCall(layer, inputs, node, self.certain, input_nodes=input_nodes)
         found = knowledge(layer.class_name)
         shapes = [t.shape for t in (inputs if found is not None and found.every_argument else inputs[:main_count])]
@@ -147,11 +147,11 @@ class KerasSemantics:
         elif kwargs.get("return_attention_scores", False) is not False:
             out = None  # attention returns (output, scores): not followed
             if layer.params is None:
-                layer.params = self.layer_params(layer, shapes)
+                layer.params = self.layer_params(layer, shapes, found)
         else:
-            out = self.output_shapes(layer, shapes)
+            out = self.output_shapes(layer, shapes, found)
             if layer.params is None:
-                layer.params = self.layer_params(layer, shapes)
+                layer.params = self.layer_params(layer, shapes, found)
         out_shapes = out if isinstance(out, list) else [out]
         dtype = inputs[0].dtype if layer.class_name not in ("Embedding",) else None
         call.outputs = [Tensor(shape, call, i, dtype) for i, shape in enumerate(out_shapes)]
@@ -214,10 +214,10 @@ class KerasSemantics:
             config = dict(config, layer=(layer.wrapped.class_name, layer.wrapped.config))
         return config
 
-    def output_shapes(self, layer: LayerInstance, shapes: list) -> object:
+    def output_shapes(self, layer: LayerInstance, shapes: list, found: LayerKnowledge | None) -> object:
+        """``found``: the layer class's knowledge (kgraphlint.layers.knowledge)."""
         if layer.inner_model is not None:
             return self.nested_output(layer.inner_model, shapes)
-        found = knowledge(layer.class_name)
         if found is None:
             return None
         try:
@@ -225,12 +225,11 @@ class KerasSemantics:
         except Exception:  # a configuration the knowledge does not cover: stay quiet
             return None
 
-    def layer_params(self, layer: LayerInstance, shapes: list) -> tuple:
+    def layer_params(self, layer: LayerInstance, shapes: list, found: LayerKnowledge | None) -> tuple:
         if layer.inner_model is not None:
             from kgraphlint.graph import model_params
 
             return model_params(layer.inner_model)
-        found = knowledge(layer.class_name)
         if found is None:
             return (UNKNOWN, UNKNOWN)
         try:

@@ -45,9 +45,6 @@ class Signature:
         object.__setattr__(self, "names", frozenset(p.name for p in self.parameters))
         object.__setattr__(self, "accepted", self.extra_keywords | self.names)
 
-    def accepts(self, keyword: str) -> bool:
-        return keyword in self.accepted
-
 
 @dataclass(slots=True)
 class Binding:
@@ -111,22 +108,17 @@ def bind(sig: Signature, args: list[object], kwargs: dict[str, object], partial:
     ``partial`` means the call had ``*args``/``**kwargs`` whose content is unknown: nothing
     can then be said to be missing or unknown.
     """
-    config = dict(sig.defaults)
+    config = sig.defaults.copy()
     binding = Binding(sig, config)
-    positional = sig.positional
-    for index, value in enumerate(args):
-        if index >= len(positional):
-            binding.too_many_positional = True
-            break
-        config[positional[index].name] = value
-        binding.positional_sources[positional[index].name] = index
-    for key, value in kwargs.items():
-        if not sig.accepts(key):
-            binding.unknown_keywords.append(key)
-        config[key] = value
-    if not partial:
-        supplied = set(binding.positional_sources) | set(kwargs)
-        binding.missing = [name for name in sig.required if name not in supplied]
-    else:
-        binding.unknown_keywords = []
+    positional, sources = sig.positional, binding.positional_sources
+    if len(args) > len(positional):
+        binding.too_many_positional = True
+    for index, (parameter, value) in enumerate(zip(positional, args)):
+        config[parameter.name] = value
+        sources[parameter.name] = index
+    config.update(kwargs)
+    if partial:
+        return binding
+    binding.unknown_keywords = [key for key in kwargs if key not in sig.accepted]
+    binding.missing = [name for name in sig.required if name not in kwargs and name not in sources]
     return binding

@@ -9,6 +9,10 @@ DROPOUTS = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D
 RECURRENT = ("SimpleRNN", "LSTM", "GRU")
 POSITIVE_INTS = ("units", "filters")
 WINDOWS = ("kernel_size", "strides", "pool_size", "dilation_rate")
+SHAPE_KEYWORDS = frozenset({"input_shape", "input_dim", "batch_input_shape"})
+#: the arguments whose given values the checks read
+CHECKED = frozenset({"shape", "rate", "dropout", "recurrent_dropout", "activation", "padding", "output_dim",
+                     *POSITIVE_INTS, *WINDOWS, *SHAPE_KEYWORDS})
 
 
 def is_number(value: object) -> bool:
@@ -87,6 +91,8 @@ model = keras.Sequential([layers.Dense(64, input_dim=784, activation="relu"), la
 
     def check(self, ctx):
         for layer in ctx.layers:
+            if not layer.arg_nodes:
+                continue  # nothing given, nothing wrong (most layers give some arguments)
             problems = [*self.problems(layer), *self.ignored_input_shape(layer), *self.stateful(layer)]
             for argument, message, severity in problems:
                 node = layer.keyword_args.get(argument) or layer.arg_nodes.get(argument) or layer.construct
@@ -95,7 +101,7 @@ model = keras.Sequential([layers.Dense(64, input_dim=784, activation="relu"), la
     @staticmethod
     def ignored_input_shape(layer):
         """input_shape/input_dim on a layer whose input comes from elsewhere: Keras ignores it."""
-        keywords = layer.input_shape_keywords()
+        keywords = layer.input_shape_keywords() if SHAPE_KEYWORDS & layer.arg_nodes.keys() else {}
         declared = layer_input_shape(keywords) if keywords else None
         if not isinstance(declared, tuple) or not layer.calls or not layer.calls[0].inputs:
             return
@@ -122,8 +128,9 @@ model = keras.Sequential([layers.Dense(64, input_dim=784, activation="relu"), la
                                    "be static\". Give the Input batch_size=... (or batch_shape=...)."), None
 
     def problems(self, layer):
-        given = {k: layer.config[k] for k in layer.arg_nodes if k in layer.config}
-        shape_keywords = layer.input_shape_keywords()
+        # Only the arguments some check below reads (a layer is given many others).
+        given = {k: layer.config[k] for k in layer.arg_nodes if k in CHECKED and k in layer.config}
+        shape_keywords = layer.input_shape_keywords() if SHAPE_KEYWORDS & given.keys() else {}
         if layer.is_input:
             shape = given.get("shape")
             if is_int(shape):
@@ -165,7 +172,9 @@ model = keras.Sequential([layers.Dense(64, input_dim=784, activation="relu"), la
                 yield key, (f"{key}={value} must be a positive integer: Keras raises \"Received an invalid "
                             f"value for `{key}`\"."), None
         for key in WINDOWS:
-            value = given.get(key)
+            if key not in given:
+                continue
+            value = given[key]
             values = value if isinstance(value, (tuple, list)) else (value,)
             if any(is_int(v) and v <= 0 for v in values):
                 yield key, f"{key}={value} must be positive: Keras raises when the layer is created.", None
