@@ -124,6 +124,8 @@ class Interpreter(KerasSemantics, CustomLayers):
         #: the followed modules that are Keras's own code (keras.applications)
         self.library_files: set[str] = set()
         self.resolved: dict[tuple, object] = {}
+        #: (module, importing file) -> the module's file, or None
+        self.module_files: dict[tuple, object] = {}
         self.names = NameCounter()
         self.layers: list[LayerInstance] = []
         self.calls: list[LayerCall] = []
@@ -207,7 +209,10 @@ class Interpreter(KerasSemantics, CustomLayers):
     def load_module(self, module: str, node: cst.CSTNode) -> Scope | None:
         """Run another module of the project (or an installed package) once and return its
         names; None when it cannot be found, read or followed."""
-        path = modules.module_file(module, self.current_path)
+        where = (module, self.current_path)
+        if where not in self.module_files:  # each lookup costs a few file system checks
+            self.module_files[where] = modules.module_file(module, self.current_path)
+        path = self.module_files[where]
         if path is None:
             return None
         key = str(path)
@@ -372,6 +377,8 @@ class Interpreter(KerasSemantics, CustomLayers):
             method(self, small, frame)
 
     def exec_Expr(self, small: cst.Expr, frame: Frame) -> None:
+        if type(small.value) is cst.SimpleString:
+            return  # a docstring
         # A bare expression is displayed in notebooks and consoles: a use of its value.
         self.escape(self.eval(small.value, frame))
 
@@ -631,9 +638,10 @@ class Interpreter(KerasSemantics, CustomLayers):
 
     def eval_SimpleString(self, node: cst.SimpleString, frame: Frame) -> object:
         raw = node.value
-        # Most literals are plain 'text' or "text": skip libcst's compile-based evaluation.
-        if raw[:1] in QUOTES and "\\" not in raw and raw[:3] not in TRIPLE_QUOTES:
-            return raw[1:-1]
+        # Most literals are plain 'text', "text" or """text""": skip libcst's evaluation,
+        # which compiles the literal (and turns a CRLF inside one into a newline).
+        if raw[:1] in QUOTES and "\\" not in raw and "\r" not in raw:
+            return raw[3:-3] if raw[:3] in TRIPLE_QUOTES else raw[1:-1]
         value = node.evaluated_value
         return value if isinstance(value, str) else UNKNOWN
 
