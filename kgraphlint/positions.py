@@ -148,7 +148,12 @@ class Positions:
         self._layout = layout_of(self.module)
         if self._layout is not None:
             self._layout.compute_ranges()
-            self._line_starts = [0] + [match.end() for match in LINE_BREAK.finditer(self._layout.text)]
+            text = self._layout.text
+            if not self.module.has_trailing_newline:
+                # libcst generates the last line's newline and then drops it: the last
+                # statement's range ends after it, as if it were there.
+                text += self.module.default_newline
+            self._line_starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
             return
         module = self.module
         self._state = OffsetRecordingState(default_indent=module.default_indent,

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import FIXTURES
 from kgraphlint.checking import check_source
 from kgraphlint.config import Settings
-from kgraphlint.incremental import IncrementalParser
+from kgraphlint.incremental import IncrementalParser, split_top_level
 from kgraphlint.positions import Positions
 from kgraphlint.server import lint_source
 from kgraphlint.sources import source_from_text
@@ -33,9 +35,7 @@ def nodes(module: cst.Module) -> list[cst.CSTNode]:
     return found
 
 
-@pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_assembled_module_and_positions_equal_a_full_parse(path):
-    text = path.read_text(encoding="utf-8")
+def assert_same_as_a_full_parse(text: str) -> None:
     try:
         full = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
@@ -44,11 +44,45 @@ def test_assembled_module_and_positions_equal_a_full_parse(path):
         assert (raised.value.raw_line, raised.value.raw_column) == (error.raw_line, error.raw_column)
         return
     assembled = IncrementalParser().parse(text)
-    assert assembled.code == text and assembled.deep_equals(full)
+    assert assembled.code == full.code and assembled.deep_equals(full)
     fresh, pieced = Positions(full), Positions(assembled)
     for a, b in zip(nodes(full), nodes(assembled)):
         if not isinstance(a, cst.Module):
-            assert fresh.span(a) == pieced.span(b), (path, type(a).__name__)
+            assert fresh.span(a) == pieced.span(b), type(a).__name__
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_assembled_module_and_positions_equal_a_full_parse(path):
+    text = path.read_text(encoding="utf-8")
+    assert_same_as_a_full_parse(text)
+
+
+#: the repository's programs whose top-level functions are long enough to be cut in pieces
+CUT_IN_FUNCTIONS = [p for p in PROGRAMS if any(piece.in_body for piece in split_top_level(p.read_text()) or ())]
+EDITS = st.lists(st.tuples(st.floats(0, 1), st.sampled_from(["comment", "spaces", "empty", "copy", "delete"]),
+                           st.sampled_from([0, 2, 4, 8, 12])), min_size=1, max_size=8)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(CUT_IN_FUNCTIONS), EDITS, st.booleans(), st.booleans())
+def test_edited_programs_assemble_to_a_full_parse(path, edits, crlf, no_final_newline):
+    """Programs edited the way people type (comments and blank lines at any indentation,
+    lines copied or deleted, CRLF newlines, no final newline): the assembled module and its
+    positions are still exactly a full parse's, or it fails to parse just the same."""
+    lines = path.read_text().splitlines(keepends=True)
+    for where, kind, indent in edits:
+        index = int(where * (len(lines) - 1))
+        if kind == "delete":
+            del lines[index]
+        else:
+            lines.insert(index, {"comment": f"{' ' * indent}# note\n", "spaces": f"{' ' * indent}\n",
+                                 "empty": "\n", "copy": lines[index]}[kind])
+    text = "".join(lines)
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    if no_final_newline:
+        text = text.rstrip("\r\n")
+    assert_same_as_a_full_parse(text)
 
 
 def test_an_edit_reparses_one_statement_and_finds_what_a_fresh_check_finds(monkeypatch):
