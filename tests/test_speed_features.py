@@ -70,3 +70,19 @@ def test_correct_files_compute_no_positions(cli, monkeypatch):
                  FIXTURES / "models", FIXTURES / "applications")
     assert result.code == 0, result.out
     assert computed == []
+
+
+def test_networkx_graphs_are_built_on_demand_and_match_what_rules_read():
+    """Checking reads plain lists (each call's consumers, each model's calls and edges); the
+    networkx graphs offered to other code are built from the same facts when first asked for."""
+    from kgraphlint.analysis import analyze_source
+    from kgraphlint.sources import read_source
+
+    analysis = analyze_source(read_source(FIXTURES / "models" / "shared_input_branches.py"))
+    assert "graph" not in vars(analysis) and all("graph" not in vars(m) for m in analysis.models)
+    file_edges = {(p, c) for p, fed in analysis.consumers.items() for c in fed}
+    assert set(analysis.graph.edges) == file_edges and len(file_edges) > 5
+    for model in analysis.models:
+        assert list(model.graph.nodes) == model.nodes
+        assert {(p, c, d["position"]) for p, c, d in model.graph.edges(data=True)} == {
+            (e.producer, e.consumer, e.position) for e in model.edges}
