@@ -158,7 +158,7 @@ class KerasSemantics:
         if self.inside_layer(layer):
             # A custom layer's insides are its own: they give shapes, not graph nodes.
             return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
-        if all(fully_known(s) for s in shapes) and not all(fully_known(s) for s in out_shapes):
+        if not all(fully_known(s) for s in out_shapes) and all(fully_known(s) for s in shapes):
             self.lose_track(self.why_shape_unknown(layer), node)
         layer.calls.append(call)
         self.calls.append(call)

@@ -56,7 +56,7 @@ def is_int(dim: object) -> bool:
 
 def fully_known(shape: Shape) -> bool:
     """Every dimension past the batch axis is a known int or Keras's own None."""
-    return shape is not None and all(d is not UNKNOWN for d in shape)
+    return shape is not None and UNKNOWN not in shape  # dimensions are ints, None or UNKNOWN
 
 
 def format_dim(dim: Dim) -> str:
