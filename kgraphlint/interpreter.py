@@ -57,6 +57,7 @@ MAX_CALL_DEPTH = 16
 MAX_STEPS = 400_000  # expressions evaluated per file; past this the file is given up quietly
 MAX_MODULES = 32  # other modules followed per file
 
+NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
 QUOTES = ("'", '"')
 TRIPLE_QUOTES = ("'" * 3, '"' * 3)
 PURE_BUILTINS = {
@@ -555,6 +556,8 @@ class Interpreter(KerasSemantics, CustomLayers):
 
     @staticmethod
     def truth(value: object) -> bool | None:
+        if value is True or value is False:
+            return value
         if value is UNKNOWN or isinstance(value, (Tensor, LayerInstance, ModelRecord, ModuleRef, FunctionValue, Array, Dataset,
                                                   ClassValue, ObjectValue, BoundMethod)):
             return None
@@ -675,8 +678,8 @@ class Interpreter(KerasSemantics, CustomLayers):
 
     def eval_Name(self, node: cst.Name, frame: Frame) -> object:
         name = node.value
-        if name in ("True", "False", "None"):
-            return {"True": True, "False": False, "None": None}[name]
+        if name in NAMED_CONSTANTS:
+            return NAMED_CONSTANTS[name]
         value = frame.scope.lookup(name)
         if value is _MISSING:
             if name in PURE_BUILTINS:
