@@ -31,6 +31,10 @@ LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 MIN_CHUNKS = 8
 
 
+NEWLINES = ("\n", "\r\n", "\r")
+COMPOUND_STATEMENTS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
+                       getattr(ast, "TryStar", ast.Try),  # try/except* (Python 3.11+)
+                       ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Match)
 #: the line a piece of a function's body is parsed under, to keep its indentation
 STAND_IN = "def _():"
 
@@ -152,16 +156,21 @@ def first_line(node: ast.stmt) -> int:
 
 def body_cuts(function: ast.FunctionDef, lines: list[str]) -> list[int]:
     """Where a function's body may be cut (0-based line indexes): after one statement, if
-    only empty lines lie before the next (comments there might belong to a nested block's
-    end, which a piece on its own would not know)."""
+    only empty lines lie before the next, or comments at the body's own indentation after a
+    simple statement (after a compound one, they might close its nested block: a piece on
+    its own would not know)."""
     body = function.body
     if len(body) < MIN_CHUNKS or body[0].lineno == function.lineno:
         return []
+    indent = lines[body[0].lineno - 1][:body[0].col_offset]
     cuts = []
     for previous, statement in zip(body, body[1:]):
         end, start = previous.end_lineno, first_line(statement) - 1
-        if end is not None and end <= start and all(lines[i] in ("\n", "\r\n", "\r") for i in range(end, start)):
-            cuts.append(end)  # the empty lines go with the next statement, as libcst places them
+        if end is None or end > start:
+            continue
+        comment_ok = not isinstance(previous, COMPOUND_STATEMENTS)
+        if all(lines[i] in NEWLINES or comment_ok and lines[i].startswith(indent + "#") for i in range(end, start)):
+            cuts.append(end)  # the lines between go with the next statement, as libcst places them
     return cuts
 
 
