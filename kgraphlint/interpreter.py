@@ -294,17 +294,17 @@ class Interpreter(KerasSemantics, CustomLayers):
 
     def exec_block(self, body, frame: Frame) -> None:
         for statement in body:
-            self.exec_statement(statement, frame)
+            self.steps += 1
+            method = STATEMENTS.get(type(statement))
+            if method is not None:  # match statements and anything newer stay opaque
+                method(self, statement, frame)
 
-    def exec_statement(self, statement: cst.CSTNode, frame: Frame) -> None:
-        self.steps += 1
-        method = STATEMENTS.get(type(statement))
-        if method is not None:  # match statements and anything newer stay opaque
-            method(self, statement, frame)
-
-    def exec_SimpleStatementLine(self, statement: cst.SimpleStatementLine, frame: Frame) -> None:
+    def exec_SimpleStatementLine(self, statement: cst.SimpleStatementLine | cst.SimpleStatementSuite,
+                                 frame: Frame) -> None:
         for small in statement.body:
-            self.exec_small(small, frame)
+            method = SMALL_STATEMENTS.get(type(small))
+            if method is not None:
+                method(self, small, frame)
 
     def exec_FunctionDef(self, statement: cst.FunctionDef, frame: Frame) -> None:
         function = FunctionValue(statement, frame.scope, path=self.current_path)
@@ -360,7 +360,7 @@ class Interpreter(KerasSemantics, CustomLayers):
                     return UNKNOWN  # properties, static and class methods: not followed
                 methods[statement.name.value] = FunctionValue(statement, frame.scope, path=self.current_path)
             else:
-                self.exec_statement(statement, body)
+                self.exec_block((statement,), body)
         attributes = {**(inherited.attributes if inherited is not None else {}), **body.scope.names}
         cls = ClassValue(node, methods, attributes, layer=layer)
         if not self.in_other_module and not layer:
@@ -371,11 +371,6 @@ class Interpreter(KerasSemantics, CustomLayers):
         for statement in node.body.body:
             if type(statement) is cst.FunctionDef and not self.in_other_module:
                 self.functions.append(FunctionValue(statement, frame.scope, path=self.current_path))
-
-    def exec_small(self, small: cst.CSTNode, frame: Frame) -> None:
-        method = SMALL_STATEMENTS.get(type(small))
-        if method is not None:
-            method(self, small, frame)
 
     def exec_Expr(self, small: cst.Expr, frame: Frame) -> None:
         if type(small.value) is cst.SimpleString:
@@ -1078,8 +1073,7 @@ class Interpreter(KerasSemantics, CustomLayers):
             if type(function.node.body) is cst.IndentedBlock:
                 self.exec_block(function.node.body.body, frame)
             else:  # def f(x): return x
-                for small in function.node.body.body:
-                    self.exec_small(small, frame)
+                self.exec_SimpleStatementLine(function.node.body, frame)
         except _Return as returned:
             return UNKNOWN if frame.maybe_returned else returned.value
         except (_Break, _Continue):
