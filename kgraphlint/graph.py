@@ -19,11 +19,8 @@ from kgraphlint.shapes import UNKNOWN, is_int
 
 def call_graph(calls: list[LayerCall]) -> nx.DiGraph:
     """Every layer call of a file, with an edge for each tensor one call feeds another."""
-    graph = nx.DiGraph()
-    graph.add_nodes_from(calls)
-    graph.add_edges_from((tensor.producer, call, {"tensor": tensor, "position": position})
-                         for call in calls for position, tensor in enumerate(call.inputs))
-    return graph
+    return networkx_graph(calls, [Edge(tensor.producer, call, tensor, position)
+                                  for call in calls for position, tensor in enumerate(call.inputs)])
 
 
 def consumers_map(calls: list[LayerCall]) -> dict[LayerCall, list[LayerCall]]:
@@ -59,6 +56,13 @@ class Edge:
     position: int
 
 
+def networkx_graph(nodes: list[LayerCall], edges: list[Edge]) -> nx.DiGraph:
+    graph = nx.DiGraph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from((e.producer, e.consumer, {"tensor": e.tensor, "position": e.position}) for e in edges)
+    return graph
+
+
 @dataclass(eq=False)
 class ModelGraph:
     record: ModelRecord
@@ -76,11 +80,7 @@ class ModelGraph:
     def graph(self) -> nx.DiGraph:
         """The calls and edges as a networkx graph, built when first asked for: checking
         needs only the lists, drawing and --build the graph."""
-        graph = nx.DiGraph()
-        graph.add_nodes_from(self.nodes)
-        graph.add_edges_from((e.producer, e.consumer, {"tensor": e.tensor, "position": e.position})
-                             for e in self.edges)
-        return graph
+        return networkx_graph(self.nodes, self.edges)
 
     @property
     def name(self) -> str:
@@ -183,11 +183,11 @@ def _functional_graph(record: ModelRecord) -> ModelGraph:
     edges: list[Edge] = []
     parents: dict[LayerCall, list[LayerCall]] = {}
     for call in order:
-        feeding = parents[call] = []
+        own_parents = parents[call] = []
         for position, tensor in enumerate(call.inputs):
             if tensor.producer in members:
                 edges.append(Edge(tensor.producer, call, tensor, position))
-                feeding.append(tensor.producer)
+                own_parents.append(tensor.producer)
 
     node_depth: dict[LayerCall, int] = {}
     layer_depth: dict[LayerInstance, int] = {}

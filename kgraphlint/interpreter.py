@@ -337,7 +337,7 @@ class Interpreter(KerasSemantics, CustomLayers):
         """A plain class becomes a ClassValue, and so does a subclass of keras.layers.Layer
         (a custom layer); one with other base classes (a keras.Model subclass, a class from
         elsewhere) stays unknown."""
-        if not type(node.body) is cst.IndentedBlock:
+        if type(node.body) is not cst.IndentedBlock:
             return UNKNOWN
         bases = [self.eval(arg.value, frame) for arg in node.bases]
         layer = len(bases) == 1 and is_layer_base(bases[0]) and not node.keywords and not node.decorators

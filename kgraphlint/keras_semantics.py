@@ -385,7 +385,7 @@ class KerasSemantics:
                 elements = [e.value for e in arg_node.elements]
                 values = list(value)
             for element, item in zip(elements, values):
-                if not type(element) is cst.Name or isinstance(item, Tensor):
+                if type(element) is not cst.Name or isinstance(item, Tensor):
                     continue
                 name = element.value
                 if name not in self.bound_names and name not in BUILTIN_NAMES and not self.star_import:
