@@ -85,38 +85,30 @@ def test_edited_programs_assemble_to_a_full_parse(path, edits, crlf, no_final_ne
     assert_same_as_a_full_parse(text)
 
 
-def test_an_edit_reparses_one_statement_and_finds_what_a_fresh_check_finds(monkeypatch):
+EDITS_IN_ONE_PIECE = [
+    # a top-level statement
+    ("cnn.py", "Conv2D(16, (5, 5)", "Conv2D(16, (99, 99)", False),
+    # a statement inside a long function: the piece is parsed under the stand-in def line
+    ("builder_function.py", "layers.MaxPooling2D(2)(x)\n\n    x = layers.Conv2D(32, 3, padding=\"same\"",
+     "layers.MaxPooling2D(2)(x)\n\n    x = layers.Conv2D(32, 99, padding=\"valid\"", True),
+]
+
+
+@pytest.mark.parametrize("fixture, old, new, in_body", EDITS_IN_ONE_PIECE, ids=["top-level", "in-a-function"])
+def test_an_edit_reparses_one_piece_and_finds_what_a_fresh_check_finds(monkeypatch, fixture, old, new, in_body):
     import kgraphlint.incremental as incremental
 
-    text = (FIXTURES / "models" / "cnn.py").read_text()
+    text = (FIXTURES / "models" / fixture).read_text()
     parser, settings = IncrementalParser(), Settings().validate()
     assert lint_source(source_from_text("m.py", text), settings, Path("m.py"), parser)[0] == []
     parsed: list[str] = []
     original = incremental.parse_fresh
     monkeypatch.setattr(incremental, "parse_fresh", lambda piece: parsed.append(piece) or original(piece))
-    edited = text.replace("Conv2D(16, (5, 5)", "Conv2D(16, (99, 99)", 1)
+    edited = text.replace(old, new, 1)
     assert edited != text
     findings, analysis = lint_source(source_from_text("m.py", edited), settings, Path("m.py"), parser)
-    assert len(parsed) == 1 and "(99, 99)" in parsed[0]
-    assert findings and analysis is not None and analysis.models
-    assert [(f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in findings] == [
-        (f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in check_source(edited, "m.py")]
-
-
-def test_an_edit_inside_a_long_function_reparses_one_piece_of_its_body(monkeypatch):
-    import kgraphlint.incremental as incremental
-
-    text = (FIXTURES / "models" / "builder_function.py").read_text()
-    parser, settings = IncrementalParser(), Settings().validate()
-    assert lint_source(source_from_text("m.py", text), settings, Path("m.py"), parser)[0] == []
-    parsed: list[str] = []
-    original = incremental.parse_fresh
-    monkeypatch.setattr(incremental, "parse_fresh", lambda piece: parsed.append(piece) or original(piece))
-    edited = text.replace("layers.MaxPooling2D(2)(x)\n\n    x = layers.Conv2D(32, 3, padding=\"same\"",
-                          "layers.MaxPooling2D(2)(x)\n\n    x = layers.Conv2D(32, 99, padding=\"valid\"", 1)
-    assert edited != text
-    findings, analysis = lint_source(source_from_text("m.py", edited), settings, Path("m.py"), parser)
-    assert len(parsed) == 1 and parsed[0].startswith(incremental.STAND_IN) and "Conv2D(32, 99" in parsed[0]
-    assert [f.code for f in findings] == ["KGL104"]
+    assert len(parsed) == 1 and new.split("\n")[-1].strip() in parsed[0]
+    assert parsed[0].startswith(incremental.STAND_IN) == in_body
+    assert [f.code for f in findings] == ["KGL104"] and analysis is not None and analysis.models
     assert [(f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in findings] == [
         (f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in check_source(edited, "m.py")]
