@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -56,19 +55,31 @@ class OffsetRecordingState(CodegenState):
         if node not in self.ranges:  # a syntactic range recorded inside wins
             self.ranges[node] = (start, self.offset)
 
-    @contextmanager
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
-                                  end_node: cst.CSTNode | None = None) -> Iterator[None]:
-        start = self.offset
-        try:
-            yield
-        finally:
-            end = self.offset
-            if start_node is not None:
-                start = self.ranges[start_node][0]
-            if end_node is not None:
-                end = self.ranges[end_node][1]
-            self.ranges[node] = (start, end)
+                                  end_node: cst.CSTNode | None = None) -> "_SyntacticRange":
+        # A plain context manager: libcst asks for one per expression, and a generator-based
+        # one (contextlib) costs several times more.
+        return _SyntacticRange(self, node, start_node, end_node)
+
+
+class _SyntacticRange:
+    """Records the offsets of the code generated inside it as ``node``'s range, starting or
+    ending where ``start_node``/``end_node`` do when libcst names them."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "start")
+
+    def __init__(self, state: OffsetRecordingState, node: cst.CSTNode, start_node: cst.CSTNode | None,
+                 end_node: cst.CSTNode | None) -> None:
+        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+
+    def __enter__(self) -> None:
+        self.start = self.state.offset
+
+    def __exit__(self, *exc_info: object) -> None:
+        ranges = self.state.ranges
+        start = ranges[self.start_node][0] if self.start_node is not None else self.start
+        end = ranges[self.end_node][1] if self.end_node is not None else self.state.offset
+        ranges[self.node] = (start, end)
 
 
 def node_ranges(module: cst.Module) -> tuple[dict, str]:
