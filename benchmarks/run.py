@@ -68,6 +68,14 @@ def build_corpus(folder: Path, min_lines: int) -> list[Path]:
     return files
 
 
+def parts(files: list[Path]) -> dict[str, list[Path]]:
+    """The corpus split by kind of code: Keras's applications with the fixtures that build
+    them (every line of a builder makes hundreds of layers), and the user-style fixtures."""
+    builders = [p for p in files if p.parent.name == "applications"]
+    return {"keras.applications code": builders,
+            "user-style fixtures": [p for p in files if p.parent.name != "applications"]}
+
+
 def best_of(repeat: int, action) -> float:
     times = []
     for _ in range(repeat):
@@ -83,6 +91,10 @@ def bare_parse(files: list[Path]) -> None:
             libcst.parse_module(path.read_text())
         except libcst.ParserSyntaxError:
             pass
+
+
+def lines_in(files: list[Path]) -> int:
+    return sum(p.read_text(errors="replace").count("\n") for p in files)
 
 
 def pylint_seconds(folder: Path) -> float | None:
@@ -136,7 +148,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "corpus"
         files = build_corpus(folder, args.lines)
-        lines = sum(p.read_text(errors="replace").count("\n") for p in files)
+        lines = lines_in(files)
         cache_dir = Path(scratch) / "cache"
         paths = [str(folder)]
 
@@ -148,6 +160,10 @@ def main() -> None:
         check_paths(paths, Overrides(), jobs=1, cache=ResultCache(cache_dir))
         warm = best_of(args.repeat, lambda: check_paths(paths, Overrides(), jobs=1, cache=ResultCache(cache_dir)))
         pylint = pylint_seconds(folder)
+        by_part = {name: (len(part), lines_in(part), best_of(args.repeat, lambda: bare_parse(part)),
+                          best_of(args.repeat, lambda: (parse_module.cache_clear(),
+                                                        check_paths([str(p) for p in part], Overrides(), jobs=1))))
+                   for name, part in parts(files).items()}
         editor = editor_recheck(model_file(1000), max(5, args.repeat))
         editor_function = editor_recheck(model_file(1000, in_function=True), max(5, args.repeat), "    ")
 
@@ -171,6 +187,11 @@ def main() -> None:
                                                        if pylint is not None else "")
     default = ", the default on this machine" if args.jobs == os.cpu_count() else ""
     print(f"{'':<16}(cold with --jobs {args.jobs}{default}: {default_jobs})")
+    print("\nby part, 1 process:")
+    for name, (count, part_lines, part_parse, part_cold) in by_part.items():
+        print(f"  {name:<26}{count:>4} files {part_lines:>7,} lines   parse {part_parse:6.3f} s   "
+              f"cold {part_cold:6.3f} s   {part_cold / part_parse:5.2f}x the parse")
+    print()
     for label, seconds in (("at the top level", editor), ("in a function", editor_function)):
         print(f"{'editor re-check':<16}{seconds * 1000:>7.0f} ms  for a 1,000-line model file, {label:<16}"
               f"  target under 150 ms   {'met' if seconds < 0.150 else 'NOT met'}")

@@ -24,6 +24,7 @@ NOT_FOLLOWED = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "sklearn",
 FOLLOWED_KERAS = ("keras.applications", "keras.src.applications")
 
 
+@lru_cache(maxsize=4096)
 def followed_keras(dotted: str) -> str | None:
     """The installed module path of a ``keras.applications`` name (however it was reached:
     tf.keras, tensorflow.keras, keras.src), or None for the rest of Keras."""
