@@ -89,10 +89,23 @@ def show(shape: object) -> str:
     return format_shape(tuple(shape)) if isinstance(shape, list) else "?"
 
 
-def differences(table: RecordedSummary, computed: dict) -> list[tuple[RecordedRow | None, str]]:
-    """(recorded row or None, what differs), recorded against computed."""
+def computes_masks(graph) -> bool:
+    """Whether the model makes masks (``Embedding(mask_zero=True)``, ``Masking``). Keras 3
+    computes them with operations that its summary lists (``not_equal``, ``any``,
+    ``expand_dims``, ``logical_or``, a second ``concatenate``, ...) and kgraphlint does not
+    model; Keras 2 lists none."""
+    return any(layer.class_name == "Masking"
+               or (layer.class_name == "Embedding" and layer.config.get("mask_zero", False) is not False)
+               for layer in graph.layers)
+
+
+def differences(table: RecordedSummary, computed: dict, masked: bool = False) -> list[tuple[RecordedRow | None, str]]:
+    """(recorded row or None, what differs), recorded against computed. ``masked``: the model
+    makes masks, so recorded rows without weights may be Keras's mask operations."""
     found = []
     pairs, extra_recorded, extra_computed = pair_rows(list(table.rows), computed["layers"])
+    if masked:
+        extra_recorded = [row for row in extra_recorded if row.params != 0]
     for row, layer in sorted(pairs, key=lambda p: p[0].offset):
         label = f"{row.name} ({row.class_name})"
         if shapes_differ(row.shape, layer["output_shape"]):
@@ -119,7 +132,9 @@ class StaleSummary(Rule):
     or the Keras 3 style, and compares it with the summary of the model the code builds now:
     the layer list, each layer's output shape and parameter count, and the totals.
     Automatic names (``dense_2`` against ``dense_1``) are matched by class and position, so
-    a re-run that numbers layers differently is not a difference.
+    a re-run that numbers layers differently is not a difference. In a model with masks
+    (``Embedding(mask_zero=True)``, ``Masking``), Keras 3 also lists the operations that
+    compute them (``not_equal``, ``any``, ...); those rows are not differences either.
 
     ## Why is this bad?
     The code was edited after the run, or the table was retyped with a mistake. Readers
@@ -151,7 +166,7 @@ class StaleSummary(Rule):
                 graph = graphs.get(id(call.model))
                 if graph is None or not call.certain:
                     continue
-                found = differences(table, model_summary(ctx.analysis, graph))
+                found = differences(table, model_summary(ctx.analysis, graph), computes_masks(graph))
                 if found:
                     yield self.report(ctx, output, table, call, graph, found)
 

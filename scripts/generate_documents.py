@@ -144,6 +144,7 @@ def main() -> None:
     write(DOCUMENTS / "functional_tutorial.md", tutorial)
     write(DOCUMENTS / "functional_tutorial_mistyped.md", mistyped(tutorial))
     write(DOCUMENTS / "keras2_tutorial.md", execute_markdown(TEMPLATES / "keras2_tutorial.md.template"))
+    write(DOCUMENTS / "masked_text_models.md", execute_markdown(TEMPLATES / "masked_text_models.md.template"))
 
 
 if __name__ == "__main__":
