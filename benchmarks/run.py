@@ -71,7 +71,7 @@ def build_corpus(folder: Path, min_lines: int) -> list[Path]:
 
 def parts(files: list[Path]) -> dict[str, list[Path]]:
     """The corpus split by kind of code: Keras's applications with the fixtures that build
-    them (every line of a builder makes hundreds of layers), and the user-style fixtures."""
+    them (a few lines of a builder make hundreds of layers), and the user-style fixtures."""
     builders = [p for p in files if p.parent.name == "applications"]
     return {"keras.applications code": builders,
             "user-style fixtures": [p for p in files if p.parent.name != "applications"]}

@@ -56,7 +56,7 @@ class OffsetRecordingState(CodegenState):
             self.ranges[node] = (start, self.offset)
 
     def record_syntactic_position(self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None,
-                                  end_node: cst.CSTNode | None = None) -> "_SyntacticRange":
+                                  end_node: cst.CSTNode | None = None) -> _SyntacticRange:
         # A plain context manager: libcst asks for one per expression, and a generator-based
         # one (contextlib) costs several times more.
         return _SyntacticRange(self, node, start_node, end_node)
