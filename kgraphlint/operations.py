@@ -23,6 +23,7 @@ import libcst as cst
 
 from kgraphlint.arrays import Array
 from kgraphlint.facts import Tensor
+from kgraphlint.layers import concatenate_output
 from kgraphlint.shapes import UNKNOWN, Shape, is_int, normalize_axis
 
 ShapeFn = Callable[[list, dict], Shape]
@@ -126,21 +127,9 @@ def concatenate_shape(default_axis: object) -> ShapeFn:
         if not isinstance(values, (list, tuple)) or not values or not is_int(axis):
             return None
         shapes = [shape_of(v) for v in values]
-        if any(s is None or UNKNOWN in s for s in shapes) or len({len(s) for s in shapes}) != 1:
+        if any(s is None or UNKNOWN in s for s in shapes):
             return None
-        axis = normalize_axis(axis, len(shapes[0]))
-        if axis is None:
-            return None
-        out = list(shapes[0])
-        for other in shapes[1:]:
-            for index, (x, y) in enumerate(zip(out, other)):
-                if index == axis:
-                    out[index] = None if x is None or y is None else x + y
-                elif x is not None and y is not None and x != y:
-                    return None
-                elif x is None:
-                    out[index] = y
-        return tuple(out)
+        return concatenate_output({"axis": axis}, shapes)  # the Concatenate layer's rule
 
     return shape
 
