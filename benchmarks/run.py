@@ -28,14 +28,14 @@ from pathlib import Path
 
 import libcst
 
-from kgraphlint.analysis import parse_module
+from kgraphlint.source.parse import parse_module
 from kgraphlint.cache import ResultCache
 from kgraphlint.checking import check_paths
 from kgraphlint.cli import tune_garbage_collector
 from kgraphlint.config import Overrides, Settings
-from kgraphlint.incremental import IncrementalParser
-from kgraphlint.server import lint_source
-from kgraphlint.sources import source_from_text
+from kgraphlint.ide.incremental import IncrementalParser
+from kgraphlint.ide.server import lint_source
+from kgraphlint.source.files import source_from_text
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {

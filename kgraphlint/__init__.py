@@ -12,6 +12,6 @@ __version__ = "0.1.0"
 
 from kgraphlint.analysis import analyze_source  # noqa: E402
 from kgraphlint.checking import check_paths, check_source  # noqa: E402
-from kgraphlint.summary import model_summary  # noqa: E402
+from kgraphlint.graph.summary import model_summary  # noqa: E402
 
 __all__ = ["__version__", "analyze_source", "check_paths", "check_source", "model_summary"]

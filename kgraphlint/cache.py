@@ -17,7 +17,7 @@ from pathlib import Path
 from kgraphlint import __version__
 from kgraphlint.config import Settings, absolute
 from kgraphlint.rule import Edit, Finding, Fix, Related, Severity
-from kgraphlint.sources import SourceFile
+from kgraphlint.source.source_file import SourceFile
 
 CACHE_DIR_NAME = ".kgraphlint_cache"
 

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 from kgraphlint.analysis import AnalysisError, FileAnalysis, analyze_source
 from kgraphlint.config import Overrides, Settings, discover_settings
 from kgraphlint.rule import Finding, RuleContext
-from kgraphlint.sources import SourceFile, discover, read_source, source_from_text
-from kgraphlint.suppression import find_suppressions
+from kgraphlint.source.files import discover, read_source, source_from_text
+from kgraphlint.source.source_file import SourceFile
+from kgraphlint.fixes.suppression import find_suppressions
 
 if TYPE_CHECKING:
-    from kgraphlint.build import Builder
+    from kgraphlint.build.compare import Builder
     from kgraphlint.cache import ResultCache
 
 

@@ -31,12 +31,13 @@ from kgraphlint.cache import ResultCache, cache_root
 from kgraphlint.checking import CheckResult, check_paths, check_source_file, files_to_check
 from kgraphlint.config import ConfigError, Overrides, Settings, discover_settings, load_pyproject
 from kgraphlint.registry import all_rules, find_rule
-from kgraphlint.fixes import fixed_text, parses, unified_diff, with_noqa, write_atomically
-from kgraphlint.report import render as render_findings
-from kgraphlint.report import render_statistics
-from kgraphlint.sources import SourceFile, discover, read_source, source_from_text
-from kgraphlint.stats import Coverage
-from kgraphlint.summary import model_summary, render
+from kgraphlint.fixes.apply import fixed_text, parses, unified_diff, with_noqa, write_atomically
+from kgraphlint.report.findings import render as render_findings
+from kgraphlint.report.findings import render_statistics
+from kgraphlint.source.files import discover, read_source, source_from_text
+from kgraphlint.source.source_file import SourceFile
+from kgraphlint.report.stats import Coverage
+from kgraphlint.graph.summary import model_summary, render
 
 COMMANDS = ("check", "summary", "rules", "rule", "graph", "lsp")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -110,7 +111,7 @@ def start_builder(args: argparse.Namespace):
     """The Keras build worker for --build, or None; exit 2 with an install hint without TensorFlow."""
     if not args.build:
         return None
-    from kgraphlint.build import Builder, BuildUnavailable
+    from kgraphlint.build.compare import Builder, BuildUnavailable
 
     try:
         return Builder(args.device)
@@ -147,7 +148,7 @@ def confirmed_summary(analysis, build) -> dict:
 
 
 def keras_agrees(row: dict, keras: dict) -> bool:
-    from kgraphlint.build import shapes_agree
+    from kgraphlint.build.compare import shapes_agree
 
     return shapes_agree(row["output_shape"], keras["output_shape"]) and row["params"] in (None, keras["params"])
 
@@ -326,7 +327,7 @@ GRAPHVIZ_HELP = ("rendering svg/png needs Graphviz's `dot` program: install it (
 
 
 def run_graph(args: argparse.Namespace) -> int:
-    from kgraphlint.drawing import dot, mermaid
+    from kgraphlint.report.drawing import dot, mermaid
 
     if missing := missing_paths(args.paths):
         raise UsageError(f"no such file or directory: {', '.join(missing)}")
@@ -363,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "graph":
             return run_graph(args)
         if args.command == "lsp":
-            from kgraphlint.server import serve
+            from kgraphlint.ide.server import serve
 
             return serve()
         if args.command == "rules":

@@ -16,9 +16,10 @@ from typing import ClassVar, Iterable, Iterator
 import libcst as cst
 
 from kgraphlint.analysis import FileAnalysis
-from kgraphlint.facts import LayerCall, LayerInstance, Tensor
-from kgraphlint.graph import ModelGraph
-from kgraphlint.positions import Span
+from kgraphlint.keras.facts import LayerCall, LayerInstance, Tensor
+from kgraphlint.keras.shapes import format_shape
+from kgraphlint.graph.model_graph import ModelGraph
+from kgraphlint.source.positions import Span
 
 
 def plural(count: int, word: str) -> str:
@@ -163,11 +164,11 @@ class RuleContext:
     @property
     def layers(self) -> list[LayerInstance]:
         """The layers the code constructs (operations like ``x + y`` are not among them)."""
-        return [layer for layer in self.analysis.layers if not layer.operation and not layer.library]
+        return [layer for layer in self.analysis.facts.layers if not layer.operation and not layer.library]
 
     @property
     def calls(self) -> list[LayerCall]:
-        return self.analysis.calls
+        return self.analysis.facts.calls
 
     @property
     def keras_version(self) -> str:
@@ -176,7 +177,7 @@ class RuleContext:
     def certain_calls(self, *class_names: str) -> Iterator[LayerCall]:
         """Calls that certainly run, optionally of the given layer classes (the user's: not
         operations like ``x + y``, not layers inside a keras.applications model)."""
-        for call in self.analysis.calls:
+        for call in self.analysis.facts.calls:
             if call.certain and not call.layer.operation and not call.layer.library and (
                     not class_names or call.layer.class_name in class_names):
                 yield call
@@ -185,7 +186,7 @@ class RuleContext:
         """Each certain call that belongs to a model, once, in the order the code makes them.
         (Sorting by line would compute positions for the whole file: only findings may.)"""
         members = {call for model in self.models for call in model.calls}
-        yield from (call for call in self.analysis.calls if call.certain and call in members
+        yield from (call for call in self.analysis.facts.calls if call.certain and call in members
                     and not call.layer.operation and not call.layer.library)
 
     def consumers(self, call: LayerCall, through: frozenset[str] = frozenset()) -> Iterator[tuple[LayerCall, list[LayerCall]]]:
@@ -216,8 +217,6 @@ class RuleContext:
 
     def describe(self, tensor: Tensor) -> str:
         """``(None, 4, 4, 64) from 'pool2' (line 12)``"""
-        from kgraphlint.shapes import format_shape
-
         producer = tensor.producer
         return f"{format_shape(tensor.shape)} from '{producer.layer.name}' (line {self.line_of(producer.node)})"
 

@@ -1,4 +1,4 @@
-from kgraphlint.positions import Span
+from kgraphlint.source.positions import Span
 from kgraphlint.rule import Rule, Severity
 
 

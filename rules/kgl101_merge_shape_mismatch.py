@@ -1,8 +1,8 @@
-from kgraphlint.layers import elementwise_shape
+from kgraphlint.keras.families import MERGES
+from kgraphlint.keras.layers.merge import elementwise_shape
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import format_shape, is_int
+from kgraphlint.keras.shapes import format_shape, is_int
 
-MERGES = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum")
 
 
 def conflicting_axes(a: tuple, b: tuple) -> list[tuple[int, object, object]]:

@@ -1,5 +1,5 @@
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import format_shape, is_int, normalize_axis
+from kgraphlint.keras.shapes import format_shape, is_int, normalize_axis
 
 
 def _axis_label(axis: int, rank: int) -> str:

@@ -1,8 +1,8 @@
 import math
 
-from kgraphlint.layers import knowledge
+from kgraphlint.keras.layers import knowledge
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import dim_product, format_shape, is_int
+from kgraphlint.keras.shapes import dim_product, format_shape, is_int
 
 
 def advice(class_name: str, expected: int, shape: tuple) -> str:

@@ -1,6 +1,6 @@
-from kgraphlint.layers import channels_last, int_tuple
+from kgraphlint.keras.layers.base import channels_last, int_tuple
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import conv_output_length, format_shape, is_int
+from kgraphlint.keras.shapes import conv_output_length, format_shape, is_int
 
 WINDOWED = {}
 for _rank in (1, 2, 3):

@@ -1,5 +1,5 @@
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import dim_product, format_shape, is_int
+from kgraphlint.keras.shapes import dim_product, format_shape, is_int
 
 
 class ReshapeSizeMismatch(Rule):

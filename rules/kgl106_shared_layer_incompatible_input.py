@@ -1,6 +1,6 @@
-from kgraphlint.layers import channels_last
+from kgraphlint.keras.layers.base import channels_last
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import format_shape, is_int, normalize_axis
+from kgraphlint.keras.shapes import format_shape, is_int, normalize_axis
 
 #: layers whose weights are sized by the last (feature/channel) axis of their first input
 SIZED_BY_FEATURES = ("Dense", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "Conv1D", "Conv2D", "Conv3D",

@@ -1,10 +1,11 @@
+from kgraphlint.keras.families import UPSAMPLING
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import format_shape
+from kgraphlint.keras.shapes import format_shape
 
 #: layers a classifier head commonly stacks after the first Dense
+#: layers that change a feature map's size, so its head may be meant to keep the spatial axes
+RESIZING = UPSAMPLING + ("Resizing",)
 HEAD = ("Dense", "Dropout", "Activation", "BatchNormalization", "LayerNormalization")
-UPSAMPLING = ("UpSampling1D", "UpSampling2D", "UpSampling3D", "Conv1DTranspose", "Conv2DTranspose",
-              "Conv3DTranspose", "Resizing")
 
 
 class ProbableMissingFlatten(Rule):
@@ -53,7 +54,7 @@ model = keras.Model(image, digit)
 
     def check(self, ctx):
         for model in ctx.models:
-            if any(c.layer.class_name in UPSAMPLING for c in model.calls):
+            if any(c.layer.class_name in RESIZING for c in model.calls):
                 continue
             input_spatial = {tuple(t.shape[1:-1]) for t in model.record.inputs if t.shape}
             for output in model.record.outputs:

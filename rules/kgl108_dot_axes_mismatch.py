@@ -1,6 +1,6 @@
-from kgraphlint.layers import dot_axes
+from kgraphlint.keras.layers.merge import dot_axes
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import is_int
+from kgraphlint.keras.shapes import is_int
 
 
 class DotAxesMismatch(Rule):

@@ -1,4 +1,4 @@
-from kgraphlint.graph import descendants
+from kgraphlint.graph.model_graph import descendants
 from kgraphlint.rule import Rule, Severity
 
 
@@ -44,7 +44,7 @@ model = keras.Model(x, output)
 
     def check(self, ctx):
         analysis = ctx.analysis
-        if analysis.gave_up or not ctx.models or any(not r.complete for r in analysis.records):
+        if analysis.gave_up or not ctx.models or any(not r.complete for r in analysis.facts.records):
             return  # part of the graph could not be followed: "unused" would be a guess
         consumers = analysis.consumers
         used = {call for model in ctx.models for call in model.calls}
@@ -54,7 +54,7 @@ model = keras.Model(x, output)
                 for call in descendants(consumers, tensor.producer):
                     model_of.setdefault(call, model)
         dead = {call for call in model_of if call not in used and self.unused_downstream(consumers, call, used)}
-        for call in (c for c in analysis.calls if c in dead):
+        for call in (c for c in analysis.facts.calls if c in dead):
             if any(t.producer in dead for t in call.inputs):
                 continue  # report each dead branch once, at its first call
             yield self.report(ctx, call, dead, model_of[call])

@@ -43,7 +43,7 @@ model = keras.Model(posts_input, age)
 """,)
 
     def check(self, ctx):
-        for problem in ctx.analysis.model_problems:
+        for problem in ctx.analysis.facts.model_problems:
             if problem.reason == "undefined":
                 message = (f"Model(...) is given '{problem.name}' as its {problem.role}, but no name "
                            f"'{problem.name}' is defined in this file: Python raises NameError.")

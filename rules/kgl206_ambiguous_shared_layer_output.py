@@ -46,7 +46,7 @@ model = keras.Model([a, b], layers.concatenate([left, right]))
 """,)
 
     def check(self, ctx):
-        for read in ctx.analysis.attribute_reads:
+        for read in ctx.analysis.facts.attribute_reads:
             if read.calls_so_far < 2 or not read.certain:
                 continue
             layer, attribute = read.layer, read.attribute

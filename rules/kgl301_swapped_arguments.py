@@ -1,8 +1,8 @@
 import re
 
 from kgraphlint.rule import Fix, Rule, Severity
-from kgraphlint.shapes import is_int
-from kgraphlint.signatures import activation_names
+from kgraphlint.keras.shapes import is_int
+from kgraphlint.keras.signatures import activation_names
 
 VOCABULARY_WORDS = re.compile(r"vocab|num_words|max_words|n_words|max_features|num_tokens|n_tokens|max_tokens",
                               re.IGNORECASE)

@@ -1,7 +1,7 @@
 import difflib
 
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.signatures import KERAS2, KERAS3, signature
+from kgraphlint.keras.signatures import KERAS2, KERAS3, signature
 
 
 class UnknownArgument(Rule):

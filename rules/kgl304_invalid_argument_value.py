@@ -1,12 +1,11 @@
 import difflib
 
-from kgraphlint.keras_semantics import layer_input_shape
+from kgraphlint.keras.families import DROPOUTS, RECURRENT
+from kgraphlint.keras.overlay import layer_input_shape
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import dims_conflict, format_shape, is_int
-from kgraphlint.signatures import activation_names
+from kgraphlint.keras.shapes import dims_conflict, format_shape, is_int
+from kgraphlint.keras.signatures import activation_names
 
-DROPOUTS = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout")
-RECURRENT = ("SimpleRNN", "LSTM", "GRU")
 POSITIVE_INTS = ("units", "filters")
 WINDOWS = ("kernel_size", "strides", "pool_size", "dilation_rate")
 SHAPE_KEYWORDS = frozenset({"input_shape", "input_dim", "batch_input_shape"})

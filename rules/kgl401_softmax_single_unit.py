@@ -1,4 +1,5 @@
-from kgraphlint.layers import channels_last, final_activation
+from kgraphlint.keras.layers.activations import final_activation
+from kgraphlint.keras.layers.base import channels_last
 from kgraphlint.rule import Rule, Severity
 
 

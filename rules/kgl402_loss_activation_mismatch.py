@@ -1,10 +1,10 @@
-from kgraphlint.facts import Loss
-from kgraphlint.layers import final_activation
+from kgraphlint.feeding.training import BINARY_LOSSES
+from kgraphlint.keras.facts import Loss
+from kgraphlint.keras.layers.activations import final_activation
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import format_shape
-from kgraphlint.training import all_compiled_losses
+from kgraphlint.keras.shapes import format_shape
+from kgraphlint.feeding.training import all_compiled_losses
 
-BINARY = ("binary_crossentropy", "binary_focal_crossentropy")
 
 
 def mismatch(loss: Loss, activation: object, units: object) -> str | None:
@@ -12,7 +12,7 @@ def mismatch(loss: Loss, activation: object, units: object) -> str | None:
     if loss.from_logits is True and activation in ("softmax", "sigmoid"):
         return (f"{loss.name} with from_logits=True expects raw scores, but the output already applies "
                 f"{activation}: the {activation} is applied twice. Drop from_logits=True, or the output activation")
-    if loss.name in BINARY and activation == "softmax" and units != 1:
+    if loss.name in BINARY_LOSSES and activation == "softmax" and units != 1:
         return (f"{loss.name} scores each of the {units} units as an independent yes/no, but softmax makes them "
                 f"compete. For one label out of {units} use categorical_crossentropy (one-hot labels) or "
                 f"sparse_categorical_crossentropy (integer labels); for a yes/no output use 1 sigmoid unit")
@@ -73,7 +73,7 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
 """,)
 
     def check(self, ctx):
-        for use, output, loss in all_compiled_losses(ctx.analysis.model_uses):
+        for use, output, loss in all_compiled_losses(ctx.analysis.facts.model_uses):
             units = output.shape[-1] if output.shape else None
             why = mismatch(loss, final_activation(output.producer), units)
             if why is not None:

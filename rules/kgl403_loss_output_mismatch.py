@@ -1,5 +1,5 @@
 from kgraphlint.rule import Rule, Severity, plural
-from kgraphlint.training import output_names
+from kgraphlint.feeding.training import output_names
 
 
 class LossOutputMismatch(Rule):
@@ -54,7 +54,7 @@ model.compile(optimizer="rmsprop", loss={"age": "mse", "income": "categorical_cr
 """,)
 
     def check(self, ctx):
-        for use in ctx.analysis.model_uses:
+        for use in ctx.analysis.facts.model_uses:
             if use.method != "compile" or not use.model.built:
                 continue
             names = output_names(use.model)

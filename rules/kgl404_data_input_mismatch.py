@@ -1,5 +1,5 @@
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.training import DATA_METHODS, input_names, output_names
+from kgraphlint.feeding.training import DATA_METHODS, input_names, output_names
 
 
 def looks_like_arrays(items: list) -> bool:
@@ -53,7 +53,7 @@ model.fit({"text": np.zeros((8, 100)), "question": np.zeros((8, 20))}, np.zeros(
 """,)
 
     def check(self, ctx):
-        for use in ctx.analysis.model_uses:
+        for use in ctx.analysis.facts.model_uses:
             if use.method not in DATA_METHODS or not use.model.built:
                 continue
             roles = [("x", 0, input_names(use.model), "input")]

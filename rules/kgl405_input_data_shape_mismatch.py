@@ -1,8 +1,8 @@
 from math import prod
 
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import format_shape, fully_known, is_int
-from kgraphlint.training import as_model_sees, fed_arrays, mismatched_axes
+from kgraphlint.keras.shapes import format_shape, fully_known, is_int
+from kgraphlint.feeding.training import as_model_sees, fed_arrays, mismatched_axes
 
 WHEN = {"fit": "when fit starts", "evaluate": "when evaluate starts", "predict": "when predict starts",
         "train_on_batch": "at train_on_batch", "test_on_batch": "at test_on_batch",
@@ -81,7 +81,7 @@ model.predict(x_train[:1])
 """)
 
     def check(self, ctx):
-        for use in ctx.analysis.model_uses:
+        for use in ctx.analysis.facts.model_uses:
             if not use.certain:
                 continue
             for fed in fed_arrays(use):

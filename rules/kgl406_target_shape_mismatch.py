@@ -1,7 +1,7 @@
-from kgraphlint.arrays import INT
+from kgraphlint.feeding.arrays import INT
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import format_shape
-from kgraphlint.training import (
+from kgraphlint.keras.shapes import format_shape
+from kgraphlint.feeding.training import (
     CATEGORICAL_LOSSES,
     REGRESSION_LOSSES,
     SPARSE_LOSSES,
@@ -82,7 +82,7 @@ model.fit(houses, prices, epochs=5)
 
     def check(self, ctx):
         latest_compile = {}
-        for use in ctx.analysis.model_uses:
+        for use in ctx.analysis.facts.model_uses:
             if use.method == "compile":
                 latest_compile[id(use.model)] = use
                 continue

@@ -1,6 +1,6 @@
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import is_int
-from kgraphlint.training import fed_arrays
+from kgraphlint.keras.shapes import is_int
+from kgraphlint.feeding.training import fed_arrays
 
 
 class SampleCountMismatch(Rule):
@@ -49,7 +49,7 @@ model.fit(x_train, y_train, epochs=3, validation_data=(x[800:], y[800:]))
 """,)
 
     def check(self, ctx):
-        for use in ctx.analysis.model_uses:
+        for use in ctx.analysis.facts.model_uses:
             if not use.certain:
                 continue
             groups: dict[str, list] = {}

@@ -1,4 +1,4 @@
-from kgraphlint.imports import REMOVED_ADVICE, REMOVED_MODULES, canonical_module, removed_module
+from kgraphlint.resolve.symbols import REMOVED_ADVICE, REMOVED_MODULES, canonical_module, removed_module
 from kgraphlint.rule import Fix, Rule, Severity
 
 #: lower-case optimizer aliases Keras 2 exported and Keras 3 does not
@@ -52,7 +52,7 @@ from keras.optimizers import Adam
     def check(self, ctx):
         if ctx.keras_version == "2":
             return
-        for fact in ctx.analysis.imports:
+        for fact in ctx.analysis.facts.imports:
             if not fact.module.startswith(("keras.", "tensorflow.keras.")):
                 continue
             old = removed_module(fact.module)

@@ -1,11 +1,11 @@
 import re
 
-from kgraphlint.naming import to_snake_case
-from kgraphlint.positions import Span
-from kgraphlint.recorded import RecordedRow, RecordedSummary, parse_summaries
+from kgraphlint.keras.naming import to_snake_case
+from kgraphlint.source.positions import Span
+from kgraphlint.source.recorded import RecordedRow, RecordedSummary, parse_summaries
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import format_shape
-from kgraphlint.summary import model_summary
+from kgraphlint.keras.shapes import format_shape
+from kgraphlint.graph.summary import model_summary
 
 MAX_DIFFERENCES = 4
 # Keras 3's summary of Sequential([Input((16,)), Dense(4)]), as it printed it.
@@ -156,7 +156,7 @@ class StaleSummary(Rule):
     def check(self, ctx):
         source = ctx.analysis.source
         graphs = {id(graph.record): graph for graph in ctx.models}
-        summary_calls = [u for u in ctx.analysis.model_uses if u.method == "summary"]
+        summary_calls = [u for u in ctx.analysis.facts.model_uses if u.method == "summary"]
         for output in source.recorded:
             tables = parse_summaries(output.text)
             if not tables:

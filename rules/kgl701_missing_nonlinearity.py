@@ -1,7 +1,7 @@
-from kgraphlint.layers import SHAPE_ONLY, final_activation
+from kgraphlint.keras.families import LINEAR_MAPS
+from kgraphlint.keras.layers.activations import SHAPE_ONLY, final_activation
 from kgraphlint.rule import Rule, Severity
 
-LINEAR_MAPS = ("Dense", "Conv1D", "Conv2D", "Conv3D")
 
 
 class MissingNonlinearity(Rule):

@@ -1,7 +1,7 @@
-from kgraphlint.layers import SHAPE_ONLY, final_activation
+from kgraphlint.keras.families import ACTIVATION_LAYERS
+from kgraphlint.keras.layers.activations import SHAPE_ONLY, final_activation
 from kgraphlint.rule import Rule, Severity
 
-ACTIVATION_LAYERS = {"Activation": None, "ReLU": "relu", "Softmax": "softmax", "ELU": "elu", "LeakyReLU": "leaky_relu"}
 
 
 def activation_of_layer(call) -> object:

@@ -1,7 +1,7 @@
-from kgraphlint.layers import final_activation
+from kgraphlint.keras.families import LINEAR_MAPS
+from kgraphlint.keras.layers.activations import final_activation
 from kgraphlint.rule import Rule, Severity
 
-BIASED = ("Dense", "Conv1D", "Conv2D", "Conv3D")
 
 
 class BiasBeforeNormalization(Rule):
@@ -49,7 +49,7 @@ model = keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Conv2D(16, 3, u
     def check(self, ctx):
         for call in ctx.model_calls():
             layer = call.layer
-            if layer.class_name not in BIASED or layer.config.get("use_bias", True) is not True:
+            if layer.class_name not in LINEAR_MAPS or layer.config.get("use_bias", True) is not True:
                 continue
             if final_activation(call) != "linear":
                 continue

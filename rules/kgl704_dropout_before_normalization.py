@@ -1,6 +1,6 @@
+from kgraphlint.keras.families import DROPOUTS
 from kgraphlint.rule import Rule, Severity
 
-DROPOUTS = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "GaussianDropout", "AlphaDropout")
 
 
 class DropoutBeforeNormalization(Rule):

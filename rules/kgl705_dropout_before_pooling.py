@@ -1,7 +1,6 @@
+from kgraphlint.keras.families import POOLING, ZEROING_DROPOUTS
 from kgraphlint.rule import Rule, Severity
 
-DROPOUTS = ("Dropout", "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D")
-POOLING = tuple(f"{kind}Pooling{rank}D" for kind in ("Max", "Average", "GlobalMax", "GlobalAverage") for rank in (1, 2, 3))
 
 
 class DropoutBeforePooling(Rule):
@@ -47,7 +46,7 @@ model = keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(16, 3, a
 
     def check(self, ctx):
         for call in ctx.model_calls():
-            if call.layer.class_name not in DROPOUTS:
+            if call.layer.class_name not in ZEROING_DROPOUTS:
                 continue
             for consumer, _ in ctx.consumers(call):
                 if consumer.layer.class_name in POOLING and consumer.certain:

@@ -1,7 +1,7 @@
-from kgraphlint.layers import final_activation
+from kgraphlint.keras.layers.activations import final_activation
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import format_shape
-from kgraphlint.training import all_compiled_losses
+from kgraphlint.keras.shapes import format_shape
+from kgraphlint.feeding.training import all_compiled_losses
 
 CROSSENTROPY = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
                 "binary_focal_crossentropy", "categorical_focal_crossentropy")
@@ -52,7 +52,7 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
 """,)
 
     def check(self, ctx):
-        for use, output, loss in all_compiled_losses(ctx.analysis.model_uses):
+        for use, output, loss in all_compiled_losses(ctx.analysis.facts.model_uses):
             if loss.name not in CROSSENTROPY or loss.from_logits is not False:
                 continue
             if final_activation(output.producer) != "linear":

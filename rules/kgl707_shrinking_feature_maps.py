@@ -1,6 +1,6 @@
-from kgraphlint.layers import channels_last, int_tuple
+from kgraphlint.keras.layers.base import channels_last, int_tuple
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import is_int
+from kgraphlint.keras.shapes import is_int
 
 WINDOW_ARGUMENT = {f"Conv{r}D": (r, "kernel_size") for r in (1, 2, 3)}
 WINDOW_ARGUMENT.update({f"{kind}Pooling{r}D": (r, "pool_size") for kind in ("Max", "Average") for r in (1, 2, 3)})

@@ -1,13 +1,12 @@
-from kgraphlint.layers import int_tuple
+from kgraphlint.keras.families import SPATIAL_CONVS, UPSAMPLING
+from kgraphlint.keras.layers.base import int_tuple
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.shapes import is_int
+from kgraphlint.keras.shapes import is_int
 
-SPATIAL_CONVS = ("Conv1D", "Conv2D", "Conv3D")
 BETWEEN = frozenset({"BatchNormalization", "Activation", "ReLU", "LeakyReLU", "ELU", "Dropout", "SpatialDropout1D",
                      "SpatialDropout2D", "SpatialDropout3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
                      "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "ZeroPadding1D", "ZeroPadding2D"})
 DENSE_BETWEEN = frozenset({"Dropout", "Activation", "BatchNormalization", "LayerNormalization", "ReLU"})
-DECODERS = ("UpSampling1D", "UpSampling2D", "UpSampling3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose")
 
 
 def kernel_area(call) -> int:
@@ -66,7 +65,7 @@ model = keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Conv2D(32, 3, a
 
     def check(self, ctx):
         for model in ctx.models:
-            if any(c.layer.class_name in DECODERS for c in model.calls) or self.reconstructs(model):
+            if any(c.layer.class_name in UPSAMPLING for c in model.calls) or self.reconstructs(model):
                 continue
             members = set(model.calls)
             for call in model.calls:

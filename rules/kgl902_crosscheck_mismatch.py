@@ -1,6 +1,6 @@
-from kgraphlint.build import shapes_agree
+from kgraphlint.build.compare import shapes_agree
 from kgraphlint.rule import Rule, Severity
-from kgraphlint.summary import layer_row
+from kgraphlint.graph.summary import layer_row
 
 
 class CrosscheckMismatch(Rule):

@@ -33,7 +33,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from kgraphlint.documents import mask_ipython  # noqa: E402
+from kgraphlint.source.documents import mask_ipython  # noqa: E402
 
 DOCUMENTS = ROOT / "fixtures" / "documents"
 TEMPLATES = DOCUMENTS / "templates"

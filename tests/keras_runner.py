@@ -21,7 +21,7 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from kgraphlint.arrays import DATASETS, FLOAT  # noqa: E402
+from kgraphlint.feeding.arrays import DATASETS, FLOAT  # noqa: E402
 
 MARKER = "keras-runner: "
 

@@ -26,7 +26,7 @@ def test_without_tensorflow_build_says_how_to_install_it(cli, monkeypatch):
 
 @pytest.fixture(scope="module")
 def builder():
-    from kgraphlint.build import Builder
+    from kgraphlint.build.compare import Builder
 
     worker = Builder("cpu")
     yield worker
@@ -83,10 +83,10 @@ def test_layers_that_cannot_be_rebuilt_are_named_in_a_note(cli, write):
 
 @needs_tensorflow
 def test_a_static_gap_shows_as_a_crosscheck_mismatch(builder, monkeypatch):
-    from kgraphlint import layers
+    from kgraphlint.keras.layers import base as layers
     from kgraphlint.checking import check_source_file
     from kgraphlint.config import Settings
-    from kgraphlint.sources import SourceFile
+    from kgraphlint.source.source_file import SourceFile
 
     original = layers.CATALOGUE["Dense"]
     broken = layers.LayerKnowledge(original.output, lambda c, s: (original.params(c, s)[0] + 1, 0), min_rank=2)
@@ -102,7 +102,7 @@ def test_build_rule_examples(builder):
     from kgraphlint.checking import check_source_file
     from kgraphlint.config import Settings
     from kgraphlint.registry import all_rules
-    from kgraphlint.sources import SourceFile
+    from kgraphlint.source.source_file import SourceFile
 
     for rule in (r for r in all_rules() if getattr(r, "requires_build", False)):
         for example in rule.bad:

@@ -65,7 +65,7 @@ def test_full_format_has_frame_caret_related_and_totals(cli):
     findings = cli("check", "--format", "json", FIXTURES / "bugs").json()
     errors = sum(f["severity"] == "error" for f in findings)
     warnings = sum(f["severity"] == "warning" for f in findings)
-    from kgraphlint.sources import discover
+    from kgraphlint.source.files import discover
 
     files = len(list(discover([str(FIXTURES / "bugs")])))
     infos = sum(f["severity"] == "info" for f in findings)
@@ -186,7 +186,7 @@ def test_module_entry_point():
 
 
 def test_internal_analysis_error_names_the_file_and_the_run_goes_on(cli, write, tmp_path, monkeypatch):
-    from kgraphlint import interpreter
+    from kgraphlint.interpret import machine as interpreter
 
     original = interpreter.Interpreter.run
 

@@ -26,8 +26,8 @@ keras = pytest.importorskip("keras")
 from kgraphlint.analysis import analyze_source  # noqa: E402
 from kgraphlint.checking import check_source  # noqa: E402
 from kgraphlint.rule import Severity  # noqa: E402
-from kgraphlint.sources import SourceFile  # noqa: E402
-from kgraphlint.summary import model_summary  # noqa: E402
+from kgraphlint.source.source_file import SourceFile  # noqa: E402
+from kgraphlint.graph.summary import model_summary  # noqa: E402
 
 EXAMPLES = int(os.environ.get("KGRAPHLINT_DIFFERENTIAL_EXAMPLES", "100"))
 dims = st.integers(1, 9)

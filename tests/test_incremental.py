@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from conftest import FIXTURES
 from kgraphlint.checking import check_source
 from kgraphlint.config import Settings
-from kgraphlint.incremental import IncrementalParser, split_top_level
-from kgraphlint.positions import Positions
-from kgraphlint.server import lint_source
-from kgraphlint.sources import source_from_text
+from kgraphlint.ide.incremental import IncrementalParser, split_top_level
+from kgraphlint.source.positions import Positions
+from kgraphlint.ide.server import lint_source
+from kgraphlint.source.files import source_from_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = sorted([*FIXTURES.rglob("*.py"), *(ROOT / "kgraphlint").glob("*.py"), *(ROOT / "rules").glob("*.py")])
@@ -96,7 +96,7 @@ EDITS_IN_ONE_PIECE = [
 
 @pytest.mark.parametrize("fixture, old, new, in_body", EDITS_IN_ONE_PIECE, ids=["top-level", "in-a-function"])
 def test_an_edit_reparses_one_piece_and_finds_what_a_fresh_check_finds(monkeypatch, fixture, old, new, in_body):
-    import kgraphlint.incremental as incremental
+    import kgraphlint.ide.incremental as incremental
 
     text = (FIXTURES / "models" / fixture).read_text()
     parser, settings = IncrementalParser(), Settings().validate()

@@ -7,7 +7,7 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from conftest import FIXTURES
-from kgraphlint.positions import Positions
+from kgraphlint.source.positions import Positions
 
 PROGRAMS = sorted(p for p in FIXTURES.rglob("*.py") if "syntax_error" not in p.name)
 

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from conftest import FIXTURES
 from kgraphlint.checking import check_source_file
 from kgraphlint.config import Settings
-from kgraphlint.sources import SourceFile
+from kgraphlint.source.source_file import SourceFile
 
 # hypothesmith compiles the programs it generates, and CPython warns about some of them.
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")

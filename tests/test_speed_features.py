@@ -61,7 +61,7 @@ def test_cache_lives_beside_the_pyproject(cli, write, tmp_path, monkeypatch):
 def test_correct_files_compute_no_positions(cli, monkeypatch):
     """Positions cost a code generation of the whole module: only a finding may ask for them
     (the correct fixtures are full of Concatenate, Add and Dense layers that rules inspect)."""
-    import kgraphlint.positions as positions
+    import kgraphlint.source.positions as positions
 
     computed: list = []
     original = positions.Positions._start
@@ -76,7 +76,7 @@ def test_networkx_graphs_are_built_on_demand_and_match_what_rules_read():
     """Checking reads plain lists (each call's consumers, each model's calls and edges); the
     networkx graphs offered to other code are built from the same facts when first asked for."""
     from kgraphlint.analysis import analyze_source
-    from kgraphlint.sources import read_source
+    from kgraphlint.source.files import read_source
 
     analysis = analyze_source(read_source(FIXTURES / "models" / "shared_input_branches.py"))
     assert "graph" not in vars(analysis) and all("graph" not in vars(m) for m in analysis.models)

@@ -1,0 +1,1 @@
+"""``--build``: rebuild the extracted models with real Keras in a separate process and compare."""

@@ -1,0 +1,1 @@
+"""The data a model is fed: arrays, datasets, and how models are compiled and fitted."""

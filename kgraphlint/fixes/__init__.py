@@ -1,0 +1,1 @@
+"""Changing files: applying the fixes findings carry, and suppression comments."""

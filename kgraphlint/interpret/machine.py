@@ -1,0 +1,1128 @@
+"""The Python machine: an abstract interpreter for the Python that builds models.
+
+It walks module code and function bodies (never executing them) and tracks Python
+constants, containers, functions, classes and their instances, and modules. Whatever it
+cannot follow becomes UNKNOWN, and unknown values never produce findings. Code that may not
+run (an undecidable ``if``, a loop of unknown length) runs with ``certain`` False so that
+what it makes can be told apart.
+
+The machine knows nothing of any library: values it does not own (tensors, layers,
+arrays) and module-level names it cannot compute belong to the overlays it is given
+(``kgraphlint.interpret.overlay``), and it hands them every operation on such values.
+"""
+
+from __future__ import annotations
+
+import operator
+from contextlib import ExitStack
+from typing import Callable, Sequence
+
+import libcst as cst
+
+from kgraphlint.interpret.builtins import PURE_BUILTINS, PURE_MODULE_FUNCTIONS, pure_call, string_method
+from kgraphlint.interpret.overlay import Overlay
+from kgraphlint.interpret.values import (
+    _MISSING,
+    UNKNOWN,
+    BlindSpot,
+    BoundMethod,
+    ClassValue,
+    Frame,
+    FunctionValue,
+    ModuleRef,
+    ObjectValue,
+    Scope,
+    dotted_name,
+    is_int,
+    is_known,
+    is_plain,
+)
+from kgraphlint.resolve import modules
+
+MAX_LOOP_ITERATIONS = 512
+MAX_CALL_DEPTH = 16
+MAX_STEPS = 400_000  # expressions evaluated per file; past this the file is given up quietly
+MAX_MODULES = 32  # other modules followed per file
+
+NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
+QUOTES = ("'", '"')
+TRIPLE_QUOTES = ("'" * 3, '"' * 3)
+#: the values the machine itself computes with; anything else belongs to an overlay
+MACHINE_VALUES = (ModuleRef, FunctionValue, ClassValue, ObjectValue, BoundMethod)
+BINARY_OPERATORS = {
+    cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul,
+    cst.Divide: operator.truediv, cst.FloorDivide: operator.floordiv, cst.Modulo: operator.mod,
+    cst.Power: operator.pow,
+}
+COMPARISONS = {
+    cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt,
+    cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt, cst.GreaterThanEqual: operator.ge,
+    cst.Is: operator.is_, cst.IsNot: operator.is_not,
+}
+
+
+class GiveUp(Exception):
+    """The file is too large or too dynamic to follow; the analysis stays quiet."""
+
+
+class _Return(Exception):
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class Interpreter:
+    """Runs one module. ``overlays`` make the library values it meets; each is built with
+    the machine (``Overlay(machine)``), the first owning a type wins."""
+
+    def __init__(self, module: cst.Module, overlays: Sequence[Callable[["Interpreter"], Overlay]],
+                 path: str | None = None) -> None:
+        self.module = module
+        self.path = path
+        #: the file whose code runs now: another module's while one of its functions runs
+        self.current_path = path
+        #: where in the analysed file the code now running in another module was entered
+        self.foreign_site: cst.CSTNode | None = None
+        #: other modules' files -> their module scope (None while one is being loaded)
+        self.loaded: dict[str, Scope | None] = {}
+        #: other modules' files -> their parsed code (where their blind spots are)
+        self.module_trees: dict[str, cst.Module] = {}
+        #: the followed modules that are a library's own code (an overlay says which)
+        self.library_files: set[str] = set()
+        self.resolved: dict[tuple, object] = {}
+        #: (module, importing file) -> the module's file, or None
+        self.module_files: dict[tuple, object] = {}
+        self.bound_names: set[str] = set()
+        self.star_import = False
+        self.functions: list[FunctionValue] = []
+        self.classes: list[ClassValue] = []
+        self.certain = True
+        self.depth = 0
+        self.steps = 0
+        self.module_scope = Scope()
+        self.blind_spots: list[BlindSpot] = []
+        self.overlays = tuple(make(self) for make in overlays)
+        #: value type -> the overlay that owns it
+        self.owners: dict[type, Overlay] = {}
+        for overlay in reversed(self.overlays):
+            self.owners.update(dict.fromkeys(overlay.value_types, overlay))
+        self.escapes = [o.escape for o in self.overlays if type(o).escape is not Overlay.escape]
+
+    # ------------------------------------------------------------------ entry point
+
+    def run(self) -> None:
+        frame = Frame(self.module_scope)
+        self.exec_block(self.module.body, frame)
+        # Builders that are defined but never called still build models when a user calls
+        # them: analyse them with their defaults, consuming no Keras auto-names.
+        for function in list(self.functions):
+            if not function.called:
+                self.run_uncalled(function)
+        for cls in list(self.classes):
+            if not cls.instantiated:
+                self.run_uncalled_class(cls)
+        for overlay in self.overlays:
+            overlay.finish()
+
+    def uncalled(self) -> ExitStack:
+        stack = ExitStack()
+        for overlay in self.overlays:
+            stack.enter_context(overlay.uncalled())
+        return stack
+
+    def run_uncalled(self, function: FunctionValue) -> None:
+        with self.uncalled():
+            try:
+                self.call_function(function, [], {}, node=function.node, defaults_only=True)
+            except (_Break, _Continue):
+                pass
+
+    def lose_track(self, reason: str, node: cst.CSTNode) -> None:
+        """Note where and why shapes were lost (``summary --stats``); findings never use it."""
+        self.blind_spots.append(BlindSpot(reason, node, self.current_path if self.in_other_module else None))
+
+    # ------------------------------------------------------------------ other modules
+
+    @property
+    def in_other_module(self) -> bool:
+        return self.current_path != self.path
+
+    @property
+    def in_library(self) -> bool:
+        return self.current_path in self.library_files
+
+    def site(self, node: cst.CSTNode) -> cst.CSTNode:
+        """Where a fact made now is reported: its own node in the analysed file, or the
+        call (or import) in the analysed file through which another module's code runs."""
+        return self.foreign_site if self.in_other_module and self.foreign_site is not None else node
+
+    def enter(self, path: str | None, node: cst.CSTNode) -> tuple:
+        saved = (self.current_path, self.foreign_site)
+        if not self.in_other_module and path != self.path:
+            self.foreign_site = node
+        self.current_path = path
+        return saved
+
+    def leave(self, saved: tuple) -> None:
+        self.current_path, self.foreign_site = saved
+
+    def load_module(self, module: str, node: cst.CSTNode) -> Scope | None:
+        """Run another module of the project (or an installed package) once and return its
+        names; None when it cannot be found, read or followed."""
+        where = (module, self.current_path)
+        if where not in self.module_files:  # each lookup costs a few file system checks
+            self.module_files[where] = modules.module_file(module, self.current_path)
+        path = self.module_files[where]
+        if path is None:
+            return None
+        key = str(path)
+        if key in self.loaded:
+            return self.loaded[key]
+        if len(self.loaded) >= MAX_MODULES or key == self.path:
+            return None
+        self.loaded[key] = None  # an import cycle meets None and stays unknown
+        tree = modules.parsed(path)
+        if tree is None:
+            return None
+        self.module_trees[key] = tree
+        if self.in_library or any(o.library_module(module) for o in self.overlays):
+            self.library_files.add(key)
+        frame = Frame(Scope())
+        saved = self.enter(key, node)
+        try:
+            self.exec_block(tree.body, frame)
+        except (_Return, _Break, _Continue):
+            pass
+        finally:
+            self.leave(saved)
+        self.loaded[key] = frame.scope
+        return frame.scope
+
+    def module_value(self, ref: ModuleRef, node: cst.CSTNode) -> object:
+        """What ``pkg.mod.name`` (or ``.mod.name``) is, read from that module's own code;
+        the reference itself when it names Keras, a module, or nothing kgraphlint can find."""
+        key = (ref.dotted, ref.origin)
+        if key in self.resolved:
+            return self.resolved[key]
+        module, _, name = ref.dotted.rpartition(".")
+        value: object = ref
+        followed = not any(o.models_name(ref.dotted) for o in self.overlays)
+        if ref.origin is not None and module.strip(".") and followed:
+            saved_path = self.current_path
+            self.current_path = ref.origin
+            try:
+                scope = self.load_module(module, node)
+            finally:
+                self.current_path = saved_path
+            if scope is not None and name in scope.names:
+                value = scope.names[name]
+                if isinstance(value, ModuleRef) and value.origin is not None and value != ref:
+                    self.resolved[key] = ref  # an import cycle stays the reference itself
+                    value = self.module_value(value, node)  # re-exported: ``from .resnet import ResNet50``
+        self.resolved[key] = value
+        return value
+
+    def run_uncalled_class(self, cls: ClassValue) -> None:
+        """A class nobody instantiates in this file: make one instance with __init__'s
+        defaults and run its other methods once each, in the order they are defined.
+
+        An attribute that a later method assigns reads as unknown in the methods before it:
+        which of them runs first is the caller's choice, not ours to guess."""
+        with self.uncalled():
+            try:
+                self.run_methods_uncalled(cls)
+            except (_Break, _Continue):
+                pass
+
+    def run_methods_uncalled(self, cls: ClassValue) -> None:
+        instance = ObjectValue(cls, dict(cls.attributes))
+        init = cls.methods.get("__init__")
+        if init is not None:
+            self.call_function(init, [instance], {}, node=init.node, defaults_only=True)
+        assigned_by = {name: attributes_assigned(method.node) for name, method in cls.methods.items()}
+        for name, method in cls.methods.items():
+            if name.startswith("__") or method.called:
+                continue
+            for other, attributes in assigned_by.items():
+                if other not in (name, "__init__"):
+                    for attribute in attributes:
+                        instance.attributes[attribute] = UNKNOWN
+            self.call_function(method, [instance], {}, node=method.node, defaults_only=True)
+
+    # ------------------------------------------------------------------ statements
+
+    def exec_block(self, body, frame: Frame) -> None:
+        for statement in body:
+            self.steps += 1
+            method = STATEMENTS.get(type(statement))
+            if method is not None:  # match statements and anything newer stay opaque
+                method(self, statement, frame)
+
+    def exec_SimpleStatementLine(self, statement: cst.SimpleStatementLine | cst.SimpleStatementSuite,
+                                 frame: Frame) -> None:
+        for small in statement.body:
+            method = SMALL_STATEMENTS.get(type(small))
+            if method is not None:
+                method(self, small, frame)
+
+    def exec_FunctionDef(self, statement: cst.FunctionDef, frame: Frame) -> None:
+        function = FunctionValue(statement, frame.scope, path=self.current_path)
+        if not self.in_other_module:
+            self.functions.append(function)
+        self.bind_name(statement.name.value, function, frame)
+
+    def exec_ClassDef(self, statement: cst.ClassDef, frame: Frame) -> None:
+        self.bind_name(statement.name.value, self.define_class(statement, frame), frame)
+
+    def exec_With(self, statement: cst.With, frame: Frame) -> None:
+        for item in statement.items:
+            self.eval(item.item, frame)
+            if item.asname is not None:
+                self.assign(item.asname.name, UNKNOWN, frame)
+        self.exec_block(statement.body.body, frame)
+
+    def exec_Try(self, statement: cst.Try, frame: Frame) -> None:
+        self.exec_block(statement.body.body, frame)
+        for handler in statement.handlers:
+            if handler.name is not None:
+                self.assign(handler.name.name, UNKNOWN, frame)
+            self.speculate(lambda: self.exec_block(handler.body.body, frame))
+        if statement.orelse is not None:
+            self.exec_block(statement.orelse.body.body, frame)
+        if statement.finalbody is not None:
+            self.exec_block(statement.finalbody.body.body, frame)
+
+    def define_class(self, node: cst.ClassDef, frame: Frame) -> object:
+        """A plain class becomes a ClassValue, and so does a class built on a library base
+        an overlay models (a custom Keras layer); one with other base classes (a class from
+        elsewhere) stays unknown."""
+        if type(node.body) is not cst.IndentedBlock:
+            return UNKNOWN
+        bases = [self.eval(arg.value, frame) for arg in node.bases]
+        owner = next((o for o in self.overlays if o.class_base(bases, node)), None)
+        layer = owner is not None
+        if (node.bases or node.keywords or node.decorators) and not layer:
+            # Methods of a class built on one kgraphlint cannot see (a subclass of a
+            # library class no overlay models, a TestCase) still build and train models:
+            # analyse each as a function nobody calls, with ``self`` unknown.
+            self.analyse_methods_uncalled(node, frame)
+            return UNKNOWN
+        if layer:
+            self.analyse_methods_uncalled(node, frame)  # a library-based class nobody uses
+        inherited = bases[0] if layer and isinstance(bases[0], ClassValue) else None
+        body = Frame(Scope({}, frame.scope))
+        methods = dict(inherited.methods) if inherited is not None else {}
+        for statement in node.body.body:
+            if type(statement) is cst.FunctionDef:
+                if statement.decorators:
+                    if layer:
+                        continue  # a property or static method: not needed to run the class
+                    return UNKNOWN  # properties, static and class methods: not followed
+                methods[statement.name.value] = FunctionValue(statement, frame.scope, path=self.current_path)
+            else:
+                self.exec_block((statement,), body)
+        attributes = {**(inherited.attributes if inherited is not None else {}), **body.scope.names}
+        cls = ClassValue(node, methods, attributes, owner=owner)
+        if not self.in_other_module and not layer:
+            self.classes.append(cls)
+        return cls
+
+    def analyse_methods_uncalled(self, node: cst.ClassDef, frame: Frame) -> None:
+        for statement in node.body.body:
+            if type(statement) is cst.FunctionDef and not self.in_other_module:
+                self.functions.append(FunctionValue(statement, frame.scope, path=self.current_path))
+
+    def exec_Expr(self, small: cst.Expr, frame: Frame) -> None:
+        if type(small.value) is cst.SimpleString:
+            return  # a docstring
+        # A bare expression is displayed in notebooks and consoles: a use of its value.
+        self.escape(self.eval(small.value, frame))
+
+    def exec_Assign(self, small: cst.Assign, frame: Frame) -> None:
+        value = self.eval(small.value, frame)
+        for target in small.targets:
+            self.assign(target.target, value, frame)
+
+    def exec_AnnAssign(self, small: cst.AnnAssign, frame: Frame) -> None:
+        if small.value is not None:
+            self.assign(small.target, self.eval(small.value, frame), frame)
+
+    def exec_AugAssign(self, small: cst.AugAssign, frame: Frame) -> None:
+        current = self.eval(small.target, frame)
+        value = self.eval(small.value, frame)
+        self.assign(small.target, self.binary(self.aug_operator(small.operator), current, value, small), frame)
+
+    def exec_Return(self, small: cst.Return, frame: Frame) -> None:
+        raise _Return(None if small.value is None else self.eval(small.value, frame))
+
+    def exec_Break(self, small: cst.Break, frame: Frame) -> None:
+        raise _Break()
+
+    def exec_Continue(self, small: cst.Continue, frame: Frame) -> None:
+        raise _Continue()
+
+    def exec_Global(self, small: cst.Global | cst.Nonlocal, frame: Frame) -> None:
+        for item in small.names:
+            self.bound_names.add(item.name.value)
+
+    exec_Nonlocal = exec_Global
+
+    @staticmethod
+    def aug_operator(op: cst.BaseAugOp) -> type | None:
+        name = type(op).__name__.replace("Assign", "")
+        return getattr(cst, name, None)
+
+    def exec_Import(self, node: cst.Import, frame: Frame) -> None:
+        for alias in node.names:
+            dotted = dotted_name(alias.name)
+            if dotted is None:
+                continue
+            if not self.in_other_module:
+                for overlay in self.overlays:
+                    overlay.imported(dotted, ("",), node, alias.name)
+            if alias.asname is not None:
+                self.bind_name(alias.asname.name.value, ModuleRef(dotted, self.current_path), frame)
+            else:
+                root = dotted.split(".", 1)[0]
+                self.bind_name(root, ModuleRef(root, self.current_path), frame)
+
+    def exec_ImportFrom(self, node: cst.ImportFrom, frame: Frame) -> None:
+        module = dotted_name(node.module) if node.module is not None else None
+        relative = bool(node.relative)
+        if type(node.names) is cst.ImportStar:
+            self.star_import = True
+            return
+        names = tuple(alias.name.value for alias in node.names if type(alias.name) is cst.Name)
+        if module is not None and not relative and not self.in_other_module:
+            for overlay in self.overlays:
+                overlay.imported(module, names, node, node.module)
+        prefix = "." * len(node.relative) + (module or "")
+        for alias in node.names:
+            local = alias.asname.name.value if alias.asname is not None else dotted_name(alias.name)
+            if local is None:
+                continue
+            dotted = f"{prefix}.{dotted_name(alias.name)}" if module is not None else f"{prefix}{dotted_name(alias.name)}"
+            self.bind_name(local, ModuleRef(dotted, self.current_path), frame)
+
+    def exec_If(self, node: cst.If, frame: Frame) -> None:
+        test = self.truth(self.eval(node.test, frame))
+        orelse = node.orelse
+        if test is True:
+            self.exec_block(node.body.body, frame)
+            return
+        if test is False:
+            if type(orelse) is cst.If:
+                self.exec_If(orelse, frame)
+            elif type(orelse) is cst.Else:
+                self.exec_block(orelse.body.body, frame)
+            return
+        # Undecidable: run each branch on its own copy, then keep only what agrees.
+        branches = [lambda: self.exec_block(node.body.body, frame)]
+        if type(orelse) is cst.If:
+            branches.append(lambda: self.exec_If(orelse, frame))
+        elif type(orelse) is cst.Else:
+            branches.append(lambda: self.exec_block(orelse.body.body, frame))
+        else:
+            branches.append(lambda: None)
+        before = frame.scope.copy()
+        made_before = self.made()
+        results = []
+        for branch in branches:
+            frame.scope.names = dict(before.names)
+            self.speculate(branch, frame)
+            results.append(frame.scope.names)
+        merged = {}
+        for name in set().union(*results):
+            values = [r.get(name, _MISSING) for r in results]
+            merged[name] = values[0] if all(v is values[0] for v in values) else UNKNOWN
+        frame.scope.names = {k: v for k, v in merged.items() if v is not _MISSING}
+        if self.made() > made_before:
+            self.lose_track("undecided branch", node.test)
+
+    def made(self) -> int:
+        """How much the overlays have recorded so far (an undecided branch that made
+        something is a blind spot)."""
+        return sum(overlay.recorded() for overlay in self.overlays)
+
+    def speculate(self, action, frame: Frame | None = None) -> None:
+        """Run code that may or may not execute; calls it makes are not certain."""
+        saved = self.certain
+        self.certain = False
+        try:
+            action()
+        except _Return:
+            if frame is not None:
+                frame.maybe_returned = True
+        except (_Break, _Continue):
+            pass
+        finally:
+            self.certain = saved
+
+    def exec_For(self, node: cst.For, frame: Frame) -> None:
+        iterable = self.eval(node.iter, frame)
+        items = self.iterate(iterable)
+        if items is None:
+            self.opaque_loop(node.target, node.body.body, frame)
+            return
+        for item in items:
+            self.assign(node.target, item, frame)
+            try:
+                self.exec_block(node.body.body, frame)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        if node.orelse is not None:
+            self.exec_block(node.orelse.body.body, frame)
+
+    def exec_While(self, node: cst.While, frame: Frame) -> None:
+        for _ in range(MAX_LOOP_ITERATIONS):
+            test = self.truth(self.eval(node.test, frame))
+            if test is False:
+                return
+            if test is not True:
+                break
+            try:
+                self.exec_block(node.body.body, frame)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        self.opaque_loop(None, node.body.body, frame)
+
+    def opaque_loop(self, target, body, frame: Frame) -> None:
+        """A loop whose iterations are unknown: run the body speculatively, then forget
+        every name it assigns (its value depends on how often it ran)."""
+        if target is not None:
+            self.assign(target, UNKNOWN, frame)
+        before = dict(frame.scope.names)
+        self.speculate(lambda: self.exec_block(body, frame), frame)
+        for name, value in list(frame.scope.names.items()):
+            if before.get(name, _MISSING) is not value:
+                frame.scope.names[name] = UNKNOWN
+
+    def iterate(self, value: object) -> list | None:
+        if isinstance(value, range) and len(value) <= MAX_LOOP_ITERATIONS:
+            return list(value)
+        if isinstance(value, (tuple, list)) and len(value) <= MAX_LOOP_ITERATIONS:
+            return list(value)
+        if isinstance(value, dict):
+            return list(value)
+        if isinstance(value, str):
+            return list(value)
+        if isinstance(value, (zip, enumerate, reversed)):
+            return list(value)
+        owner = self.owners.get(type(value))
+        return owner.iterate(value) if owner is not None else None
+
+    def truth(self, value: object) -> bool | None:
+        if value is True or value is False:
+            return value
+        owner = self.owners.get(type(value))
+        if owner is not None:
+            return owner.truth(value)
+        if value is UNKNOWN or isinstance(value, MACHINE_VALUES):
+            return None
+        if isinstance(value, (tuple, list, dict)) and not is_known(value):
+            return bool(value) if value else False
+        try:
+            return bool(value)
+        except Exception:
+            return None
+
+    # ------------------------------------------------------------------ binding
+
+    def bind_name(self, name: str, value: object, frame: Frame) -> None:
+        self.bound_names.add(name)
+        frame.scope.names[name] = value
+        owner = self.owners.get(type(value))
+        if owner is not None:
+            owner.named(name, value)
+
+    def assign(self, target: cst.CSTNode, value: object, frame: Frame) -> None:
+        if type(target) is cst.Name:
+            owner = self.owners.get(type(value))
+            if owner is not None and not self.in_other_module:
+                owner.assigned(target, value)
+            self.bind_name(target.value, value, frame)
+        elif type(target) in (cst.Tuple, cst.List):
+            elements = [e.value for e in target.elements]
+            items = self.iterate(value) if not isinstance(value, dict) else None
+            if items is None or len(items) != len(elements) or any(type(e) is cst.StarredElement for e in target.elements):
+                items = [UNKNOWN] * len(elements)
+            for element, item in zip(elements, items):
+                self.assign(element, item, frame)
+        elif type(target) is cst.Subscript:
+            container = self.eval(target.value, frame)
+            key = self.subscript_key(target, frame)
+            if isinstance(container, dict) and key is not _MISSING and is_known(key):
+                try:
+                    container[key] = value
+                except TypeError:
+                    pass
+            elif isinstance(container, list) and is_int(key) and -len(container) <= key < len(container):
+                container[key] = value
+            else:
+                self.escape(value)
+        elif type(target) is cst.Attribute:
+            owner = self.eval(target.value, frame)
+            overlay = self.owners.get(type(owner))
+            if isinstance(owner, ObjectValue):
+                owner.attributes[target.attr.value] = value
+            elif overlay is None or not overlay.set_attribute(owner, target.attr.value, value):
+                self.escape(value)
+        else:
+            self.escape(value)
+
+    def escape(self, value: object) -> None:
+        """A value goes where the interpreter cannot follow it."""
+        for escape in self.escapes:
+            escape(value)
+
+    # ------------------------------------------------------------------ expressions
+
+    def eval(self, node: cst.CSTNode, frame: Frame) -> object:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise GiveUp()
+        method = EVALUATORS.get(type(node))
+        if method is None:
+            return UNKNOWN
+        return method(self, node, frame)
+
+    def eval_Integer(self, node: cst.Integer, frame: Frame) -> object:
+        return int(node.value, 0)
+
+    def eval_Float(self, node: cst.Float, frame: Frame) -> object:
+        return float(node.value.replace("_", ""))
+
+    def eval_Imaginary(self, node: cst.Imaginary, frame: Frame) -> object:
+        return UNKNOWN
+
+    def eval_SimpleString(self, node: cst.SimpleString, frame: Frame) -> object:
+        raw = node.value
+        # Most literals are plain 'text', "text" or """text""": skip libcst's evaluation,
+        # which compiles the literal (and turns a CRLF inside one into a newline).
+        if raw[:1] in QUOTES and "\\" not in raw and "\r" not in raw:
+            return raw[3:-3] if raw[:3] in TRIPLE_QUOTES else raw[1:-1]
+        value = node.evaluated_value
+        return value if isinstance(value, str) else UNKNOWN
+
+    def eval_ConcatenatedString(self, node: cst.ConcatenatedString, frame: Frame) -> object:
+        left, right = self.eval(node.left, frame), self.eval(node.right, frame)
+        return left + right if isinstance(left, str) and isinstance(right, str) else UNKNOWN
+
+    def eval_FormattedString(self, node: cst.FormattedString, frame: Frame) -> object:
+        return self.formatted(node.parts, frame)
+
+    def formatted(self, parts, frame: Frame) -> object:
+        """An f-string's text (or a nested format spec's), with conversions and format specs."""
+        pieces = []
+        for part in parts:
+            if type(part) is cst.FormattedStringText:
+                pieces.append(part.value)
+                continue
+            value = self.eval(part.expression, frame)
+            if not (is_known(value) and is_plain(value)) or isinstance(value, range):
+                return UNKNOWN
+            spec = self.formatted(part.format_spec, frame) if part.format_spec else ""
+            if spec is UNKNOWN:
+                return UNKNOWN
+            if part.conversion is not None:
+                value = {"r": repr, "s": str, "a": ascii}[part.conversion](value)
+            try:
+                pieces.append(format(value, spec))
+            except (ValueError, TypeError):
+                return UNKNOWN
+        return "".join(pieces)
+
+    def eval_Name(self, node: cst.Name, frame: Frame) -> object:
+        name = node.value
+        if name in NAMED_CONSTANTS:
+            return NAMED_CONSTANTS[name]
+        value = frame.scope.lookup(name)
+        if value is _MISSING:
+            if name in PURE_BUILTINS:
+                return PURE_BUILTINS[name]
+            return UNKNOWN
+        if isinstance(value, ModuleRef) and value.origin is not None:
+            return self.module_value(value, node)
+        return value
+
+    def eval_Attribute(self, node: cst.Attribute, frame: Frame) -> object:
+        return self.attribute(self.eval(node.value, frame), node)
+
+    def attribute(self, base: object, node: cst.Attribute) -> object:
+        """``base.attr`` for an already evaluated base (a call's receiver is evaluated once)."""
+        attr = node.attr.value
+        if isinstance(base, ModuleRef):
+            reference = ModuleRef(f"{base.dotted}.{attr}", base.origin)
+            return self.module_value(reference, node) if base.origin is not None else reference
+        if isinstance(base, ObjectValue):
+            if attr in base.attributes:
+                return base.attributes[attr]
+            method = base.cls.methods.get(attr)
+            if method is not None:
+                return BoundMethod(method, base)
+            owner = base.cls.owner
+            value = owner.object_attribute(base, attr) if owner is not None else NotImplemented
+            return UNKNOWN if value is NotImplemented else value
+        owner = self.owners.get(type(base))
+        value = owner.attribute(base, attr, node) if owner is not None else NotImplemented
+        return UNKNOWN if value is NotImplemented else value
+
+    def eval_Tuple(self, node: cst.Tuple, frame: Frame) -> object:
+        items = self.sequence(node.elements, frame)
+        return tuple(items) if items is not None else UNKNOWN
+
+    def eval_List(self, node: cst.List, frame: Frame) -> object:
+        items = self.sequence(node.elements, frame)
+        return items if items is not None else UNKNOWN
+
+    def sequence(self, elements, frame: Frame) -> list | None:
+        items: list = []
+        for element in elements:
+            value = self.eval(element.value, frame)
+            if type(element) is cst.StarredElement:
+                expanded = self.iterate(value)
+                if expanded is None:
+                    self.escape(value)
+                    return None
+                items.extend(expanded)
+            else:
+                items.append(value)
+        return items
+
+    def eval_Dict(self, node: cst.Dict, frame: Frame) -> object:
+        result: dict = {}
+        for element in node.elements:
+            if type(element) is cst.StarredDictElement:
+                value = self.eval(element.value, frame)
+                if not isinstance(value, dict):
+                    self.escape(value)
+                    return UNKNOWN
+                result.update(value)
+                continue
+            key = self.eval(element.key, frame)
+            value = self.eval(element.value, frame)
+            if not is_known(key) or not isinstance(key, (str, int, float, bool, tuple)):
+                self.escape(value)
+                return UNKNOWN
+            result[key] = value
+        return result
+
+    def eval_ListComp(self, node: cst.ListComp, frame: Frame) -> object:
+        return self.comprehension(node, frame)
+
+    eval_GeneratorExp = eval_ListComp
+
+    def comprehension(self, node, frame: Frame) -> object:
+        clause = node.for_in
+        if clause.inner_for_in is not None or clause.asynchronous is not None:
+            return UNKNOWN
+        items = self.iterate(self.eval(clause.iter, frame))
+        if items is None:
+            return UNKNOWN
+        inner = Frame(Scope({}, frame.scope))
+        result = []
+        for item in items:
+            self.assign(clause.target, item, inner)
+            keep = True
+            for condition in clause.ifs:
+                verdict = self.truth(self.eval(condition.test, inner))
+                if verdict is None:
+                    return UNKNOWN
+                keep = keep and verdict
+            if keep:
+                result.append(self.eval(node.elt, inner))
+        return result
+
+    def eval_BinaryOperation(self, node: cst.BinaryOperation, frame: Frame) -> object:
+        left, right = self.eval(node.left, frame), self.eval(node.right, frame)
+        return self.binary(type(node.operator), left, right, node)
+
+    def binary(self, op_type: type | None, left: object, right: object, node: cst.CSTNode) -> object:
+        owners = self.owners
+        if type(left) in owners or type(right) in owners:
+            for overlay in self.overlays:  # the first overlay that owns either operand
+                if isinstance(left, overlay.value_types) or isinstance(right, overlay.value_types):
+                    result = overlay.binary(op_type, left, right, node)
+                    if result is not NotImplemented:
+                        return result
+                    break
+        function = BINARY_OPERATORS.get(op_type)
+        if function is None or not is_plain(left) or not is_plain(right):
+            self.escape(left)
+            self.escape(right)
+            return UNKNOWN
+        try:
+            result = function(left, right)
+        except Exception:
+            return UNKNOWN
+        if isinstance(result, (tuple, list, str)) and len(result) > 100_000:
+            return UNKNOWN
+        return result
+
+    def eval_UnaryOperation(self, node: cst.UnaryOperation, frame: Frame) -> object:
+        value = self.eval(node.expression, frame)
+        if type(node.operator) is cst.Not:
+            verdict = self.truth(value)
+            return UNKNOWN if verdict is None else not verdict
+        owner = self.owners.get(type(value))
+        if owner is not None:
+            result = owner.unary(type(node.operator), value, node)
+            if result is not NotImplemented:
+                return result
+        if not isinstance(value, (int, float)):
+            return UNKNOWN
+        return -value if type(node.operator) is cst.Minus else value
+
+    def eval_BooleanOperation(self, node: cst.BooleanOperation, frame: Frame) -> object:
+        left = self.eval(node.left, frame)
+        verdict = self.truth(left)
+        if verdict is None:
+            return UNKNOWN
+        is_and = type(node.operator) is cst.And
+        if verdict is not is_and:
+            return left
+        return self.eval(node.right, frame)
+
+    def eval_Comparison(self, node: cst.Comparison, frame: Frame) -> object:
+        left = self.eval(node.left, frame)
+        for target in node.comparisons:
+            right = self.eval(target.comparator, frame)
+            op = type(target.operator)
+            if not is_plain(left) or not is_plain(right):
+                return UNKNOWN
+            try:
+                if op in COMPARISONS:
+                    ok = COMPARISONS[op](left, right)
+                elif op is cst.In:
+                    ok = left in right
+                elif op is cst.NotIn:
+                    ok = left not in right
+                else:
+                    return UNKNOWN
+            except Exception:
+                return UNKNOWN
+            if not ok:
+                return False
+            left = right
+        return True
+
+    def eval_IfExp(self, node: cst.IfExp, frame: Frame) -> object:
+        verdict = self.truth(self.eval(node.test, frame))
+        if verdict is None:
+            return UNKNOWN
+        return self.eval(node.body if verdict else node.orelse, frame)
+
+    def eval_Subscript(self, node: cst.Subscript, frame: Frame) -> object:
+        container = self.eval(node.value, frame)
+        owner = self.owners.get(type(container))
+        if owner is not None:
+            result = owner.subscript(container, self.index_keys(node, frame), node)
+            return UNKNOWN if result is NotImplemented else result
+        key = self.subscript_key(node, frame)
+        if key is _MISSING or not is_known(key) or not isinstance(container, (tuple, list, dict, str)):
+            return UNKNOWN
+        try:
+            return container[key]
+        except Exception:
+            return UNKNOWN
+
+    def subscript_key(self, node: cst.Subscript, frame: Frame) -> object:
+        if len(node.slice) != 1:
+            return _MISSING
+        index = node.slice[0].slice
+        if type(index) is cst.Index:
+            return self.eval(index.value, frame)
+        if type(index) is cst.Slice:
+            parts = [None if p is None else self.eval(p, frame) for p in (index.lower, index.upper, index.step)]
+            if all(p is None or is_int(p) for p in parts):
+                return slice(*parts)
+        return _MISSING
+
+    def index_keys(self, node: cst.Subscript, frame: Frame) -> list | None:
+        """The index of ``x[...]``: slices of ints, Ellipsis, and each other index's value;
+        None when a slice bound is not an int."""
+        keys: list = []
+        for element in node.slice:
+            index = element.slice
+            if type(index) is cst.Slice:
+                parts = [None if p is None else self.eval(p, frame) for p in (index.lower, index.upper, index.step)]
+                if not all(p is None or is_int(p) for p in parts):
+                    return None
+                keys.append(slice(*parts))
+            elif type(index.value) is cst.Ellipsis:
+                keys.append(Ellipsis)
+            else:
+                keys.append(self.eval(index.value, frame))
+        return keys
+
+    def eval_Lambda(self, node: cst.Lambda, frame: Frame) -> object:
+        return UNKNOWN
+
+    # ------------------------------------------------------------------ calls
+
+    def eval_Call(self, node: cst.Call, frame: Frame) -> object:
+        func = node.func
+        if type(func) is cst.Attribute and is_super_call(func.value):
+            args, kwargs, partial, arg_nodes = self.arguments(node, frame)
+            return self.call_super(func.attr.value, kwargs, frame)
+        if type(func) is cst.Attribute:
+            receiver = self.eval(func.value, frame)
+            method = func.attr.value
+            if isinstance(receiver, str):
+                args, kwargs, partial, arg_nodes = self.arguments(node, frame)
+                return string_method(receiver, method, args, kwargs, partial)
+            if isinstance(receiver, (list, dict)):
+                args, kwargs, partial, arg_nodes = self.arguments(node, frame)
+                return self.call_method(receiver, method, args, kwargs)
+            owner = self.owners.get(type(receiver))
+            if owner is not None and owner.handles_method(receiver, method):
+                args, kwargs, partial, arg_nodes = self.arguments(node, frame)
+                result = owner.call_method(receiver, method, args, kwargs, partial, node, arg_nodes)
+                return UNKNOWN if result is NotImplemented else result
+            callee = self.attribute(receiver, func)
+        else:
+            callee = self.eval(func, frame)
+        args, kwargs, partial, arg_nodes = self.arguments(node, frame)
+        return self.call_value(callee, args, kwargs, partial, node, arg_nodes)
+
+    def arguments(self, node: cst.Call, frame: Frame) -> tuple[list, dict, bool, dict]:
+        """Positional values, keyword values, whether *args/**kwargs hid some, and the
+        expression node of each argument (keys: positional index or keyword)."""
+        args: list = []
+        kwargs: dict = {}
+        partial = False
+        arg_nodes: dict = {}
+        for arg in node.args:
+            value = self.eval(arg.value, frame)
+            if arg.star == "*":
+                items = self.iterate(value)
+                if items is None:
+                    partial = True
+                    self.escape(value)
+                else:
+                    args.extend(items)
+            elif arg.star == "**":
+                if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+                    kwargs.update(value)
+                else:
+                    partial = True
+                    self.escape(value)
+            elif arg.keyword is not None:
+                kwargs[arg.keyword.value] = value
+                arg_nodes[arg.keyword.value] = arg.value
+                arg_nodes[("arg", arg.keyword.value)] = arg
+            else:
+                arg_nodes[len(args)] = arg.value
+                args.append(value)
+        return args, kwargs, partial, arg_nodes
+
+    def call_value(self, callee: object, args: list, kwargs: dict, partial: bool,
+                   node: cst.Call, arg_nodes: dict) -> object:
+        kind = type(callee)
+        if kind is ModuleRef:
+            for overlay in self.overlays:
+                result = overlay.call_name(callee.dotted, args, kwargs, partial, node, arg_nodes)
+                if result is not NotImplemented:
+                    return result
+            if callee.dotted in PURE_MODULE_FUNCTIONS:
+                return pure_call(PURE_MODULE_FUNCTIONS[callee.dotted], args, kwargs, partial)
+        elif kind is FunctionValue:
+            return self.call_function(callee, args, kwargs, node=node, partial=partial)
+        elif kind is BoundMethod:
+            return self.call_function(callee.function, [callee.receiver, *args], kwargs, node=node, partial=partial)
+        elif kind is ClassValue:
+            return self.instantiate(callee, args, kwargs, partial, node)
+        elif kind in self.owners:
+            result = self.owners[kind].call(callee, args, kwargs, partial, node, arg_nodes)
+            if result is not NotImplemented:
+                return result
+        elif callable(callee) and callee in PURE_BUILTINS.values():
+            owner = next((self.owners[type(a)] for a in args if type(a) in self.owners), None)
+            result = owner.call_builtin(callee, args) if owner is not None else NotImplemented
+            return pure_call(callee, args, kwargs, partial) if result is NotImplemented else result
+        for overlay in self.overlays:
+            overlay.opaque_call(callee, args, kwargs, node)
+        for value in list(args) + list(kwargs.values()):
+            self.escape(value)
+        return UNKNOWN
+
+    def instantiate(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.Call) -> object:
+        if cls.owner is not None:
+            result = cls.owner.instantiate(cls, args, kwargs, partial, node)
+            if result is not NotImplemented:
+                return result
+        cls.instantiated = True
+        instance = ObjectValue(cls, dict(cls.attributes))
+        init = cls.methods.get("__init__")
+        if init is not None:
+            self.call_function(init, [instance, *args], kwargs, node=node, partial=partial)
+        return instance
+
+    def call_function(self, function: FunctionValue, args: list, kwargs: dict, node: cst.CSTNode,
+                      partial: bool = False, defaults_only: bool = False) -> object:
+        if not defaults_only:
+            function.called = True
+        if self.depth >= MAX_CALL_DEPTH:
+            self.lose_track("call depth limit", node)
+            for value in list(args) + list(kwargs.values()):
+                self.escape(value)
+            return UNKNOWN
+        scope = Scope({}, function.scope)
+        frame = Frame(scope)
+        saved = self.enter(function.path, node)
+        try:
+            self.bind_parameters(function.node.params, args, kwargs, partial, frame, defaults_only)
+        except BaseException:
+            self.leave(saved)
+            raise
+        self.depth += 1
+        try:
+            if type(function.node.body) is cst.IndentedBlock:
+                self.exec_block(function.node.body.body, frame)
+            else:  # def f(x): return x
+                self.exec_SimpleStatementLine(function.node.body, frame)
+        except _Return as returned:
+            return UNKNOWN if frame.maybe_returned else returned.value
+        except (_Break, _Continue):
+            return UNKNOWN
+        finally:
+            self.depth -= 1
+            self.leave(saved)
+        return UNKNOWN if frame.maybe_returned else None
+
+    def bind_parameters(self, params: cst.Parameters, args: list, kwargs: dict, partial: bool,
+                        frame: Frame, defaults_only: bool) -> None:
+        positional = list(params.posonly_params) + list(params.params)
+        remaining = dict(kwargs)
+        for index, param in enumerate(positional):
+            name = param.name.value
+            if index < len(args):
+                value = args[index]
+            elif name in remaining:
+                value = remaining.pop(name)
+            elif param.default is not None and not partial:
+                value = self.eval(param.default, Frame(frame.scope.parent or frame.scope))
+            else:
+                value = UNKNOWN
+            if name in ("self", "cls") and index == 0 and defaults_only and not args:
+                value = UNKNOWN
+            self.bind_name(name, value, frame)
+        for param in params.kwonly_params:
+            name = param.name.value
+            if name in remaining:
+                value = remaining.pop(name)
+            elif param.default is not None and not partial:
+                value = self.eval(param.default, Frame(frame.scope.parent or frame.scope))
+            else:
+                value = UNKNOWN
+            self.bind_name(name, value, frame)
+        if type(params.star_arg) is cst.Param:
+            extra = args[len(positional):]
+            self.bind_name(params.star_arg.name.value, UNKNOWN if partial else tuple(extra), frame)
+        if params.star_kwarg is not None:
+            self.bind_name(params.star_kwarg.name.value, UNKNOWN if partial else remaining, frame)
+
+    def call_super(self, method: str, kwargs: dict, frame: Frame) -> object:
+        """``super().method(...)``: what the library base class does, for an overlay's class."""
+        receiver = frame.scope.lookup("self")
+        if isinstance(receiver, ObjectValue) and receiver.cls.owner is not None:
+            result = receiver.cls.owner.call_super(receiver, method, kwargs)
+            if result is not NotImplemented:
+                return result
+        return UNKNOWN
+
+    def call_method(self, receiver: list | dict, method: str, args: list, kwargs: dict) -> object:
+        """The methods of lists and dicts that build them (``layers.append(x)``)."""
+        if isinstance(receiver, list):
+            if method == "append" and len(args) == 1:
+                receiver.append(args[0])
+                return None
+            if method == "extend" and len(args) == 1 and self.iterate(args[0]) is not None:
+                receiver.extend(self.iterate(args[0]))
+                return None
+            if method == "pop" and receiver and not args:
+                return receiver.pop()
+            if method == "insert" and len(args) == 2 and is_int(args[0]):
+                receiver.insert(*args)
+                return None
+            if method == "copy" and not args:
+                return list(receiver)
+        elif isinstance(receiver, dict):
+            if method in ("get", "pop", "setdefault") and args and is_known(args[0]) and not kwargs:
+                if method == "pop" and len(args) == 1 and args[0] not in receiver:
+                    return UNKNOWN  # raises KeyError: not followed
+                try:
+                    return getattr(receiver, method)(*args[:2])
+                except TypeError:
+                    return UNKNOWN
+            if method in ("keys", "values", "items") and not args:
+                return list(getattr(receiver, method)())
+            if method == "copy" and not args:
+                return dict(receiver)
+            if method == "update" and not kwargs and len(args) == 1 and isinstance(args[0], dict):
+                receiver.update(args[0])
+                return None
+        self.escape(receiver)
+        for value in list(args) + list(kwargs.values()):
+            self.escape(value)
+        return UNKNOWN
+
+#: node class -> the Interpreter method that evaluates it (eval_Name for cst.Name, ...)
+def _handlers(prefix: str, kinds: tuple[str, ...]) -> dict:
+    """The Interpreter's methods named prefix + a libcst class, by that class: evaluating
+    and executing dispatch on a node's exact type (a dict lookup, not a chain of isinstance
+    checks against libcst's abstract classes)."""
+    return {getattr(cst, name[len(prefix):]): method for name, method in vars(Interpreter).items()
+            if name.startswith(prefix) and name[len(prefix):] in kinds}
+
+
+EVALUATORS = _handlers("eval_", tuple(name for name in dir(cst) if isinstance(getattr(cst, name), type)))
+STATEMENTS = _handlers("exec_", ("SimpleStatementLine", "If", "For", "While", "FunctionDef", "ClassDef", "With", "Try"))
+SMALL_STATEMENTS = _handlers("exec_", ("Expr", "Assign", "AnnAssign", "AugAssign", "Import", "ImportFrom", "Return",
+                                       "Break", "Continue", "Global", "Nonlocal"))
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def is_super_call(node: cst.CSTNode) -> bool:
+    """``super()``"""
+    return (type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == "super"
+            and not node.args)
+
+
+def attributes_assigned(function: cst.FunctionDef) -> set[str]:
+    """The ``self.<name>`` attributes a method assigns anywhere in its body."""
+    if not function.params.params:
+        return set()
+    receiver = function.params.params[0].name.value
+    found: set[str] = set()
+
+    class Collector(cst.CSTVisitor):
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            for target in _targets(node.target):
+                if type(target) is cst.Attribute and type(target.value) is cst.Name \
+                        and target.value.value == receiver:
+                    found.add(target.attr.value)
+
+    function.body.visit(Collector())
+    return found
+
+
+def _targets(node: cst.CSTNode):
+    if type(node) in (cst.Tuple, cst.List):
+        for element in node.elements:
+            yield from _targets(element.value)
+    else:
+        yield node

@@ -1,0 +1,161 @@
+"""How a library's meaning is composed into the Python machine.
+
+The machine (``kgraphlint.interpret.machine``) knows Python: constants, containers,
+functions, classes, modules, branches and loops. What a library's values mean (a Keras
+tensor, a layer, a NumPy array) it asks of an ``Overlay``, in the manner of pytype's
+overlays: each overlay names the value types it owns, and the machine hands it every
+operation on them. An overlay sees the machine only through ``Machine``, the few things it
+may ask: whether code surely runs, where a fact is reported, losing track, running a
+Python function.
+
+Every hook has a default that says "not mine" (``NotImplemented``) or does nothing, so an
+overlay implements only what its library needs.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import ContextManager, Protocol
+
+import libcst as cst
+
+
+class Machine(Protocol):
+    """What an overlay may ask of the machine that runs it."""
+
+    #: False while the code running may not run at all (an undecided branch, a loop body)
+    certain: bool
+    #: names the analysed file binds anywhere (to tell an undefined name)
+    bound_names: set[str]
+    #: the analysed file has a star import (any name may be defined)
+    star_import: bool
+
+    @property
+    def in_other_module(self) -> bool: ...
+
+    @property
+    def in_library(self) -> bool: ...
+
+    def site(self, node: cst.CSTNode) -> cst.CSTNode: ...
+
+    def lose_track(self, reason: str, node: cst.CSTNode) -> None: ...
+
+    def iterate(self, value: object) -> list | None: ...
+
+    def call_function(self, function: object, args: list, kwargs: dict, node: cst.CSTNode,
+                      partial: bool = False, defaults_only: bool = False) -> object: ...
+
+
+class Overlay:
+    """A library's meaning. Subclasses set ``value_types`` and override the hooks they need."""
+
+    #: the types of the values this overlay makes; the machine hands it every use of them
+    value_types: tuple[type, ...] = ()
+
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
+
+    # -- names and modules
+
+    def models_name(self, dotted: str) -> bool:
+        """True when the overlay models ``dotted`` itself: its module's source is not read."""
+        return False
+
+    def library_module(self, module: str) -> bool:
+        """True for a module whose source is followed but is the library's own code."""
+        return False
+
+    def imported(self, dotted: str, names: tuple[str, ...], node: cst.CSTNode, name_node: cst.CSTNode) -> None:
+        """The analysed file imports ``names`` from ``dotted`` (``("",)``: the module itself)."""
+
+    # -- values
+
+    def named(self, name: str, value: object) -> None:
+        """A value of this overlay is bound to ``name`` (an assignment or a parameter)."""
+
+    def assigned(self, target: cst.Name, value: object) -> None:
+        """A value of this overlay is assigned to a name in the analysed file."""
+
+    def escape(self, value: object) -> None:
+        """``value`` (of any type) goes where the machine cannot follow it."""
+
+    def truth(self, value: object) -> bool | None:
+        return None
+
+    def iterate(self, value: object) -> list | None:
+        return None
+
+    def attribute(self, base: object, attr: str, node: cst.CSTNode) -> object:
+        return NotImplemented
+
+    def set_attribute(self, owner: object, attr: str, value: object) -> bool:
+        """``owner.attr = value``; False when not followed (the value escapes)."""
+        return False
+
+    def binary(self, operator: type | None, left: object, right: object, node: cst.CSTNode) -> object:
+        return NotImplemented
+
+    def unary(self, operator: type, value: object, node: cst.CSTNode) -> object:
+        return NotImplemented
+
+    def subscript(self, container: object, keys: list | None, node: cst.Subscript) -> object:
+        """``container[keys]``; ``keys`` are ints, slices, Ellipsis and other evaluated
+        values (None when a slice bound is not an int)."""
+        return NotImplemented
+
+    # -- calls
+
+    def handles_method(self, receiver: object, method: str) -> bool:
+        """True when ``receiver.method(...)`` is this overlay's call, not an attribute
+        read followed by a call."""
+        return False
+
+    def call_method(self, receiver: object, method: str, args: list, kwargs: dict, partial: bool,
+                    node: cst.Call, arg_nodes: dict) -> object:
+        return NotImplemented
+
+    def call(self, callee: object, args: list, kwargs: dict, partial: bool, node: cst.Call,
+             arg_nodes: dict) -> object:
+        """Calling a value of this overlay's types."""
+        return NotImplemented
+
+    def call_name(self, dotted: str, args: list, kwargs: dict, partial: bool, node: cst.Call,
+                  arg_nodes: dict) -> object:
+        """Calling a module-level name (``keras.layers.Dense``, ``numpy.zeros``)."""
+        return NotImplemented
+
+    def call_builtin(self, function: object, args: list) -> object:
+        """A Python builtin (``len``) given one of this overlay's values."""
+        return NotImplemented
+
+    def opaque_call(self, callee: object, args: list, kwargs: dict, node: cst.Call) -> None:
+        """Nothing knew what this call does (its arguments escape after this)."""
+
+    # -- classes
+
+    def class_base(self, bases: list, node: cst.ClassDef) -> bool:
+        """True when this overlay models a class with these bases (a custom Keras layer)."""
+        return False
+
+    def instantiate(self, cls: object, args: list, kwargs: dict, partial: bool, node: cst.Call) -> object:
+        return NotImplemented
+
+    def object_attribute(self, instance: object, attr: str) -> object:
+        """An attribute the library base class gives an instance (``self.add_weight``)."""
+        return NotImplemented
+
+    def call_super(self, receiver: object, method: str, kwargs: dict) -> object:
+        return NotImplemented
+
+    # -- the run
+
+    def uncalled(self) -> ContextManager:
+        """Code run with its defaults, for what it would build, not as the program runs it."""
+        return nullcontext()
+
+    def recorded(self) -> int:
+        """How many things the overlay has recorded so far (it grows as code makes them)."""
+        return 0
+
+    def finish(self) -> None:
+        """The whole file has run."""

@@ -1,0 +1,192 @@
+"""Layers the user writes: subclasses of ``keras.layers.Layer``.
+
+Keras builds such a layer on its first call (``build(input_shape)``, where ``add_weight``
+creates its weights) and runs ``call`` on symbolic tensors to learn the output shape
+(unless ``compute_output_shape`` says it). kgraphlint does the same with its own values:
+the weights ``add_weight`` makes are counted as the layer's parameters, and ``call`` runs
+with the real input tensors, but what happens inside (sublayers, ``x * self.gamma``) is
+the layer's own business: it adds nothing to the model's graph, only shapes and, for
+sublayers, parameters.
+
+``CustomLayers`` is the Keras overlay's part for them (``kgraphlint.keras.overlay``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from typing import TYPE_CHECKING
+
+from kgraphlint.feeding.arrays import Array
+from kgraphlint.interpret.values import ClassValue, ModuleRef, ObjectValue
+from kgraphlint.keras.facts import LayerInstance, Tensor
+from kgraphlint.keras.shapes import UNKNOWN, dim_product, is_int, is_known
+from kgraphlint.resolve import symbols as kimports
+
+if TYPE_CHECKING:
+    from kgraphlint.keras.overlay import KerasOverlay
+
+
+@dataclass(eq=False)
+class LayerMethod:
+    """A method every Keras layer has that kgraphlint models (``self.add_weight``)."""
+
+    receiver: ObjectValue
+    name: str
+
+
+@dataclass(eq=False)
+class LayerState:
+    """What a custom layer instance holds besides its attributes."""
+
+    #: its weights so far: (size, trainable) for each add_weight
+    weights: list = field(default_factory=list)
+    #: the keywords its __init__ passes to Layer.__init__ (name=...)
+    layer_kwargs: dict = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class LayerRun:
+    """One custom layer being built or called: the sublayers it calls inside."""
+
+    layer: LayerInstance
+    sublayers: list[LayerInstance] = field(default_factory=list)
+
+
+def is_layer_base(value: object) -> bool:
+    """``keras.layers.Layer`` however it is reached, or a custom layer class."""
+    if isinstance(value, ClassValue):
+        return value.owner is not None
+    if not isinstance(value, ModuleRef):
+        return False
+    path = kimports.canonical_module(value.dotted)
+    module, _, name = path.rpartition(".")
+    return name == "Layer" and kimports.is_keras_path(path) and kimports.namespace(module) == "keras.layers"
+
+
+class CustomLayers:
+    """Custom layers for one Keras overlay: constructing, building and calling them."""
+
+    def __init__(self, overlay: "KerasOverlay") -> None:
+        self.overlay = overlay
+        self.machine = overlay.machine
+        #: the custom layers being built or called, innermost last
+        self.runs: list[LayerRun] = []
+
+    def construct(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.Call) -> LayerInstance:
+        cls.instantiated = True
+        state = LayerState()
+        instance = ObjectValue(cls, dict(cls.attributes), state)
+        init = cls.methods.get("__init__")
+        if init is not None:
+            self.machine.call_function(init, [instance, *args], kwargs, node=node, partial=partial)
+        else:
+            state.layer_kwargs.update(kwargs)  # Layer.__init__ itself receives them
+        name = state.layer_kwargs.get("name")
+        explicit = isinstance(name, str)
+        if not explicit:
+            name = self.overlay.names.auto_name(cls.node.name.value)
+        layer = LayerInstance(cls.node.name.value, name, explicit, {}, self.machine.site(node), self.machine.certain,
+                              custom=instance)
+        self.overlay.register_layer(layer)
+        return layer
+
+    def layer_method(self, method: LayerMethod, args: list, kwargs: dict) -> object:
+        if method.name == "add_weight":
+            return self.add_weight(method.receiver, args, kwargs)
+        return UNKNOWN
+
+    @staticmethod
+    def add_weight(instance: ObjectValue, args: list, kwargs: dict) -> object:
+        """``self.add_weight(shape=..., trainable=...)``: a weight of that many parameters,
+        usable like a constant array of its shape."""
+        shape = kwargs.get("shape", args[0] if args else None)
+        if shape is None:
+            shape = ()  # Keras's default: a scalar
+        trainable = kwargs.get("trainable", True)
+        if not isinstance(shape, (tuple, list)) or not all(is_int(d) for d in shape) or not isinstance(trainable, bool):
+            instance.state.weights.append((UNKNOWN, trainable))
+            return UNKNOWN
+        instance.state.weights.append((dim_product(shape), trainable))
+        return Array(tuple(shape))
+
+    @staticmethod
+    def call_super(receiver: ObjectValue, method: str, kwargs: dict) -> object:
+        """``super().__init__(**kwargs)`` in a custom layer: the name and other base-Layer
+        keywords it passes on."""
+        if method == "__init__" and isinstance(receiver.state, LayerState):
+            receiver.state.layer_kwargs.update(kwargs)
+            return None
+        return UNKNOWN
+
+    def run(self, layer: LayerInstance, args: list, kwargs: dict, shapes: list) -> object:
+        """Build the layer on its first call and run it: its output shape(s), or None."""
+        instance = layer.custom
+        methods = instance.cls.methods
+        input_shape = shapes[0] if len(shapes) == 1 else list(shapes)
+        run = LayerRun(layer)
+        self.runs.append(run)
+        try:
+            if layer.params is None and "build" in methods:
+                self.machine.call_function(methods["build"], [instance, input_shape], {}, node=layer.construct)
+            if "compute_output_shape" in methods:
+                result = self.machine.call_function(methods["compute_output_shape"], [instance, input_shape], {},
+                                            node=layer.construct)
+                out = shape_result(result)
+            elif "call" in methods:
+                out = tensor_shapes(self.machine.call_function(methods["call"], [instance, *args], kwargs, node=layer.construct))
+            else:
+                out = None
+        finally:
+            self.runs.pop()
+        if layer.params is None:
+            layer.params = custom_params(instance, run.sublayers)
+        return out
+
+    def inside(self, sublayer: LayerInstance | None = None) -> bool:
+        """True while a custom layer runs; a sublayer it calls counts toward its parameters."""
+        if not self.runs:
+            return False
+        if sublayer is not None and sublayer not in self.runs[-1].sublayers:
+            self.runs[-1].sublayers.append(sublayer)
+        return True
+
+
+def shape_result(value: object) -> object:
+    if isinstance(value, (tuple, list)) and all(d is None or is_int(d) for d in value):
+        return tuple(value)
+    if isinstance(value, list) and all(isinstance(v, tuple) for v in value):
+        return [shape_result(v) for v in value]
+    return None
+
+
+def tensor_shapes(value: object) -> object:
+    if isinstance(value, Tensor):
+        return value.shape
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Tensor) for v in value):
+        return [v.shape for v in value]
+    return None
+
+
+def custom_params(instance: ObjectValue, sublayers: list[LayerInstance]) -> tuple:
+    """The weights add_weight made plus those of the sublayers called inside. Unknown when
+    the layer keeps something kgraphlint could not follow (it might hold weights)."""
+    if any(not is_known(v) for v in instance.attributes.values()):
+        return (UNKNOWN, UNKNOWN)
+    trainable = frozen = 0
+    for size, is_trainable in instance.state.weights:
+        if not is_int(size):
+            return (UNKNOWN, UNKNOWN)
+        if is_trainable:
+            trainable += size
+        else:
+            frozen += size
+    for sublayer in sublayers:
+        params = sublayer.params or (UNKNOWN, UNKNOWN)
+        if not all(is_int(p) for p in params):
+            return (UNKNOWN, UNKNOWN)
+        trainable, frozen = trainable + params[0], frozen + params[1]
+    return (trainable, frozen)
+

@@ -1,0 +1,213 @@
+"""The facts the interpreter extracts from one source file.
+
+These are plain records that point back at libcst nodes; positions are looked up only when
+something is reported (see ``kgraphlint.source.positions``). Rules read them through
+``FileAnalysis`` and the model graphs built from them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from kgraphlint.interpret.values import UNKNOWN
+from kgraphlint.keras.signatures import Binding
+
+
+@dataclass(eq=False, slots=True)
+class LayerInstance:
+    """One layer object: constructed once, called any number of times (shared weights)."""
+
+    class_name: str
+    name: str
+    explicit_name: bool
+    config: dict
+    construct: cst.CSTNode
+    certain: bool
+    binding: Binding | None = None
+    #: argument name -> the expression node that supplied it
+    arg_nodes: dict[str, cst.CSTNode] = field(default_factory=dict)
+    #: keyword -> the whole ``keyword=value`` argument
+    keyword_args: dict[str, cst.Arg] = field(default_factory=dict)
+    calls: list["LayerCall"] = field(default_factory=list)
+    #: (trainable, non_trainable), fixed when the layer is first built
+    params: tuple | None = None
+    #: set when this "layer" is a model called like a layer
+    inner_model: "ModelRecord | None" = None
+    #: the layer a wrapper (Bidirectional, TimeDistributed) wraps
+    wrapped: "LayerInstance | None" = None
+    #: an operation on tensors (``x + y``, ``ops.reshape``), not a layer: no arguments to check
+    operation: bool = False
+    #: a custom layer's object (kgraphlint.interpret.values.ObjectValue): its attributes and weights
+    custom: object = None
+    #: made by library code kgraphlint follows (keras.applications): not the user's to change
+    library: bool = False
+    #: ``layer.trainable = False`` (or a model's): True, False or UNKNOWN
+    trainable: object = True
+
+    def effective_params(self) -> tuple:
+        """(trainable, non_trainable) as Keras counts them now: a frozen layer's weights are
+        all non-trainable."""
+        params = self.params if self.params is not None else (0, 0)
+        if self.trainable is True:
+            return params
+        if self.trainable is False and all(isinstance(p, int) for p in params):
+            return (0, params[0] + params[1])
+        return (UNKNOWN, UNKNOWN)
+
+    @property
+    def is_input(self) -> bool:
+        return self.class_name == "InputLayer"
+
+    def input_shape_keywords(self) -> dict:
+        """input_shape/input_dim/batch_input_shape given as the base Layer's keywords
+        (an Embedding's input_dim is its own vocabulary size, not one of these)."""
+        own = self.binding.signature.names if self.binding is not None else frozenset()
+        return {k: self.config[k] for k in ("input_shape", "input_dim", "batch_input_shape")
+                if k in self.arg_nodes and k not in own}
+
+
+@dataclass(eq=False, slots=True)
+class Tensor:
+    shape: object  # kgraphlint.keras.shapes.Shape
+    producer: "LayerCall"
+    index: int = 0
+    dtype: object = None
+    #: handed to code kgraphlint cannot follow; it may be used there
+    escaped: bool = False
+
+
+@dataclass(eq=False, slots=True)
+class LayerCall:
+    """One application of a layer to tensors: one node of the model graph."""
+
+    layer: LayerInstance
+    inputs: list[Tensor]
+    node: cst.CSTNode
+    certain: bool
+    outputs: list[Tensor] = field(default_factory=list)
+    #: the expression nodes the inputs came from, in order
+    input_nodes: list[cst.CSTNode] = field(default_factory=list)
+    #: the variable the output was first assigned to (``hidden1`` in ``hidden1 = Dense(8)(x)``)
+    target: str | None = None
+
+
+@dataclass(eq=False)
+class ModelRecord:
+    kind: str  # "functional" | "sequential"
+    name: str
+    explicit_name: bool
+    node: cst.CSTNode
+    certain: bool
+    inputs: list[Tensor] = field(default_factory=list)
+    outputs: list[Tensor] = field(default_factory=list)
+    #: False when an input or output could not be followed: the graph is then partial
+    complete: bool = True
+    #: Sequential only: the layers in order (no InputLayer)
+    layers: list[LayerInstance] = field(default_factory=list)
+    #: the layer object this model becomes when it is called like a layer
+    as_layer: LayerInstance | None = None
+    #: the keys when Model(...) was given a dict of inputs (outputs): data and losses use them
+    input_keys: tuple[str, ...] | None = None
+    output_keys: tuple[str, ...] | None = None
+
+    @property
+    def built(self) -> bool:
+        """Fully followed and built: its inputs and outputs are known (an unbuilt Sequential,
+        never given an input shape, has none yet)."""
+        return self.complete and bool(self.inputs) and bool(self.outputs)
+
+
+@dataclass(frozen=True)
+class LayerAttributeRead:
+    """``layer.output`` and the like: which call it means is ambiguous for a shared layer."""
+
+    layer: LayerInstance
+    attribute: str
+    node: cst.CSTNode
+    calls_so_far: int
+    certain: bool
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss given to compile: a string, a function or a loss object, by its snake_case name."""
+
+    name: str  # "categorical_crossentropy"
+    from_logits: object = False  # True, False, or UNKNOWN
+
+
+@dataclass(eq=False)
+class ModelUse:
+    """``model.compile(...)``, ``model.fit(...)`` and the other training/inference calls."""
+
+    model: "ModelRecord"
+    method: str
+    args: list
+    kwargs: dict
+    node: cst.CSTNode
+    #: positional index or keyword -> the expression node that supplied it
+    arg_nodes: dict
+    certain: bool
+
+    def argument(self, position: int, keyword: str, default: object = None) -> object:
+        if keyword in self.kwargs:
+            return self.kwargs[keyword]
+        return self.args[position] if position < len(self.args) else default
+
+    def argument_node(self, position: int, keyword: str) -> cst.CSTNode:
+        return self.arg_nodes.get(keyword, self.arg_nodes.get(position, self.node))
+
+
+@dataclass(frozen=True)
+class ImportFact:
+    """An import statement that names a Keras module."""
+
+    module: str  # the dotted module as written
+    names: tuple[str, ...]  # imported names ("" for `import module`)
+    node: cst.CSTNode  # the import statement
+    module_node: cst.CSTNode  # the dotted module name in it
+
+
+@dataclass(frozen=True)
+class ModelArgumentProblem:
+    """A name given to Model(...) as an input or output that is not a Keras tensor."""
+
+    name: str
+    role: str  # "inputs" | "outputs"
+    reason: str  # "undefined" | "not-a-tensor"
+    kind: str  # what the name holds, for "not-a-tensor" ("a Dense layer", "a str")
+    node: cst.CSTNode
+    model_node: cst.CSTNode
+    #: (name, node that made it) for tensors defined in the file with similar names
+    candidates: tuple[tuple[str, cst.CSTNode], ...] = ()
+
+
+@dataclass(eq=False)
+class Facts:
+    """Everything the Keras overlay records about one file, in the order the code makes it."""
+
+    layers: list[LayerInstance] = field(default_factory=list)
+    calls: list[LayerCall] = field(default_factory=list)
+    #: every Model/Sequential the code creates, including those whose graph is partial
+    records: list[ModelRecord] = field(default_factory=list)
+    imports: list[ImportFact] = field(default_factory=list)
+    model_problems: list[ModelArgumentProblem] = field(default_factory=list)
+    attribute_reads: list[LayerAttributeRead] = field(default_factory=list)
+    #: compile/fit/evaluate/predict calls on models
+    model_uses: list[ModelUse] = field(default_factory=list)
+    #: (name node, value) for each name bound to a tensor, a layer or a model (editor hovers)
+    bindings: list[tuple[cst.Name, object]] = field(default_factory=list)
+
+
+def iter_tensors(value: object):
+    """The tensors in a value: itself, or those in its lists, tuples and dicts."""
+    if isinstance(value, Tensor):
+        yield value
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from iter_tensors(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from iter_tensors(item)

@@ -1,0 +1,97 @@
+"""The registry of layer knowledge and the argument helpers every layer family uses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from kgraphlint.keras.shapes import is_int, Shape, UNKNOWN
+
+
+Config = dict  # argument name -> value (UNKNOWN where not known statically)
+Params = tuple  # (trainable, non_trainable); either may be UNKNOWN
+OutputFn = Callable[[Config, list], object]
+ParamsFn = Callable[[Config, list], Params]
+
+
+@dataclass(frozen=True)
+class LayerKnowledge:
+    output: OutputFn
+    params: ParamsFn
+    #: ranks (batch axis included) the layer accepts; None: any rank
+    ranks: frozenset[int] | None = None
+    min_rank: int = 1
+    #: the layer takes a list of tensors (merge layers)
+    merges: bool = False
+    #: a short phrase for messages, e.g. "4-D image batches (batch, height, width, channels)"
+    expects: str = ""
+    #: its shapes are those of every tensor argument in order (attention's query, value, key),
+    #: not only the first argument's
+    every_argument: bool = False
+
+
+CATALOGUE: dict[str, LayerKnowledge] = {}
+
+
+def no_params(config: Config, shapes: list) -> Params:
+    return (0, 0)
+
+
+def register(*class_names: str, params: ParamsFn = no_params, **kwargs) -> Callable[[OutputFn], OutputFn]:
+    def wrap(fn: OutputFn) -> OutputFn:
+        for name in class_names:
+            CATALOGUE[name] = LayerKnowledge(fn, params, **kwargs)
+        return fn
+
+    return wrap
+
+
+def knowledge(class_name: str) -> LayerKnowledge | None:
+    return CATALOGUE.get(class_name)
+
+
+# ---------------------------------------------------------------- argument helpers
+
+
+def int_tuple(value: object, n: int) -> tuple | object:
+    """An int or a sequence of n ints as a tuple of n ints; UNKNOWN otherwise."""
+    if is_int(value):
+        return (value,) * n
+    if isinstance(value, (tuple, list)) and len(value) == n and all(is_int(v) for v in value):
+        return tuple(value)
+    return UNKNOWN
+
+
+def channels_last(config: Config) -> bool | object:
+    fmt = config.get("data_format")
+    if fmt is None or fmt == "channels_last":
+        return True
+    if fmt == "channels_first":
+        return False
+    return UNKNOWN
+
+
+def last_dim(shape: Shape) -> object:
+    return shape[-1] if shape else UNKNOWN
+
+
+def weights(*sizes: object) -> object:
+    """Sum of weight sizes, UNKNOWN if any is unknown or None (unbuildable)."""
+    total = 0
+    for size in sizes:
+        if not is_int(size):
+            return UNKNOWN
+        total += size
+    return total
+
+
+def single(shapes: list) -> Shape:
+    return shapes[0] if len(shapes) == 1 else None
+
+
+def same_shape(config: Config, shapes: list) -> Shape:
+    return single(shapes)
+
+
+def int_or_unknown(value: object) -> object:
+    return value if is_int(value) else UNKNOWN

@@ -1,0 +1,311 @@
+"""Operations on Keras tensors that are not layers: Python operators (``x + y``, ``-x``,
+``x[:, 0]``), ``keras.ops`` functions (``ops.reshape``, ``ops.concatenate``) and, in
+tf_keras, TensorFlow functions (``tf.concat``).
+
+Keras 3 records each as a node of the functional graph, an Operation named after its class
+(``add``, ``get_item``, ``reshape``) with no weights. tf_keras wraps each TensorFlow
+function in a TFOpLambda layer named after the function's API name
+(``tf.__operators__.add``, ``tf.math.reduce_mean``). Keras 3 refuses TensorFlow functions
+on its symbolic tensors, so ``tf.*`` is only followed for Keras 2.
+
+The shape functions follow ``keras.src.ops``: ``operation_utils.broadcast_shapes``,
+``compute_reshape_output_shape`` and the ops' ``compute_output_spec``. A shape they cannot
+determine is None; they never raise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import libcst as cst
+
+from kgraphlint.feeding.arrays import Array
+from kgraphlint.keras.facts import Tensor
+from kgraphlint.keras.layers.merge import concatenate_output
+from kgraphlint.keras.shapes import UNKNOWN, Shape, is_int, normalize_axis
+
+ShapeFn = Callable[[list, dict], Shape]
+
+
+@dataclass(frozen=True)
+class Operation:
+    keras3: str | None  # the Keras 3 Operation class, None where only tf_keras has it
+    keras2: str | None  # the tf_keras TFOpLambda name, None where Keras 2 has no such layer
+    shape: ShapeFn
+    keras2_class: str = "TFOpLambda"
+
+
+def shape_of(value: object) -> Shape:
+    """A tensor's (or array's) shape; a Python number broadcasts as a scalar."""
+    if isinstance(value, Tensor):
+        return value.shape
+    if isinstance(value, Array):
+        return value.shape
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ()
+    return None
+
+
+def argument(args: list, kwargs: dict, index: int, *names: str, default: object = None) -> object:
+    for name in names:
+        if name in kwargs:
+            return kwargs[name]
+    return args[index] if index < len(args) else default
+
+
+def broadcast(a: Shape, b: Shape) -> Shape:
+    """keras.src.ops.operation_utils.broadcast_shapes; None where Keras raises."""
+    if a is None or b is None or UNKNOWN in a or UNKNOWN in b:
+        return None
+    a, b = list(a), list(b)
+    a = [1] * (len(b) - len(a)) + a
+    b = [1] * (len(a) - len(b)) + b
+    out = []
+    for x, y in zip(a, b):
+        if x == 1:
+            out.append(y)
+        elif x is None:
+            out.append(None if y == 1 else y)
+        elif y == 1 or y is None or y == x:
+            out.append(x)
+        else:
+            return None
+    return tuple(out)
+
+
+def binary_shape(args: list, kwargs: dict) -> Shape:
+    if len(args) != 2:
+        return None
+    return broadcast(shape_of(args[0]), shape_of(args[1]))
+
+
+def unary_shape(args: list, kwargs: dict) -> Shape:
+    return shape_of(args[0]) if args else None
+
+
+def matmul_shape(args: list, kwargs: dict) -> Shape:
+    if len(args) != 2:
+        return None
+    a, b = shape_of(args[0]), shape_of(args[1])
+    if a is None or b is None or len(a) < 2 or len(b) < 2 or UNKNOWN in a or UNKNOWN in b:
+        return None
+    if kwargs.get("transpose_a"):
+        a = (*a[:-2], a[-1], a[-2])
+    if kwargs.get("transpose_b"):
+        b = (*b[:-2], b[-1], b[-2])
+    if is_int(a[-1]) and is_int(b[-2]) and a[-1] != b[-2]:
+        return None
+    batch = broadcast(a[:-2], b[:-2])
+    return None if batch is None else (*batch, a[-2], b[-1])
+
+
+def reshape_shape(args: list, kwargs: dict) -> Shape:
+    """ops.reshape(x, newshape): the new shape includes the batch axis."""
+    shape = shape_of(args[0]) if args else None
+    target = argument(args, kwargs, 1, "newshape", "shape")
+    if shape is None or UNKNOWN in shape or not isinstance(target, (tuple, list)) or not all(is_int(d) for d in target):
+        return None
+    target = tuple(target)
+    if target.count(-1) > 1:
+        return None
+    if None in shape:
+        return tuple(None if d == -1 else d for d in target)
+    size, known = math.prod(shape), math.prod(d for d in target if d != -1)
+    if -1 not in target:
+        return target if size == known else None
+    if known == 0 or size % known:
+        return None
+    return tuple(size // known if d == -1 else d for d in target)
+
+
+def concatenate_shape(default_axis: object) -> ShapeFn:
+    def shape(args: list, kwargs: dict) -> Shape:
+        values = argument(args, kwargs, 0, "xs", "values")
+        axis = argument(args, kwargs, 1, "axis", default=default_axis)
+        if not isinstance(values, (list, tuple)) or not values or not is_int(axis):
+            return None
+        shapes = [shape_of(v) for v in values]
+        if any(s is None or UNKNOWN in s for s in shapes):
+            return None
+        return concatenate_output({"axis": axis}, shapes)  # the Concatenate layer's rule
+
+    return shape
+
+
+def stack_shape(args: list, kwargs: dict) -> Shape:
+    values = argument(args, kwargs, 0, "x", "values")
+    axis = argument(args, kwargs, 1, "axis", default=0)
+    if not isinstance(values, (list, tuple)) or not values or not is_int(axis):
+        return None
+    shapes = [shape_of(v) for v in values]
+    if any(s != shapes[0] for s in shapes) or shapes[0] is None or UNKNOWN in shapes[0]:
+        return None
+    axis = normalize_axis(axis, len(shapes[0]) + 1)
+    return None if axis is None else (*shapes[0][:axis], len(values), *shapes[0][axis:])
+
+
+def expand_dims_shape(args: list, kwargs: dict) -> Shape:
+    shape, axis = (shape_of(args[0]) if args else None), argument(args, kwargs, 1, "axis")
+    if shape is None or not is_int(axis):
+        return None
+    axis = normalize_axis(axis, len(shape) + 1)
+    return None if axis is None else (*shape[:axis], 1, *shape[axis:])
+
+
+def squeeze_shape(args: list, kwargs: dict) -> Shape:
+    shape, axis = (shape_of(args[0]) if args else None), argument(args, kwargs, 1, "axis")
+    if shape is None or UNKNOWN in shape:
+        return None
+    if axis is None:
+        if None in shape:
+            return None  # which axes are 1 is decided by the data
+        return tuple(d for d in shape if d != 1)
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if not all(is_int(a) for a in axes):
+        return None
+    axes = {normalize_axis(a, len(shape)) for a in axes}
+    if None in axes or any(shape[a] not in (1, None) for a in axes):
+        return None
+    return tuple(d for i, d in enumerate(shape) if i not in axes)
+
+
+def transpose_shape(args: list, kwargs: dict) -> Shape:
+    shape, axes = (shape_of(args[0]) if args else None), argument(args, kwargs, 1, "axes", "perm")
+    if shape is None:
+        return None
+    if axes is None:
+        return tuple(reversed(shape))
+    if not isinstance(axes, (tuple, list)) or sorted(normalize_axis(a, len(shape)) if is_int(a) else -1
+                                                     for a in axes) != list(range(len(shape))):
+        return None
+    return tuple(shape[normalize_axis(a, len(shape))] for a in axes)
+
+
+def reduction_shape(args: list, kwargs: dict) -> Shape:
+    shape = shape_of(args[0]) if args else None
+    axis = argument(args, kwargs, 1, "axis")
+    keepdims = argument(args, kwargs, 2, "keepdims", default=False)
+    if shape is None or not isinstance(keepdims, bool):
+        return None
+    if axis is None:
+        return (1,) * len(shape) if keepdims else ()
+    axes = axis if isinstance(axis, (tuple, list)) else (axis,)
+    if not all(is_int(a) for a in axes):
+        return None
+    axes = {normalize_axis(a, len(shape)) for a in axes}
+    if None in axes:
+        return None
+    return tuple(1 if i in axes else d for i, d in enumerate(shape) if keepdims or i not in axes)
+
+
+def getitem_shape(args: list, kwargs: dict) -> Shape:
+    """``x[key]`` for keys made of ints, slices of ints, None (a new axis) and ``...``."""
+    shape, keys = shape_of(args[0]), args[1]
+    if shape is None:
+        return None
+    keys = list(keys) if isinstance(keys, (tuple, list)) else [keys]
+    if keys.count(Ellipsis) > 1 or not all(k is None or k is Ellipsis or is_int(k) or isinstance(k, slice)
+                                           for k in keys):
+        return None
+    consuming = sum(1 for k in keys if k is not None and k is not Ellipsis)
+    if consuming > len(shape):
+        return None
+    if Ellipsis in keys:
+        at = keys.index(Ellipsis)
+        keys[at:at + 1] = [slice(None)] * (len(shape) - consuming)
+    keys += [slice(None)] * (len(shape) - sum(1 for k in keys if k is not None))
+    out, axis = [], 0
+    for key in keys:
+        if key is None:
+            out.append(1)
+            continue
+        dim = shape[axis]
+        axis += 1
+        if is_int(key):
+            if is_int(dim) and not -dim <= key < dim:
+                return None
+            continue
+        if dim is None or dim is UNKNOWN:
+            out.append(dim if key == slice(None) else None if dim is None else UNKNOWN)
+        else:
+            out.append(len(range(dim)[key]))
+    return tuple(out)
+
+
+#: Python operators on tensors: KerasTensor.__add__ and friends
+OPERATORS: dict[type, Operation] = {
+    cst.Add: Operation("Add", "tf.__operators__.add", binary_shape),
+    cst.Subtract: Operation("Subtract", "tf.math.subtract", binary_shape),
+    cst.Multiply: Operation("Multiply", "tf.math.multiply", binary_shape),
+    cst.Divide: Operation("TrueDivide", "tf.math.truediv", binary_shape),
+    cst.FloorDivide: Operation("FloorDivide", "tf.compat.v1.floor_div", binary_shape),
+    cst.Modulo: Operation("Mod", "tf.math.floormod", binary_shape),
+    cst.Power: Operation("Power", "tf.math.pow", binary_shape),
+    cst.MatrixMultiply: Operation("Matmul", "tf.linalg.matmul", matmul_shape),
+}
+NEGATIVE = Operation("Negative", "tf.math.negative", unary_shape)
+GET_ITEM = Operation("GetItem", "tf.__operators__.getitem", getitem_shape, keras2_class="SlicingOpLambda")
+
+_ELEMENTWISE = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "exp": "Exp", "log": "Log", "sqrt": "Sqrt",
+                "absolute": "Absolute", "abs": "Absolute", "square": "Square", "gelu": "Gelu", "softmax": "Softmax",
+                "silu": "Silu", "swish": "Silu", "negative": "Negative", "cast": "Cast"}
+_BINARY = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "divide": "Divide",
+           "true_divide": "TrueDivide", "maximum": "Maximum", "minimum": "Minimum", "power": "Power"}
+_REDUCTIONS = {"mean": "Mean", "sum": "Sum", "max": "Max", "min": "Min", "prod": "Prod"}
+
+#: keras.ops functions by name (keras.ops.numpy.*, keras.ops.nn.*, keras.ops.core.* alike)
+KERAS_OPS: dict[str, Operation] = {
+    **{name: Operation(cls, None, unary_shape) for name, cls in _ELEMENTWISE.items()},
+    **{name: Operation(cls, None, binary_shape) for name, cls in _BINARY.items()},
+    **{name: Operation(cls, None, reduction_shape) for name, cls in _REDUCTIONS.items()},
+    "reshape": Operation("Reshape", None, reshape_shape),
+    "concatenate": Operation("Concatenate", None, concatenate_shape(0)),
+    "stack": Operation("Stack", None, stack_shape),
+    "expand_dims": Operation("ExpandDims", None, expand_dims_shape),
+    "squeeze": Operation("Squeeze", None, squeeze_shape),
+    "transpose": Operation("Transpose", None, transpose_shape),
+    "matmul": Operation("Matmul", None, matmul_shape),
+}
+
+#: TensorFlow functions tf_keras wraps, by their canonical API name (probed with tf_keras 2.21)
+TF_FUNCTIONS: dict[str, Operation] = {
+    "tf.reshape": Operation(None, "tf.reshape", reshape_shape),
+    "tf.concat": Operation(None, "tf.concat", concatenate_shape(None)),
+    "tf.stack": Operation(None, "tf.stack", stack_shape),
+    "tf.expand_dims": Operation(None, "tf.expand_dims", expand_dims_shape),
+    "tf.squeeze": Operation(None, "tf.compat.v1.squeeze", squeeze_shape),
+    "tf.transpose": Operation(None, "tf.compat.v1.transpose", transpose_shape),
+    "tf.matmul": Operation(None, "tf.linalg.matmul", matmul_shape),
+    "tf.linalg.matmul": Operation(None, "tf.linalg.matmul", matmul_shape),
+    "tf.add": Operation(None, "tf.math.add", binary_shape),
+    "tf.math.add": Operation(None, "tf.math.add", binary_shape),
+    "tf.multiply": Operation(None, "tf.math.multiply", binary_shape),
+    "tf.math.multiply": Operation(None, "tf.math.multiply", binary_shape),
+    "tf.nn.relu": Operation(None, "tf.nn.relu", unary_shape),
+    "tf.nn.softmax": Operation(None, "tf.nn.softmax", unary_shape),
+    "tf.sigmoid": Operation(None, "tf.math.sigmoid", unary_shape),
+    "tf.math.sigmoid": Operation(None, "tf.math.sigmoid", unary_shape),
+    "tf.tanh": Operation(None, "tf.math.tanh", unary_shape),
+    "tf.math.tanh": Operation(None, "tf.math.tanh", unary_shape),
+    "tf.exp": Operation(None, "tf.math.exp", unary_shape),
+    "tf.math.exp": Operation(None, "tf.math.exp", unary_shape),
+    "tf.cast": Operation(None, "tf.cast", unary_shape),
+    **{f"{prefix}reduce_{kind}": Operation(None, f"tf.math.reduce_{kind}", reduction_shape)
+       for prefix in ("tf.", "tf.math.") for kind in ("mean", "sum", "max", "min")},
+}
+
+KERAS_OPS_MODULES = ("keras.ops", "keras.ops.numpy", "keras.ops.nn", "keras.ops.core", "keras.ops.math")
+
+
+def function_operation(dotted: str) -> Operation | None:
+    """The operation a call of ``keras.ops.reshape`` / ``tf.concat`` (canonical path) makes."""
+    module, _, name = dotted.rpartition(".")
+    if module.startswith("keras.src.ops"):
+        module = "keras.ops" + module[len("keras.src.ops"):]
+    if module in KERAS_OPS_MODULES:
+        return KERAS_OPS.get(name)
+    if dotted.startswith("tensorflow."):
+        dotted = "tf." + dotted[len("tensorflow."):]
+    return TF_FUNCTIONS.get(dotted)

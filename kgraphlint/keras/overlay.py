@@ -1,0 +1,734 @@
+"""The Keras overlay: what Keras code means to the Python machine.
+
+Constructing layers and Inputs, calling layers on tensors, operations on tensors,
+assembling functional and Sequential models, what compile/fit/predict are given, custom
+layers, and checking what Model(...) is given. ``KerasOverlay`` is composed into
+``kgraphlint.interpret.machine.Interpreter`` (``Interpreter(module, [KerasOverlay.maker(...)])``)
+and records what it sees in its ``facts``; it asks the machine only what
+``kgraphlint.interpret.overlay.Machine`` offers.
+"""
+
+from __future__ import annotations
+
+import builtins
+import difflib
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+import libcst as cst
+
+from kgraphlint.feeding.arrays import Array, normalized_index
+from kgraphlint.graph.model_graph import build_model_graph, model_params
+from kgraphlint.interpret.builtins import PLAIN_TYPES
+from kgraphlint.interpret.overlay import Machine, Overlay
+from kgraphlint.interpret.values import FunctionValue, ModuleRef, dotted_name
+from kgraphlint.keras import operations
+from kgraphlint.keras.custom_layers import CustomLayers, LayerMethod, is_layer_base
+from kgraphlint.keras.facts import (
+    Facts,
+    ImportFact,
+    LayerAttributeRead,
+    LayerCall,
+    LayerInstance,
+    Loss,
+    ModelArgumentProblem,
+    ModelRecord,
+    ModelUse,
+    Tensor,
+    iter_tensors,
+)
+from kgraphlint.keras.layers import LayerKnowledge, knowledge
+from kgraphlint.keras.naming import NameCounter
+from kgraphlint.keras.operations import Operation
+from kgraphlint.keras.shapes import UNKNOWN, fully_known, is_int, is_known
+from kgraphlint.keras.signatures import KERAS2, KERAS3, bind, signature
+from kgraphlint.resolve import modules
+from kgraphlint.resolve import symbols as kimports
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+#: model methods whose arguments rules check against the model's inputs and outputs
+MODEL_USES = frozenset({"compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
+                        "predict_on_batch", "summary"})
+#: layer attributes whose meaning depends on which call of a shared layer is meant
+CALL_ATTRIBUTES = frozenset({"output", "input", "output_shape", "input_shape"})
+
+
+class KerasOverlay(Overlay):
+    """Keras 3 (``keras``) or Keras 2 (``tf_keras``), as ``flavour`` says."""
+
+    value_types = (Tensor, LayerInstance, ModelRecord, LayerMethod, Loss)
+
+    def __init__(self, machine: Machine, flavour: str = KERAS3) -> None:
+        super().__init__(machine)
+        self.flavour = flavour
+        self.facts = Facts()
+        self.names = NameCounter()
+        self.custom = CustomLayers(self)
+        #: names bound to tensors where the code surely runs (to suggest one for a typo)
+        self.tensor_names: dict[str, Tensor] = {}
+        self.pending_model_args: list[tuple] = []
+
+    @classmethod
+    def maker(cls, flavour: str) -> Callable[[Machine], "KerasOverlay"]:
+        return lambda machine: cls(machine, flavour)
+
+    # ------------------------------------------------------------------ the machine's hooks
+
+    def models_name(self, dotted: str) -> bool:
+        module = dotted.rpartition(".")[0]
+        return kimports.is_keras_path(dotted) and modules.followed_keras(module) is None
+
+    def library_module(self, module: str) -> bool:
+        return modules.followed_keras(module) is not None
+
+    def imported(self, dotted: str, names: tuple[str, ...], node: cst.CSTNode, name_node: cst.CSTNode) -> None:
+        if kimports.is_keras_path(dotted):
+            self.facts.imports.append(ImportFact(dotted, names, node, name_node))
+
+    def named(self, name: str, value: object) -> None:
+        if type(value) is Tensor:
+            if value.producer.target is None:
+                value.producer.target = name
+            if self.machine.certain and not self.machine.in_other_module:
+                self.tensor_names.setdefault(name, value)
+
+    def assigned(self, target: cst.Name, value: object) -> None:
+        if type(value) in (Tensor, LayerInstance, ModelRecord):
+            self.facts.bindings.append((target, value))
+
+    def escape(self, value: object) -> None:
+        for tensor in iter_tensors(value):
+            tensor.escaped = True
+
+    def attribute(self, base: object, attr: str, node: cst.CSTNode) -> object:
+        if isinstance(base, Tensor):
+            if attr == "shape":
+                base.escaped = True  # inspected on purpose: not a forgotten branch
+                return base.shape if base.shape is not None else UNKNOWN
+            if attr == "dtype":
+                return base.dtype if base.dtype is not None else UNKNOWN
+            return UNKNOWN
+        if isinstance(base, LayerInstance):
+            if attr in CALL_ATTRIBUTES:
+                self.facts.attribute_reads.append(LayerAttributeRead(
+                    base, attr, self.machine.site(node), len(base.calls), self.machine.certain))
+            return self.layer_attribute(base, attr)
+        if isinstance(base, ModelRecord):
+            return self.model_attribute(base, attr)
+        return UNKNOWN
+
+    def layer_attribute(self, layer: LayerInstance, attr: str) -> object:
+        if attr == "name":
+            return layer.name
+        # Keras 3 returns the first call's tensors for a layer called several times.
+        if attr in ("output", "input") and layer.calls:
+            first = layer.calls[0]
+            tensors = first.outputs if attr == "output" else first.inputs
+            return tensors[0] if len(tensors) == 1 else list(tensors)
+        return UNKNOWN
+
+    def model_attribute(self, model: ModelRecord, attr: str) -> object:
+        if not model.complete:
+            return UNKNOWN
+        if attr in ("inputs", "outputs"):
+            return list(model.inputs if attr == "inputs" else model.outputs)
+        if attr in ("input", "output"):
+            tensors = model.inputs if attr == "input" else model.outputs
+            return tensors[0] if len(tensors) == 1 else list(tensors)
+        if attr == "name":
+            return model.name
+        return UNKNOWN
+
+    def set_attribute(self, owner: object, attr: str, value: object) -> bool:
+        if isinstance(owner, (LayerInstance, ModelRecord)) and attr == "trainable":
+            self.set_trainable(owner, value if isinstance(value, bool) and self.machine.certain else UNKNOWN)
+            return True
+        return False
+
+    def binary(self, operator: type | None, left: object, right: object, node: cst.CSTNode) -> object:
+        if operator in operations.OPERATORS:
+            return self.apply_operation(operations.OPERATORS[operator], [left, right], {}, node)
+        # Operators Keras has no operation for here (|, &, ...): the shape is lost.
+        self.machine.lose_track(f"operator {operator.__name__ if operator else '?'} on tensors", node)
+        self.escape([left, right])
+        return UNKNOWN
+
+    def unary(self, operator: type, value: object, node: cst.CSTNode) -> object:
+        if isinstance(value, Tensor) and operator is cst.Minus:
+            return self.apply_operation(operations.NEGATIVE, [value], {}, node)
+        return NotImplemented
+
+    def subscript(self, container: object, keys: list | None, node: cst.Subscript) -> object:
+        if not isinstance(container, Tensor):
+            return UNKNOWN
+        keys = normalized_index(keys)
+        if keys is not None and not any(isinstance(k, Array) for k in keys):
+            return self.apply_operation(operations.GET_ITEM, [container, tuple(keys)], {}, node)
+        container.escaped = True
+        self.machine.lose_track("indexing a tensor", node)
+        return UNKNOWN
+
+    def handles_method(self, receiver: object, method: str) -> bool:
+        return isinstance(receiver, ModelRecord) or (isinstance(receiver, LayerInstance) and method == "__call__")
+
+    def call_method(self, receiver: object, method: str, args: list, kwargs: dict, partial: bool,
+                    node: cst.Call, arg_nodes: dict) -> object:
+        if isinstance(receiver, ModelRecord):
+            if method == "add" and receiver.kind == "sequential" and args:
+                self.sequential_add(receiver, args[0], arg_nodes.get(0, node))
+                return None
+            if method in MODEL_USES:
+                if method == "compile":
+                    kwargs = {k: as_losses(v) if k == "loss" else v for k, v in kwargs.items()}
+                    args = [as_losses(a) if i == 1 else a for i, a in enumerate(args)]
+                if self.machine.in_other_module:
+                    node, arg_nodes = self.machine.site(node), {}
+                self.facts.model_uses.append(
+                    ModelUse(receiver, method, args, kwargs, node, arg_nodes, self.machine.certain))
+                return UNKNOWN
+        self.escape([receiver, args, kwargs])
+        return UNKNOWN
+
+    def call(self, callee: object, args: list, kwargs: dict, partial: bool, node: cst.Call,
+             arg_nodes: dict) -> object:
+        if isinstance(callee, LayerInstance):
+            return self.call_layer(callee, args, kwargs, node, arg_nodes)
+        if isinstance(callee, ModelRecord):
+            if args and isinstance(args[0], Tensor) and args[0].shape is not None:
+                self.build_sequential(callee, args[0], node)
+            return self.call_layer(self.model_as_layer(callee, node), args, kwargs, node, arg_nodes)
+        if isinstance(callee, LayerMethod):
+            return self.custom.layer_method(callee, args, kwargs)
+        return NotImplemented
+
+    def call_name(self, dotted: str, args: list, kwargs: dict, partial: bool, node: cst.Call,
+                  arg_nodes: dict) -> object:
+        symbol = kimports.resolve(dotted)
+        if symbol is not None:
+            return self.call_keras(symbol, args, kwargs, partial, node, arg_nodes)
+        operation = operations.function_operation(kimports.canonical_module(dotted))
+        if operation is not None and any(True for v in [*args, *kwargs.values()] for _ in iter_tensors(v)):
+            return self.apply_operation(operation, args, kwargs, node)
+        return NotImplemented
+
+    def call_builtin(self, function: object, args: list) -> object:
+        if function is isinstance and len(args) == 2 and isinstance(args[0], Tensor):
+            classes = args[1] if isinstance(args[1], tuple) else (args[1],)
+            if all(c.dotted == "numpy.ndarray" if isinstance(c, ModuleRef) else c in PLAIN_TYPES for c in classes):
+                return False  # a Keras tensor is no Python value and no NumPy array
+        return NotImplemented
+
+    def opaque_call(self, callee: object, args: list, kwargs: dict, node: cst.Call) -> None:
+        if any(True for value in [*args, *kwargs.values()] for _ in iter_tensors(value)):
+            self.machine.lose_track(f"opaque call {callable_name(callee, node)}", node)
+
+    def class_base(self, bases: list, node: cst.ClassDef) -> bool:
+        return len(bases) == 1 and is_layer_base(bases[0]) and not node.keywords and not node.decorators
+
+    def instantiate(self, cls: object, args: list, kwargs: dict, partial: bool, node: cst.Call) -> object:
+        return self.custom.construct(cls, args, kwargs, partial, node)
+
+    def object_attribute(self, instance: object, attr: str) -> object:
+        return LayerMethod(instance, attr) if attr == "add_weight" else NotImplemented
+
+    def call_super(self, receiver: object, method: str, kwargs: dict) -> object:
+        return self.custom.call_super(receiver, method, kwargs)
+
+    @contextmanager
+    def uncalled(self) -> Iterator[None]:
+        # Code analysed with its defaults consumes no Keras auto-names.
+        saved = self.names
+        self.names = saved.copy()
+        try:
+            yield
+        finally:
+            self.names = saved
+
+    def recorded(self) -> int:
+        return len(self.facts.calls)
+
+    def finish(self) -> None:
+        self.check_model_arguments()
+
+    # ------------------------------------------------------------------ layers and models
+
+    def call_keras(self, symbol: kimports.KerasSymbol, args: list, kwargs: dict, partial: bool,
+                   node: cst.Call, arg_nodes: dict) -> object:
+        if self.machine.in_other_module:
+            # Facts made by another module's code are reported at the analysed file's call
+            # into it; that module's own argument positions mean nothing here.
+            node, arg_nodes = self.machine.site(node), {}
+        if symbol.kind == "layer":
+            return self.construct_layer(symbol.name, args, kwargs, partial, node, arg_nodes,
+                                        symbol.flavour or self.flavour)
+        if symbol.kind == "input":
+            return self.make_input(args, kwargs, partial, node, arg_nodes)
+        if symbol.kind == "merge":
+            if not args:
+                return UNKNOWN
+            layer = self.construct_layer(symbol.name, [], kwargs, partial, node, arg_nodes,
+                                         symbol.flavour or self.flavour)
+            return self.call_layer(layer, [args[0]], {}, node, {0: arg_nodes.get(0, node)})
+        if symbol.kind == "model":
+            if symbol.name == "Sequential":
+                return self.make_sequential(args, kwargs, node, arg_nodes)
+            return self.make_functional(args, kwargs, partial, node, arg_nodes)
+        if symbol.kind == "image_data_format":
+            return "channels_last"
+        if symbol.kind == "loss":
+            return Loss(symbol.name, kwargs.get("from_logits", False) if not partial else UNKNOWN)
+        return UNKNOWN
+
+    def register_layer(self, layer: LayerInstance) -> None:
+        layer.library = self.machine.in_library
+        self.facts.layers.append(layer)
+
+    def construct_layer(self, class_name: str, args: list, kwargs: dict, partial: bool,
+                        node: cst.Call, arg_nodes: dict, flavour: str) -> LayerInstance:
+        sig = signature(class_name, flavour) or signature(class_name, KERAS3 if flavour == KERAS2 else KERAS2)
+        binding = bind(sig, args, kwargs, partial) if sig is not None else None
+        config = binding.config if binding is not None else dict(kwargs)  # a fresh dict per binding
+        nodes, keyword_args = {}, {}
+        positional = sig.positional if sig is not None else ()
+        for key, value_node in arg_nodes.items():
+            kind = type(key)
+            if kind is str:
+                nodes[key] = value_node
+            elif kind is int:
+                if key < len(positional):
+                    nodes[positional[key].name] = value_node
+            else:  # ("arg", keyword): the whole keyword=value argument
+                keyword_args[key[1]] = value_node
+        if partial:
+            config = {k: (v if k in kwargs or k in (binding.positional_sources if binding else {}) else UNKNOWN)
+                      for k, v in config.items()}
+        name = config.get("name")
+        explicit = isinstance(name, str)
+        if not explicit:
+            name = self.names.auto_name(class_name)
+        wrapped = config.get("layer") if isinstance(config.get("layer"), LayerInstance) else None
+        layer = LayerInstance(class_name, name, explicit, config, node, self.machine.certain, binding, nodes,
+                              keyword_args, wrapped=wrapped)
+        self.register_layer(layer)
+        return layer
+
+    def make_input(self, args: list, kwargs: dict, partial: bool, node: cst.Call, arg_nodes: dict) -> Tensor:
+        sig_names = ("shape", "batch_size", "dtype", "sparse", "ragged", "batch_shape", "name", "tensor")
+        config = {name: None for name in sig_names}
+        for index, value in enumerate(args[: len(sig_names)]):
+            config[sig_names[index]] = value
+        config.update(kwargs)
+        if partial:
+            config = {k: UNKNOWN for k in config}
+        shape = input_shape(config)
+        layer = self.input_layer(config, node, arg_nodes)
+        return self.input_tensor(layer, shape, config.get("dtype"), node)
+
+    def input_layer(self, config: dict, node: cst.CSTNode, arg_nodes: dict) -> LayerInstance:
+        name = config.get("name")
+        explicit = isinstance(name, str)
+        if not explicit:
+            name = self.names.auto_name("InputLayer")
+        nodes = {k: v for k, v in arg_nodes.items() if isinstance(k, str)}
+        layer = LayerInstance("InputLayer", name, explicit, config, node, self.machine.certain, None, nodes)
+        layer.params = (0, 0)
+        self.register_layer(layer)
+        return layer
+
+    def input_tensor(self, layer: LayerInstance, shape: object, dtype: object, node: cst.CSTNode) -> Tensor:
+        call = LayerCall(layer, [], node, self.machine.certain)
+        tensor = Tensor(shape, call, 0, dtype)
+        call.outputs.append(tensor)
+        layer.calls.append(call)
+        self.facts.calls.append(call)
+        return tensor
+
+    def call_layer(self, layer: LayerInstance, args: list, kwargs: dict, node: cst.Call, arg_nodes: dict) -> object:
+        if not args:
+            return UNKNOWN
+        if self.machine.in_other_module:
+            node, arg_nodes = self.machine.site(node), {}
+        first = args[0]
+        # The first argument must be a tensor or a flat list of tensors to be followed.
+        inputs = [first] if type(first) is Tensor else list(iter_tensors(first))
+        structure_known = type(first) is Tensor or (isinstance(first, (list, tuple)) and len(inputs) == len(first))
+        if not structure_known or not inputs:
+            self.escape(args)
+            return UNKNOWN
+        main_count = len(inputs)
+        first_node = arg_nodes.get(0, node)
+        input_nodes = [first_node] * len(inputs)
+        if type(first_node) in (cst.List, cst.Tuple) and len(first_node.elements) == len(inputs):
+            input_nodes = [e.value for e in first_node.elements]
+        # Tensors given in other arguments (attention's value and key, an RNN's
+        # initial_state, a mask) feed the call too, though shapes follow the first argument.
+        if len(args) > 1 or kwargs:
+            for key, value in [*enumerate(args[1:], 1), *kwargs.items()]:
+                for tensor in iter_tensors(value):
+                    if tensor not in inputs:
+                        inputs.append(tensor)
+                        input_nodes.append(arg_nodes.get(key, node))
+        call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=input_nodes)
+        found = knowledge(layer.class_name)
+        shapes = [t.shape for t in (inputs if found is not None and found.every_argument else inputs[:main_count])]
+        if layer.custom is not None:
+            out = self.custom.run(layer, args, kwargs, shapes)
+        elif kwargs.get("return_attention_scores", False) is not False:
+            out = None  # attention returns (output, scores): not followed
+            if layer.params is None:
+                layer.params = self.layer_params(layer, shapes, found)
+        else:
+            out = self.output_shapes(layer, shapes, found)
+            if layer.params is None:
+                layer.params = self.layer_params(layer, shapes, found)
+        out_shapes = out if isinstance(out, list) else [out]
+        dtype = inputs[0].dtype if layer.class_name not in ("Embedding",) else None
+        call.outputs = [Tensor(shape, call, i, dtype) for i, shape in enumerate(out_shapes)]
+        if self.custom.inside(layer):
+            # A custom layer's insides are its own: they give shapes, not graph nodes.
+            return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
+        if not all(fully_known(s) for s in out_shapes) and all(fully_known(s) for s in shapes):
+            self.machine.lose_track(self.why_shape_unknown(layer), node)
+        layer.calls.append(call)
+        self.facts.calls.append(call)
+        return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
+
+    @staticmethod
+    def why_shape_unknown(layer: LayerInstance) -> str:
+        """Why a layer given fully known inputs has no known output shape."""
+        if layer.inner_model is not None:
+            return f"nested model {layer.name} not followed completely"
+        if knowledge(layer.class_name) is None:
+            return f"unsupported layer {layer.class_name}"
+        unknown = sorted(k for k, v in layer.config.items() if not is_known(v) and k != "name")
+        if unknown:
+            return f"{layer.class_name} with unknown {', '.join(unknown)}"
+        return f"{layer.class_name} configuration not covered"
+
+    def apply_operation(self, operation: Operation, args: list, kwargs: dict, node: cst.CSTNode) -> object:
+        """An operation on tensors (``x + y``, ``ops.reshape(x, ...)``): a node of the graph
+        with no weights, named as Keras names it."""
+        keras2 = self.flavour == KERAS2
+        class_name = operation.keras2_class if keras2 and operation.keras2 else operation.keras3
+        inputs = [t for value in [*args, *kwargs.values()] for t in iter_tensors(value)]
+        if class_name is None or (keras2 and operation.keras2 is None) or not inputs:
+            self.escape([args, kwargs])
+            return UNKNOWN
+        if self.machine.in_other_module:
+            node = self.machine.site(node)
+        try:
+            shape = operation.shape(args, kwargs)
+        except Exception:  # arguments the shape rule does not cover: the shape stays unknown
+            shape = None
+        dtype = inputs[0].dtype if class_name != "Cast" else None
+        inside = self.custom.inside()
+        # Inside a custom layer's call, TensorFlow runs the operation, not Keras: no node, no name.
+        name = "" if inside else self.names.unique(operation.keras2) if keras2 else self.names.auto_name(class_name)
+        layer = LayerInstance(class_name, name, False, {}, node, self.machine.certain, operation=True)
+        layer.params = (0, 0)
+        call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=[node] * len(inputs))
+        call.outputs = [Tensor(shape, call, 0, dtype)]
+        if inside:
+            return call.outputs[0]
+        self.register_layer(layer)
+        layer.calls.append(call)
+        self.facts.calls.append(call)
+        if all(fully_known(t.shape) for t in inputs) and not fully_known(shape):
+            self.machine.lose_track(f"{class_name} operation with arguments not followed", node)
+        return call.outputs[0]
+
+    def knowledge_config(self, layer: LayerInstance) -> dict:
+        config = layer.config
+        if layer.wrapped is not None:
+            config = dict(config, layer=(layer.wrapped.class_name, layer.wrapped.config))
+        return config
+
+    def output_shapes(self, layer: LayerInstance, shapes: list, found: LayerKnowledge | None) -> object:
+        """``found``: the layer class's knowledge (kgraphlint.keras.layers.knowledge)."""
+        if layer.inner_model is not None:
+            return self.nested_output(layer.inner_model, shapes)
+        if found is None:
+            return None
+        try:
+            return found.output(self.knowledge_config(layer), shapes)
+        except Exception:  # a configuration the knowledge does not cover: stay quiet
+            return None
+
+    def layer_params(self, layer: LayerInstance, shapes: list, found: LayerKnowledge | None) -> tuple:
+        if layer.inner_model is not None:
+            return model_params(layer.inner_model)
+        if found is None:
+            return (UNKNOWN, UNKNOWN)
+        try:
+            return found.params(self.knowledge_config(layer), shapes)
+        except Exception:
+            return (UNKNOWN, UNKNOWN)
+
+    @staticmethod
+    def nested_output(model: ModelRecord, shapes: list) -> object:
+        if not model.complete or len(shapes) != len(model.inputs):
+            return None
+        outputs = [t.shape for t in model.outputs]
+        batch = shapes[0][0] if shapes and shapes[0] else None
+        outputs = [None if s is None else (batch, *s[1:]) for s in outputs]
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def build_sequential(self, model: ModelRecord, tensor: Tensor, node: cst.CSTNode) -> None:
+        """Keras builds a Sequential that has no input yet when it is first called on a
+        tensor: an InputLayer of that shape, then each layer in turn (Sequential.build)."""
+        if model.kind != "sequential" or model.inputs or not model.complete or not model.layers:
+            return
+        node = self.machine.site(node)
+        layer = self.input_layer({"shape": tensor.shape[1:], "batch_shape": tensor.shape}, node, {})
+        model.inputs = [self.input_tensor(layer, tensor.shape, tensor.dtype, node)]
+        output = model.inputs[0]
+        for item in model.layers:
+            output = self.call_layer(item, [output], {}, node, {0: node})
+            if not isinstance(output, Tensor):
+                model.complete = False
+                return
+        model.outputs = [output]
+        self.sequential_rebuilt(model)
+
+    def set_trainable(self, owner: LayerInstance | ModelRecord, value: object) -> None:
+        """``layer.trainable = False`` freezes a layer; a model's freezes all of its layers."""
+        if isinstance(owner, LayerInstance):
+            owner.trainable = value
+            if owner.inner_model is not None:
+                self.set_trainable(owner.inner_model, value)
+            return
+        if owner.complete and owner.outputs:
+            for layer in build_model_graph(owner).layers:
+                if layer.inner_model is not owner:
+                    self.set_trainable(layer, value)
+        if owner.as_layer is not None:
+            owner.as_layer.trainable = value
+            if value is True:  # its count was taken while frozen, perhaps: take it again
+                owner.as_layer.params = model_params(owner)
+
+    def model_as_layer(self, model: ModelRecord, node: cst.CSTNode) -> LayerInstance:
+        if model.as_layer is None:
+            class_name = "Sequential" if model.kind == "sequential" else "Functional"
+            model.as_layer = LayerInstance(class_name, model.name, True, {}, model.node, model.certain,
+                                           inner_model=model)
+            self.register_layer(model.as_layer)
+        return model.as_layer
+
+    # ------------------------------------------------------------------ models
+
+    def make_functional(self, args: list, kwargs: dict, partial: bool, node: cst.Call, arg_nodes: dict) -> object:
+        inputs = kwargs.get("inputs", args[0] if args else UNKNOWN)
+        outputs = kwargs.get("outputs", args[1] if len(args) > 1 else UNKNOWN)
+        if not args and not kwargs:
+            return UNKNOWN  # a subclassed model's super().__init__() and the like
+        for role, key in (("inputs", 0), ("outputs", 1)):
+            value = inputs if role == "inputs" else outputs
+            if not self.machine.in_other_module:
+                self.pending_model_args.append((role, arg_nodes.get(role, arg_nodes.get(key)), node, value))
+        name = kwargs.get("name")
+        explicit = isinstance(name, str)
+        if not explicit:
+            name = self.names.auto_name("Functional")
+        input_tensors, inputs_ok = flatten_structure(inputs)
+        output_tensors, outputs_ok = flatten_structure(outputs)
+        model = ModelRecord("functional", name, explicit, node, self.machine.certain, input_tensors, output_tensors,
+                            complete=inputs_ok and outputs_ok and not partial,
+                            input_keys=dict_keys(inputs), output_keys=dict_keys(outputs))
+        self.facts.records.append(model)
+        return model
+
+    def make_sequential(self, args: list, kwargs: dict, node: cst.Call, arg_nodes: dict) -> ModelRecord:
+        name = kwargs.get("name")
+        explicit = isinstance(name, str)
+        if not explicit:
+            name = self.names.auto_name("Sequential")
+        model = ModelRecord("sequential", name, explicit, node, self.machine.certain)
+        self.facts.records.append(model)
+        layers = args[0] if args else kwargs.get("layers")
+        if layers is None:
+            return model
+        items = self.machine.iterate(layers)
+        if items is None:
+            model.complete = False
+            self.escape(layers)
+            return model
+        list_node = arg_nodes.get(0, arg_nodes.get("layers"))
+        element_nodes = [e.value for e in list_node.elements] if type(list_node) in (cst.List, cst.Tuple) else []
+        for index, item in enumerate(items):
+            self.sequential_add(model, item, element_nodes[index] if index < len(element_nodes) else node,
+                                rebuild=False)
+        self.sequential_rebuilt(model)
+        return model
+
+    def sequential_add(self, model: ModelRecord, item: object, node: cst.CSTNode, rebuild: bool = True) -> None:
+        node = self.machine.site(node)
+        if isinstance(item, ModelRecord):
+            item = self.model_as_layer(item, node)
+        if isinstance(item, Tensor) and item.producer.layer.is_input and not model.inputs and not model.layers:
+            model.inputs = [item]
+            model.outputs = [item]
+        elif not isinstance(item, LayerInstance) or not model.complete:
+            model.complete = False
+            self.escape(item)
+            return
+        elif item.is_input:
+            if not model.inputs and not model.layers and item.calls:
+                model.inputs = [item.calls[0].outputs[0]]
+                model.outputs = list(model.inputs)
+        else:
+            if not model.inputs and not model.layers:
+                shape = layer_input_shape(item.input_shape_keywords() or implied_input_keywords(item))
+                if shape is not UNKNOWN and shape is not None:
+                    layer = self.input_layer({"shape": shape[1:], "batch_shape": shape}, item.construct, {})
+                    model.inputs = [self.input_tensor(layer, shape, None, item.construct)]
+                    model.outputs = list(model.inputs)
+            model.layers.append(item)
+            if model.outputs:
+                result = self.call_layer(item, [model.outputs[0]], {}, node, {0: node})
+                model.outputs = [result] if isinstance(result, Tensor) else []
+                if not model.outputs:
+                    model.complete = False
+        if rebuild:
+            self.sequential_rebuilt(model)
+
+    def sequential_rebuilt(self, model: ModelRecord) -> None:
+        """Keras 3 rebuilds a private functional graph whenever a Sequential with an input
+        gains a layer; each rebuild uses up one ``functional`` auto-name."""
+        if model.inputs and model.layers:
+            self.names.auto_name("Functional")
+
+    # ------------------------------------------------------------------ Model(...) arguments
+
+    def check_model_arguments(self) -> None:
+        """Names handed to Model(...) that are not tensors: undefined, or something else."""
+        for role, arg_node, model_node, value in self.pending_model_args:
+            if arg_node is None:
+                continue
+            elements = [arg_node]
+            values = [value]
+            if type(arg_node) in (cst.List, cst.Tuple) and isinstance(value, (list, tuple)) and len(value) == len(arg_node.elements):
+                elements = [e.value for e in arg_node.elements]
+                values = list(value)
+            for element, item in zip(elements, values):
+                if type(element) is not cst.Name or isinstance(item, Tensor):
+                    continue
+                name = element.value
+                if name not in self.machine.bound_names and name not in BUILTIN_NAMES and not self.machine.star_import:
+                    reason = "undefined"
+                elif item is not UNKNOWN and not isinstance(item, (Tensor, list, tuple, dict, ModelRecord)):
+                    reason = "not-a-tensor"
+                else:
+                    continue
+                names = similar_by_words(name, self.tensor_names) or difflib.get_close_matches(
+                    name, list(self.tensor_names), n=3, cutoff=0.6)
+                candidates = tuple((n, self.tensor_names[n].producer.node) for n in names)
+                self.facts.model_problems.append(
+                    ModelArgumentProblem(name, role, reason, describe_value(item), element, model_node, candidates))
+
+
+def as_losses(value: object) -> object:
+    """compile's loss argument with every loss spelled as a Loss: "mse", a keras.losses
+    function, or a loss object; lists and dicts keep their structure."""
+    if isinstance(value, str):
+        return Loss(kimports.loss_name(value))
+    if isinstance(value, ModuleRef):
+        symbol = kimports.resolve(value.dotted)
+        return Loss(symbol.name) if symbol is not None and symbol.kind == "loss" else UNKNOWN
+    if isinstance(value, list):
+        return [as_losses(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(as_losses(v) for v in value)
+    if isinstance(value, dict):
+        return {k: as_losses(v) for k, v in value.items()}
+    return value
+
+
+def describe_value(value: object) -> str:
+    if isinstance(value, LayerInstance):
+        return f"a {value.class_name} layer"
+    if isinstance(value, FunctionValue):
+        return f"the function {value.node.name.value}()"
+    if isinstance(value, ModuleRef):
+        return f"{value.dotted} itself"
+    return f"a {type(value).__name__}"
+
+
+def similar_by_words(name: str, names) -> list[str]:
+    """Names made of the same words in another order (input_posts ~ posts_input)."""
+    words = sorted(name.split("_"))
+    return [other for other in names if sorted(other.split("_")) == words and other != name]
+
+
+def flatten_structure(value: object) -> tuple[list[Tensor], bool]:
+    """Tensors of a Model(...) inputs/outputs argument, and whether all were tensors."""
+    if isinstance(value, Tensor):
+        return [value], True
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, (list, tuple)) and value:
+        tensors = [v for v in value if isinstance(v, Tensor)]
+        return tensors, len(tensors) == len(value)
+    return [], False
+
+
+def dict_keys(value: object) -> tuple[str, ...] | None:
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return tuple(value)
+    return None
+
+
+def as_shape_tuple(value: object) -> tuple | object:
+    if isinstance(value, (tuple, list)) and all(v is None or is_int(v) for v in value):
+        return tuple(value)
+    if isinstance(value, (tuple, list)):
+        return tuple(v if v is None or is_int(v) else UNKNOWN for v in value)
+    return UNKNOWN
+
+
+def input_shape(config: dict) -> object:
+    """The batch shape of ``Input(...)``, or None (unknown rank)."""
+    batch_shape = config.get("batch_shape")
+    if batch_shape is not None:
+        shape = as_shape_tuple(batch_shape)
+        return None if shape is UNKNOWN else shape
+    shape = as_shape_tuple(config.get("shape"))
+    if shape is UNKNOWN:
+        return None
+    batch = config.get("batch_size")
+    return (batch if is_int(batch) else None if batch is None else UNKNOWN, *shape)
+
+
+def implied_input_keywords(layer: LayerInstance) -> dict:
+    """tf_keras's Embedding(input_length=n) declares the input shape (n,), so a Sequential
+    it starts is built; Keras 3 accepts input_length but ignores it."""
+    if (layer.class_name == "Embedding" and layer.binding is not None
+            and layer.binding.signature is signature("Embedding", KERAS2) and is_int(layer.config.get("input_length"))):
+        return {"input_shape": (layer.config["input_length"],)}
+    return {}
+
+
+def layer_input_shape(config: dict) -> object:
+    """The batch shape a layer's input_shape/input_dim/batch_input_shape keyword gives."""
+    if config.get("batch_input_shape") is not None:
+        shape = as_shape_tuple(config["batch_input_shape"])
+        return None if shape is UNKNOWN else shape
+    dim = config.get("input_dim")
+    if dim is not None:
+        return (None, dim) if is_int(dim) else UNKNOWN
+    shape = config.get("input_shape")
+    if shape is None:
+        return None
+    shape = as_shape_tuple(shape)
+    if shape is UNKNOWN:
+        return UNKNOWN
+    batch = config.get("batch_size")
+    return (batch if is_int(batch) else None, *shape)
+
+
+def callable_name(callee: object, node: cst.Call) -> str:
+    """How a blind spot names what was called: Keras's dotted name, or the code's own."""
+    if isinstance(callee, ModuleRef):
+        return kimports.canonical_module(callee.dotted)
+    if type(node.func) is cst.Call:  # LayerScale(...)(x): a class kgraphlint cannot see
+        return f"{dotted_name(node.func.func) or 'an object'}(...)"
+    return dotted_name(node.func) or type(node.func).__name__

@@ -1,0 +1,107 @@
+"""Print findings: ``full`` (grouped, with code frames), ``concise`` (one line each), ``json``,
+``sarif`` (SARIF 2.1.0) and ``github`` (workflow annotations); or ``statistics``."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+
+from rich.console import Console
+from rich.markup import escape
+
+from kgraphlint.rule import Finding, Severity, plural
+
+COLOURS = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
+
+
+GITHUB_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
+
+
+def github_escape(text: str, property_value: bool = False) -> str:
+    """Workflow-command escaping: %, newlines (and , : in properties)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
+
+
+def render(result, fmt: str, console: Console) -> None:
+    if fmt == "json":
+        print(json.dumps([f.to_json() for f in result.findings], indent=2))
+    elif fmt == "sarif":
+        from kgraphlint.report.sarif import sarif_log
+
+        print(json.dumps(sarif_log(result.findings), indent=2))
+    elif fmt == "github":
+        for f in result.findings:
+            title = github_escape(f"kgraphlint ({f.code} {f.name})", True)
+            where = (f"file={github_escape(f.path, True)},line={f.line},col={f.column},"
+                     f"endLine={f.end_line},endColumn={f.end_column}")
+            print(f"::{GITHUB_LEVELS[f.severity]} title={title},{where}::{github_escape(f.message)}")
+    elif fmt == "concise":
+        for f in result.findings:
+            where = f"cell {f.cell}:{f.line}:{f.column}" if f.cell is not None else f"{f.line}:{f.column}"
+            print(f"{f.path}:{where}: {f.code} [{f.name}] {f.message}")
+    else:
+        render_full(result, console)
+
+
+def render_statistics(result, fmt: str, console: Console) -> None:
+    """How many findings each rule has, most first (for adopting kgraphlint on a code base)."""
+    from kgraphlint.registry import find_rule
+
+    counts: dict[str, int] = {}
+    for finding in result.findings:
+        counts[finding.code] = counts.get(finding.code, 0) + 1
+    rows = []
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        rule = find_rule(code)
+        rows.append({"code": code, "name": rule.name if rule else "", "count": count,
+                     "fixable": bool(rule and rule.fixable)})
+    if fmt == "json":
+        print(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        fixable = "[*] " if row["fixable"] else "    "
+        console.print(f"{row['count']:>6}  {row['code']}  {fixable}{escape(row['name'])}")
+    if any(row["fixable"] for row in rows):
+        console.print("[*] fixable with --fix")
+
+
+def code_frame(source_file, finding: Finding) -> list[str]:
+    if source_file is None:
+        return []
+    lines = source_file.document_lines
+    line_number = source_file.program_line(finding.cell, finding.line)
+    if not 1 <= line_number <= len(lines):
+        return []
+    source = lines[line_number - 1]
+    end = finding.end_column if finding.end_line == finding.line else len(source) + 1
+    width = max(1, end - finding.column)
+    gutter = str(finding.line)
+    return [
+        f"  {gutter} | {escape(source)}",
+        f"  {' ' * len(gutter)} | {' ' * (finding.column - 1)}[{COLOURS[finding.severity]}]{'^' * width}[/]",
+    ]
+
+
+def render_full(result, console: Console) -> None:
+    for path, findings in groupby(result.findings, key=lambda f: f.path):
+        console.print(f"[bold]{escape(path)}[/]")
+        for f in findings:
+            colour = COLOURS[f.severity]
+            console.print(f"{escape(path)}:{escape(f.location)}: [{colour}]{f.severity.value}[/] "
+                          f"[bold]{f.code}[/] {escape(f'[{f.name}]')}")
+            console.print(f"  {escape(f.message)}")
+            for line in code_frame(result.sources.get(path), f):
+                console.print(line)
+            for related in f.related:
+                where = f"cell {related.cell}, line {related.line}" if related.cell else f"{related.line}:{related.column}"
+                console.print(f"  [dim]note:[/] {escape(related.path)}:{where}: "
+                              f"{escape(related.message)}")
+            if f.fix is not None:
+                console.print(f"  [green]fix:[/] {escape(f.fix.message)}")
+            console.print()
+    counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
+    line = f"{plural(counts[Severity.ERROR], 'error')}, {plural(counts[Severity.WARNING], 'warning')}"
+    if counts[Severity.INFO]:
+        line += f", {counts[Severity.INFO]} info"
+    console.print(f"{line} in {plural(result.files, 'file')}")

@@ -1,0 +1,99 @@
+"""Find the source file of a module a program imports, without importing anything.
+
+``from .blocks import conv_block`` names a file beside the importer; ``from mypkg.layers
+import attention`` one under the importer's project root or on ``sys.path`` (an installed
+package's source). Keras, TensorFlow and NumPy themselves are never followed: kgraphlint
+models what they mean instead. The exception is ``keras.applications``: those are model
+builders written in plain Keras, and reading them is how ``ResNet50(weights=None)`` gets
+its layers.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import libcst as cst
+
+from kgraphlint.resolve.symbols import canonical_module
+from kgraphlint.source.parse import bracket_depth, parse_module
+
+#: packages whose meaning kgraphlint models (or that hold no model builders)
+NOT_FOLLOWED = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "sklearn", "scipy", "pandas", "torch",
+                          "jax", "matplotlib", "os", "sys", "typing"})
+
+#: parts of Keras that are model-building code like any user's, read from the installed source
+FOLLOWED_KERAS = ("keras.applications", "keras.src.applications")
+
+
+@lru_cache(maxsize=4096)
+def followed_keras(dotted: str) -> str | None:
+    """The installed module path of a ``keras.applications`` name (however it was reached:
+    tf.keras, tensorflow.keras, keras.src), or None for the rest of Keras."""
+    path = canonical_module(dotted)
+    return path if any(path == root or path.startswith(root + ".") for root in FOLLOWED_KERAS) else None
+
+
+def split_relative(dotted: str) -> tuple[int, str]:
+    """``..pkg.mod`` -> (2, "pkg.mod")"""
+    level = len(dotted) - len(dotted.lstrip("."))
+    return level, dotted[level:]
+
+
+@lru_cache(maxsize=1024)
+def project_root(importer: Path) -> Path:
+    """The folder a program's absolute imports start from: above its outermost package."""
+    folder = importer.parent
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        folder = folder.parent
+    return folder
+
+
+def module_file(module: str, importer: str | None) -> Path | None:
+    """The .py file of ``module`` (``pkg.mod`` or relative ``.mod``) as ``importer`` sees it."""
+    level, name = split_relative(module)
+    if level:
+        if importer is None:
+            return None
+        base = Path(importer).parent
+        for _ in range(level - 1):
+            base = base.parent
+        return _in_folder(base, name)
+    name = followed_keras(name) or name
+    top = name.split(".", 1)[0]
+    if not name or (top in NOT_FOLLOWED and followed_keras(name) is None) or top in sys.stdlib_module_names:
+        return None
+    roots = [project_root(Path(importer))] if importer is not None else []
+    return next((found for root in [*roots, *map(Path, search_path())] if (found := _in_folder(root, name))), None)
+
+
+@lru_cache(maxsize=1)
+def search_path() -> tuple[str, ...]:
+    return tuple(entry for entry in sys.path if entry and Path(entry).is_dir())
+
+
+MAX_MODULE_BYTES = 400_000
+
+
+def parsed(path: Path) -> cst.Module | None:
+    """The module's code, parsed (or, when the same text was parsed before in this process,
+    shared: libcst trees are immutable); None when it cannot be read, is too large or does
+    not parse."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        # The same guard as for the analysed file: libcst's native parser crashes the
+        # process on very deep nesting.
+        if len(text) > MAX_MODULE_BYTES or bracket_depth(text) > 150:
+            return None
+        return parse_module(text)
+    except Exception:  # unreadable or unparsable: that module stays unknown
+        return None
+
+
+def _in_folder(folder: Path, name: str) -> Path | None:
+    path = folder.joinpath(*name.split(".")) if name else folder
+    for candidate in (path.with_suffix(".py") if name else None, path / "__init__.py"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None

@@ -1,0 +1,75 @@
+"""Load the files to analyse and find them in directories.
+
+Each becomes a ``SourceFile`` (``kgraphlint.source.source_file``): a .py file as it is, or
+the code of a notebook or a Markdown tutorial (see ``kgraphlint.source.documents``). Files
+that cannot be read or decoded still become a ``SourceFile`` carrying the problem, so the
+run reports it and goes on.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from kgraphlint.source.documents import load_markdown, load_notebook
+from kgraphlint.source.source_file import SourceFile
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+DOCUMENT_SUFFIXES = (".ipynb", ".md")
+SUFFIXES = PYTHON_SUFFIXES + DOCUMENT_SUFFIXES
+#: folders never worth walking into
+SKIPPED_DIRS = frozenset({
+    ".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "__pycache__", "build", "dist",
+    ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".kgraphlint_cache",
+    "node_modules", "site-packages", ".eggs", ".ipynb_checkpoints",
+})
+
+
+def read_source(path: Path, display: str | None = None) -> SourceFile:
+    shown = display or str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return SourceFile(shown, "", f"cannot read file: {exc.strerror or exc}")
+    source = decode_source(shown, data)
+    return source if source.error is not None else source_from_text(shown, source.text)
+
+
+def source_from_text(path: str, text: str) -> SourceFile:
+    """A file's text as kgraphlint reads it: notebooks and Markdown by their suffix."""
+    if path.endswith(".ipynb"):
+        return load_notebook(path, text)
+    if path.endswith(".md"):
+        return load_markdown(path, text)
+    return SourceFile(path, text)
+
+
+def decode_source(shown: str, data: bytes) -> SourceFile:
+    if b"\x00" in data:
+        return SourceFile(shown, "", "not a text file (it contains NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return SourceFile(shown, "", f"not UTF-8 (invalid byte at line {line}); save the file as UTF-8")
+    return SourceFile(shown, text)
+
+
+def is_skipped_dir(name: str) -> bool:
+    return name in SKIPPED_DIRS or name.endswith(".egg-info")
+
+
+def discover(paths: Iterable[str], suffixes: tuple[str, ...] = SUFFIXES) -> Iterator[Path]:
+    """Files named directly, and files with a known suffix below named directories, sorted
+    per directory so output order is stable. Symlinked directories are not followed."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not is_skipped_dir(d))
+                for name in sorted(files):
+                    if name.endswith(suffixes):
+                        yield Path(root) / name
+        else:
+            yield path
