@@ -37,7 +37,8 @@ from kgraphlint.report.findings import render_statistics
 from kgraphlint.source.files import discover, read_source, source_from_text
 from kgraphlint.source.source_file import SourceFile
 from kgraphlint.report.stats import Coverage
-from kgraphlint.graph.summary import model_summary, render
+from kgraphlint.graph.summary import model_summary
+from kgraphlint.report.tables import render
 
 COMMANDS = ("check", "summary", "rules", "rule", "graph", "lsp")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -338,7 +339,7 @@ def run_graph(args: argparse.Namespace) -> int:
     for path in discover(args.paths):
         source = read_source(path)
         analysis = analyze_source(source, args.keras_version)
-        findings = check_source_file(source, Settings(keras_version=args.keras_version)).findings
+        findings = check_source_file(source, Settings(keras_version=args.keras_version), analysis=analysis).findings
         for model in analysis.models:
             if args.format == "mermaid":
                 print(mermaid(analysis, model, findings))

@@ -117,6 +117,20 @@ class Finding:
         return (self.path, self.cell or 0, self.line, self.column, self.code)
 
 
+@dataclass(frozen=True)
+class Invalid:
+    """A bad example and exactly what the rule reports on it (as Fixit's ``Invalid``): the
+    span of each finding, (line, column, end line, end column) in the dedented program, and
+    for a rule with a fix the program once every fix is applied."""
+
+    code: str
+    spans: tuple[tuple[int, int, int, int], ...]
+    fixed: str | None = None
+
+    def strip(self) -> str:
+        return self.code.strip()
+
+
 class Rule:
     """Base class. Subclasses set the class attributes and implement ``check``."""
 
@@ -125,8 +139,9 @@ class Rule:
     severity: ClassVar[Severity]
     #: one line for `kgraphlint rules`
     summary: ClassVar[str]
-    #: programs this rule must flag (exactly this rule's finding) and must not
-    bad: ClassVar[tuple[str, ...]] = ()
+    #: programs this rule must flag (exactly this rule's finding, where ``Invalid`` says) and
+    #: programs it must not
+    bad: ClassVar[tuple["str | Invalid", ...]] = ()
     good: ClassVar[tuple[str, ...]] = ()
     fixable: ClassVar[bool] = False
     #: the kind of file the examples are (".py", or ".md"/".ipynb" for document rules)

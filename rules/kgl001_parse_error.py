@@ -1,5 +1,5 @@
 from kgraphlint.source.positions import Span
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 class ParseError(Rule):
@@ -20,7 +20,7 @@ class ParseError(Rule):
     name = "parse-error"
     severity = Severity.ERROR
     summary = "the file cannot be parsed (syntax error, not UTF-8, unreadable)"
-    bad = ("import keras\nmodel = keras.Sequential([\n    keras.layers.Dense(4),\n",)
+    bad = (Invalid("import keras\nmodel = keras.Sequential([\n    keras.layers.Dense(4),\n", spans=((2, 26, 2, 27),)),)
     good = ("import keras\nmodel = keras.Sequential([keras.layers.Dense(4)])\n",)
 
     def check(self, ctx):

@@ -1,6 +1,6 @@
 from kgraphlint.keras.families import MERGES
 from kgraphlint.keras.layers.merge import elementwise_shape
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import format_shape, is_int
 
 
@@ -37,7 +37,7 @@ class MergeShapeMismatch(Rule):
     name = "merge-shape-mismatch"
     severity = Severity.ERROR
     summary = "Add/Subtract/Multiply/Average/Maximum/Minimum of shapes that cannot broadcast"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(32, 32, 64))
@@ -46,7 +46,7 @@ y = layers.MaxPooling2D(2)(y)
 shortcut = layers.Conv2D(128, 1, strides=2)(x)
 out = layers.add([y, shortcut])
 model = keras.Model(x, out)
-""",)
+""", spans=((8, 7, 8, 32),)),)
     good = ("""
 import keras
 from keras import layers

@@ -1,4 +1,4 @@
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import format_shape, is_int, normalize_axis
 
 
@@ -27,20 +27,20 @@ class ConcatAxisMismatch(Rule):
     name = "concat-axis-mismatch"
     severity = Severity.ERROR
     summary = "Concatenate inputs that differ off the concatenation axis, or an axis out of range"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(32, 32, 64))
 a = layers.Conv2D(32, 1, strides=2)(x)
 b = layers.Conv2D(32, 3, strides=2)(x)
 model = keras.Model(x, layers.concatenate([a, b]))
-""", """
+""", spans=((7, 24, 7, 50),)), Invalid("""
 import keras
 from keras import layers
 a = keras.Input(shape=(8,))
 b = keras.Input(shape=(8,))
 model = keras.Model([a, b], layers.Concatenate(axis=2)([a, b]))
-""")
+""", spans=((6, 29, 6, 63),)))
     good = ("""
 import keras
 from keras import layers

@@ -1,7 +1,7 @@
 import math
 
 from kgraphlint.keras.layers import knowledge
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import dim_product, format_shape, is_int
 
 
@@ -48,20 +48,20 @@ class InputRankMismatch(Rule):
     name = "input-rank-mismatch"
     severity = Severity.ERROR
     summary = "a layer applied to a tensor of a rank it cannot take (Conv2D on vectors, LSTM on rank 2)"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 pixels = keras.Input(shape=(784,))
 x = layers.Conv2D(32, 3)(pixels)
 model = keras.Model(pixels, x)
-""", """
+""", spans=((5, 5, 5, 33),)), Invalid("""
 import keras
 from keras import layers
 tokens = keras.Input(shape=(20,))
 x = layers.Dense(16)(tokens)
 x = layers.LSTM(8)(x)
 model = keras.Model(tokens, x)
-""")
+""", spans=((6, 5, 6, 22),)))
     good = ("""
 import keras
 from keras import layers

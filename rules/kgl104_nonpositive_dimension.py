@@ -1,5 +1,5 @@
 from kgraphlint.keras.layers.base import channels_last, int_tuple
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import conv_output_length, format_shape, is_int
 
 WINDOWED = {}
@@ -28,7 +28,7 @@ class NonpositiveDimension(Rule):
     name = "nonpositive-dimension"
     severity = Severity.ERROR
     summary = "a convolution or pooling whose output size becomes zero or negative"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(8, 8, 3))
@@ -36,7 +36,7 @@ y = layers.MaxPooling2D(2)(x)
 y = layers.MaxPooling2D(2)(y)
 y = layers.Conv2D(16, 3)(y)
 model = keras.Model(x, y)
-""",)
+""", spans=((7, 5, 7, 28),)),)
     good = ("""
 import keras
 from keras import layers

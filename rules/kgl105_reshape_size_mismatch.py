@@ -1,4 +1,4 @@
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import dim_product, format_shape, is_int
 
 
@@ -22,19 +22,19 @@ class ReshapeSizeMismatch(Rule):
     name = "reshape-size-mismatch"
     severity = Severity.ERROR
     summary = "a Reshape target whose size cannot equal the input's (or with more than one -1)"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 pixels = keras.Input(shape=(784,))
 image = layers.Reshape((28, 28, 3))(pixels)
 model = keras.Model(pixels, image)
-""", """
+""", spans=((5, 9, 5, 44),)), Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(12, 4))
 y = layers.Reshape((-1, -1))(x)
 model = keras.Model(x, y)
-""")
+""", spans=((5, 5, 5, 32),)))
     good = ("""
 import keras
 from keras import layers

@@ -1,5 +1,5 @@
 from kgraphlint.keras.layers.base import channels_last
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import format_shape, is_int, normalize_axis
 
 #: layers whose weights are sized by the last (feature/channel) axis of their first input
@@ -40,7 +40,7 @@ class SharedLayerIncompatibleInput(Rule):
     name = "shared-layer-incompatible-input"
     severity = Severity.ERROR
     summary = "one layer instance (shared weights) called on tensors of different feature sizes"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 encoder = layers.LSTM(32)
@@ -48,7 +48,7 @@ left = keras.Input(shape=(None, 128))
 right = keras.Input(shape=(None, 64))
 merged = layers.concatenate([encoder(left), encoder(right)])
 model = keras.Model([left, right], merged)
-""",)
+""", spans=((7, 45, 7, 59),)),)
     good = ("""
 import keras
 from keras import layers

@@ -1,5 +1,5 @@
 from kgraphlint.keras.families import UPSAMPLING
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import format_shape
 
 #: layers a classifier head commonly stacks after the first Dense
@@ -30,7 +30,7 @@ class ProbableMissingFlatten(Rule):
     name = "probable-missing-flatten"
     severity = Severity.WARNING
     summary = "Dense on an unflattened conv/pool feature map, so the output keeps spatial axes"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 image = keras.Input(shape=(28, 28, 1))
@@ -39,7 +39,7 @@ x = layers.MaxPooling2D(2)(x)
 x = layers.Dense(64, activation="relu")(x)
 digit = layers.Dense(10, activation="softmax")(x)
 model = keras.Model(image, digit)
-""",)
+""", spans=((7, 5, 7, 43),)),)
     good = ("""
 import keras
 from keras import layers

@@ -1,5 +1,5 @@
 from kgraphlint.keras.layers.merge import dot_axes
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import is_int
 
 
@@ -21,14 +21,14 @@ class DotAxesMismatch(Rule):
     name = "dot-axes-mismatch"
     severity = Severity.ERROR
     summary = "Dot/dot over axes whose sizes differ"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 user = keras.Input(shape=(32,))
 item = keras.Input(shape=(16,))
 score = layers.dot([user, item], axes=1)
 model = keras.Model([user, item], score)
-""",)
+""", spans=((6, 9, 6, 41),)),)
     good = ("""
 import keras
 from keras import layers

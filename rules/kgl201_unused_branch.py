@@ -1,5 +1,5 @@
 from kgraphlint.graph.model_graph import descendants
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 class UnusedBranch(Rule):
@@ -23,7 +23,7 @@ class UnusedBranch(Rule):
     name = "unused-branch"
     severity = Severity.WARNING
     summary = "a layer call whose output reaches no model output (Keras silently drops it)"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(16,))
@@ -31,7 +31,7 @@ merged = layers.Dense(32, activation="relu")(x)
 hidden = layers.Dense(64, activation="relu")(merged)
 output = layers.Dense(10, activation="softmax")(merged)
 model = keras.Model(x, output)
-""",)
+""", spans=((6, 10, 6, 53),)),)
     good = ("""
 import keras
 from keras import layers

@@ -1,4 +1,4 @@
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 class UnusedInput(Rule):
@@ -20,14 +20,14 @@ class UnusedInput(Rule):
     name = "unused-input"
     severity = Severity.WARNING
     summary = "an Input passed to Model that no output depends on"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 image = keras.Input(shape=(64,))
 metadata = keras.Input(shape=(8,))
 score = layers.Dense(1)(image)
 model = keras.Model([image, metadata], score)
-""",)
+""", spans=((7, 9, 7, 46),)),)
     good = ("""
 import keras
 from keras import layers

@@ -1,4 +1,4 @@
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 class GraphDisconnected(Rule):
@@ -20,14 +20,14 @@ class GraphDisconnected(Rule):
     name = "graph-disconnected"
     severity = Severity.ERROR
     summary = "model outputs depend on an Input that is not passed as a model input"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 title = keras.Input(shape=(8,))
 body = keras.Input(shape=(8,))
 joined = layers.concatenate([title, body])
 model = keras.Model(title, layers.Dense(1)(joined))
-""",)
+""", spans=((7, 9, 7, 52),)),)
     good = ("""
 import keras
 from keras import layers

@@ -1,4 +1,4 @@
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 class UndefinedModelTensor(Rule):
@@ -21,19 +21,19 @@ class UndefinedModelTensor(Rule):
     name = "undefined-model-tensor"
     severity = Severity.ERROR
     summary = "Model(...) given a name that is not defined or is not a tensor"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 posts_input = keras.Input(shape=(100,))
 age = layers.Dense(1)(posts_input)
 model = keras.Model(input_posts, age)
-""", """
+""", spans=((6, 21, 6, 32),)), Invalid("""
 import keras
 from keras import layers
 inputs = keras.Input(shape=(100,))
 head = layers.Dense(1)
 model = keras.Model(inputs, head)
-""")
+""", spans=((6, 29, 6, 33),)))
     good = ("""
 import keras
 from keras import layers

@@ -1,4 +1,4 @@
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 class DuplicateLayerName(Rule):
@@ -22,14 +22,14 @@ class DuplicateLayerName(Rule):
     name = "duplicate-layer-name"
     severity = Severity.ERROR
     summary = "two layers in one model with the same name (often a name= inside a loop)"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 x = inputs = keras.Input(shape=(16,))
 for width in (64, 32):
     x = layers.Dense(width, activation="relu", name="hidden")(x)
 model = keras.Model(inputs, x)
-""",)
+""", spans=((6, 48, 6, 61),)),)
     good = ("""
 import keras
 from keras import layers

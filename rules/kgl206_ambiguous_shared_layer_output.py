@@ -1,4 +1,4 @@
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 class AmbiguousSharedLayerOutput(Rule):
@@ -24,7 +24,7 @@ class AmbiguousSharedLayerOutput(Rule):
     name = "ambiguous-shared-layer-output"
     severity = Severity.ERROR
     summary = ".output/.input/.output_shape/.input_shape read on a layer called more than once"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 reader = layers.LSTM(32)
@@ -33,7 +33,7 @@ b = keras.Input(shape=(10, 8))
 left, right = reader(a), reader(b)
 features = reader.output
 model = keras.Model([a, b], layers.concatenate([left, right]))
-""",)
+""", spans=((8, 12, 8, 25),)),)
     good = ("""
 import keras
 from keras import layers

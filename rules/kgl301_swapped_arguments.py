@@ -1,6 +1,6 @@
 import re
 
-from kgraphlint.rule import Fix, Rule, Severity
+from kgraphlint.rule import Fix, Invalid, Rule, Severity
 from kgraphlint.keras.shapes import is_int
 from kgraphlint.keras.signatures import activation_names
 
@@ -40,20 +40,33 @@ class SwappedArguments(Rule):
     severity = Severity.WARNING
     summary = "constructor arguments in the wrong order, e.g. Embedding(64, vocab_size)"
     fixable = True
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 vocabulary_size = 50000
 words = keras.Input(shape=(None,), dtype="int32")
 vectors = layers.Embedding(256, vocabulary_size)(words)
 model = keras.Model(words, vectors)
-""", """
+""", spans=((6, 11, 6, 49),), fixed="""
+import keras
+from keras import layers
+vocabulary_size = 50000
+words = keras.Input(shape=(None,), dtype="int32")
+vectors = layers.Embedding(input_dim=vocabulary_size, output_dim=256)(words)
+model = keras.Model(words, vectors)
+"""), Invalid("""
 from keras import layers
 hidden = layers.Dense("relu", 64)
-""", """
+""", spans=((3, 10, 3, 34),), fixed="""
+from keras import layers
+hidden = layers.Dense(units=64, activation="relu")
+"""), Invalid("""
 from keras import layers
 features = layers.Conv2D((3, 3), 32, padding="same")
-""")
+""", spans=((3, 12, 3, 53),), fixed="""
+from keras import layers
+features = layers.Conv2D((3, 3), 32, padding="same")
+"""))
     good = ("""
 import keras
 from keras import layers

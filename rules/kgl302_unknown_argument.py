@@ -1,6 +1,6 @@
 import difflib
 
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.signatures import KERAS2, KERAS3, signature
 
 
@@ -24,19 +24,19 @@ class UnknownArgument(Rule):
     name = "unknown-argument"
     severity = Severity.ERROR
     summary = "a keyword the layer does not accept, e.g. AveragePooling2D(activation=...)"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(32, 32, 3))
 y = layers.AveragePooling2D(3, strides=2, activation="relu")(x)
 model = keras.Model(x, y)
-""", """
+""", spans=((5, 43, 5, 60),)), Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(32, 32, 3))
 y = layers.Conv2D(8, 3, activaton="relu")(x)
 model = keras.Model(x, y)
-""")
+""", spans=((5, 25, 5, 41),)))
     good = ("""
 import keras
 from keras import layers

@@ -1,4 +1,4 @@
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 class MissingArgument(Rule):
@@ -19,13 +19,13 @@ class MissingArgument(Rule):
     name = "missing-argument"
     severity = Severity.ERROR
     summary = "a required argument is absent, e.g. Conv2D(1, strides=2) with no kernel_size"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(32, 32, 3))
 y = layers.Conv2D(1, strides=2)(x)
 model = keras.Model(x, y)
-""",)
+""", spans=((5, 5, 5, 32),)),)
     good = ("""
 import keras
 from keras import layers

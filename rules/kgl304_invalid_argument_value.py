@@ -2,7 +2,7 @@ import difflib
 
 from kgraphlint.keras.families import DROPOUTS, RECURRENT
 from kgraphlint.keras.overlay import layer_input_shape
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import dims_conflict, format_shape, is_int
 from kgraphlint.keras.signatures import activation_names
 
@@ -60,28 +60,28 @@ class InvalidArgumentValue(Rule):
     name = "invalid-argument-value"
     severity = Severity.ERROR
     summary = "a value of the wrong type or an impossible value (input_shape=784, Dropout(1.5), 'rellu')"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([layers.Dense(64, input_dim=(784,), activation="relu"), layers.Dense(10)])
-""", """
+""", spans=((4, 44, 4, 60),)), Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(784,)), layers.Dense(64, activation="rellu"), layers.Dropout(1.5)])
-""", """
+""", spans=((4, 71, 4, 89), (4, 107, 4, 110))), Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([layers.Dense(64, input_shape=784), layers.Conv1D(8, 3, padding="similar")])
-""", """
+""", spans=((4, 44, 4, 59), (4, 82, 4, 99))), Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([layers.Dense(64, input_dim=784, activation="relu"), layers.Dense(32, input_dim=100)])
-""", """
+""", spans=((4, 96, 4, 109),)), Invalid("""
 import keras
 from keras import layers
 steps = keras.Input(shape=(10, 4))
 model = keras.Model(steps, layers.LSTM(8, stateful=True)(steps))
-""")
+""", spans=((5, 43, 5, 56),)))
     good = ("""
 import keras
 from keras import layers

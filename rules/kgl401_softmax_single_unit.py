@@ -1,6 +1,6 @@
 from kgraphlint.keras.layers.activations import final_activation
 from kgraphlint.keras.layers.base import channels_last
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 class SoftmaxSingleUnit(Rule):
@@ -24,13 +24,13 @@ class SoftmaxSingleUnit(Rule):
     name = "softmax-single-unit"
     severity = Severity.WARNING
     summary = "a softmax over a single unit (always 1.0)"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 features = keras.Input(shape=(20,))
 is_spam = layers.Dense(1, activation="softmax")(features)
 model = keras.Model(features, is_spam)
-""",)
+""", spans=((5, 27, 5, 47),)),)
     good = ("""
 import keras
 from keras import layers

@@ -1,7 +1,7 @@
 from kgraphlint.feeding.training import BINARY_LOSSES
 from kgraphlint.keras.facts import Loss
 from kgraphlint.keras.layers.activations import final_activation
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import format_shape
 from kgraphlint.feeding.training import all_compiled_losses
 
@@ -48,21 +48,21 @@ class LossActivationMismatch(Rule):
     name = "loss-activation-mismatch"
     severity = Severity.WARNING
     summary = "a loss that does not fit the output activation (softmax + binary_crossentropy, ...)"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(20,))
 y = layers.Dense(3, activation="softmax")(x)
 model = keras.Model(x, y)
 model.compile(optimizer="adam", loss="binary_crossentropy")
-""", """
+""", spans=((7, 38, 7, 59),)), Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(20,))
 y = layers.Dense(10, activation="softmax")(x)
 model = keras.Model(x, y)
 model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-""")
+""", spans=((7, 38, 7, 98),)))
     good = ("""
 import keras
 from keras import layers

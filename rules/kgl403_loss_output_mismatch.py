@@ -1,4 +1,4 @@
-from kgraphlint.rule import Rule, Severity, plural
+from kgraphlint.rule import Invalid, Rule, Severity, plural
 from kgraphlint.feeding.training import output_names
 
 
@@ -25,7 +25,7 @@ class LossOutputMismatch(Rule):
     name = "loss-output-mismatch"
     severity = Severity.ERROR
     summary = "compile's loss/loss_weights/metrics list or dict that does not match the outputs"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(16,))
@@ -33,7 +33,7 @@ age = layers.Dense(1, name="age")(x)
 income = layers.Dense(10, activation="softmax", name="income")(x)
 model = keras.Model(x, [age, income])
 model.compile(optimizer="rmsprop", loss={"age": "mse", "incomes": "categorical_crossentropy"})
-""", """
+""", spans=((8, 41, 8, 94),)), Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(16,))
@@ -41,7 +41,7 @@ age = layers.Dense(1, name="age")(x)
 income = layers.Dense(10, activation="softmax", name="income")(x)
 model = keras.Model(x, [age, income])
 model.compile(optimizer="rmsprop", loss=["mse", "categorical_crossentropy"], loss_weights=[0.25, 1.0, 10.0])
-""")
+""", spans=((8, 91, 8, 108),)))
     good = ("""
 import keras
 from keras import layers

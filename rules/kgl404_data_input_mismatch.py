@@ -1,4 +1,4 @@
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.feeding.training import DATA_METHODS, input_names, output_names
 
 
@@ -29,7 +29,7 @@ class DataInputMismatch(Rule):
     name = "data-input-mismatch"
     severity = Severity.ERROR
     summary = "fit/evaluate/predict given a dict or list that does not match the inputs or outputs"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 import numpy as np
 from keras import layers
@@ -39,7 +39,7 @@ answer = layers.Dense(5, activation="softmax")(layers.concatenate([text, questio
 model = keras.Model([text, question], answer)
 model.compile(optimizer="rmsprop", loss="categorical_crossentropy")
 model.fit({"text": np.zeros((8, 100)), "questions": np.zeros((8, 20))}, np.zeros((8, 5)))
-""",)
+""", spans=((10, 11, 10, 71),)),)
     good = ("""
 import keras
 import numpy as np

@@ -1,6 +1,6 @@
 from math import prod
 
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import format_shape, fully_known, is_int
 from kgraphlint.feeding.training import as_model_sees, fed_arrays, mismatched_axes
 
@@ -35,7 +35,7 @@ class InputDataShapeMismatch(Rule):
     name = "input-data-shape-mismatch"
     severity = Severity.ERROR
     summary = "fit/evaluate/predict given x whose rank or sizes do not fit the model's input"
-    bad = ("""
+    bad = (Invalid("""
 import numpy as np
 import keras
 from keras import layers
@@ -48,14 +48,14 @@ digit = layers.Dense(10, activation="softmax")(x)
 model = keras.Model(image, digit)
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 model.fit(x_train, y_train, epochs=2)
-""", """
+""", spans=((13, 11, 13, 18),)), Invalid("""
 import numpy as np
 import keras
 from keras import layers
 features = np.random.rand(500, 20)
 model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(1, activation="sigmoid")])
 model.predict(features[0])
-""")
+""", spans=((7, 15, 7, 26),)))
     good = ("""
 import numpy as np
 import keras

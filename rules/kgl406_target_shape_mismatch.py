@@ -1,5 +1,5 @@
 from kgraphlint.feeding.arrays import INT
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import format_shape
 from kgraphlint.feeding.training import (
     CATEGORICAL_LOSSES,
@@ -39,7 +39,7 @@ class TargetShapeMismatch(Rule):
     name = "target-shape-mismatch"
     severity = Severity.ERROR
     summary = "y that does not fit the output it trains and that output's loss"
-    bad = ("""
+    bad = (Invalid("""
 import numpy as np
 import keras
 from keras import layers
@@ -49,7 +49,7 @@ model = keras.Sequential([keras.Input(shape=(32,)), layers.Dense(64, activation=
                           layers.Dense(10, activation="softmax")])
 model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, epochs=5)
-""", """
+""", spans=((10, 20, 10, 27),)), Invalid("""
 import numpy as np
 import keras
 from keras import layers
@@ -58,7 +58,7 @@ prices = np.random.rand(300)
 model = keras.Sequential([keras.Input(shape=(13,)), layers.Dense(32, activation="relu"), layers.Dense(4)])
 model.compile(optimizer="adam", loss="mse")
 model.fit(houses, prices, epochs=5)
-""")
+""", spans=((9, 19, 9, 25),)))
     good = ("""
 import numpy as np
 import keras

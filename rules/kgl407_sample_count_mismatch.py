@@ -1,4 +1,4 @@
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import is_int
 from kgraphlint.feeding.training import fed_arrays
 
@@ -25,7 +25,7 @@ class SampleCountMismatch(Rule):
     name = "sample-count-mismatch"
     severity = Severity.ERROR
     summary = "x and y (or several inputs, or validation_data) with different numbers of samples"
-    bad = ("""
+    bad = (Invalid("""
 import numpy as np
 import keras
 from keras import layers
@@ -35,7 +35,7 @@ x_train, y_train = x[:800], y[800:]
 model = keras.Sequential([keras.Input(shape=(8,)), layers.Dense(1, activation="sigmoid")])
 model.compile(optimizer="adam", loss="binary_crossentropy")
 model.fit(x_train, y_train, epochs=3)
-""",)
+""", spans=((10, 20, 10, 27),)),)
     good = ("""
 import numpy as np
 import keras

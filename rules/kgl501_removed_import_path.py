@@ -1,5 +1,5 @@
 from kgraphlint.resolve.symbols import REMOVED_ADVICE, REMOVED_MODULES, canonical_module, removed_module
-from kgraphlint.rule import Fix, Rule, Severity
+from kgraphlint.rule import Fix, Invalid, Rule, Severity
 
 #: lower-case optimizer aliases Keras 2 exported and Keras 3 does not
 OPTIMIZER_CASE = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop", "adagrad": "Adagrad",
@@ -38,12 +38,17 @@ class RemovedImportPath(Rule):
     severity = Severity.ERROR
     summary = "Keras 2 import paths that Keras 3 removed (keras.layers.convolutional, ...)"
     fixable = True
-    bad = ("""
+    bad = (Invalid("""
 from keras.layers.convolutional import Conv2D
 from keras.layers.pooling import MaxPool2D
-""", """
+""", spans=((2, 6, 2, 32), (3, 6, 3, 26)), fixed="""
+from keras.layers import Conv2D
+from keras.layers import MaxPool2D
+"""), Invalid("""
 from keras.optimizers import adam
-""")
+""", spans=((2, 1, 2, 34),), fixed="""
+from keras.optimizers import adam
+"""))
     good = ("""
 from keras.layers import Conv2D, MaxPool2D
 from keras.optimizers import Adam

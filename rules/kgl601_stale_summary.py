@@ -3,7 +3,7 @@ import re
 from kgraphlint.keras.naming import to_snake_case
 from kgraphlint.source.positions import Span
 from kgraphlint.source.recorded import RecordedRow, RecordedSummary, parse_summaries
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import format_shape
 from kgraphlint.graph.summary import model_summary
 
@@ -150,7 +150,7 @@ class StaleSummary(Rule):
     summary = "a printed model summary (notebook output, tutorial) that no longer matches the code"
     #: the examples are Markdown tutorials: code, then the summary Keras printed for it
     example_suffix = ".md"
-    bad = (MARKDOWN_EXAMPLE.format(units=8),)
+    bad = (Invalid(MARKDOWN_EXAMPLE.format(units=8), spans=((15, 1, 15, 77),)),)
     good = (MARKDOWN_EXAMPLE.format(units=4),)
 
     def check(self, ctx):

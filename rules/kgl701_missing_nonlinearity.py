@@ -1,6 +1,6 @@
 from kgraphlint.keras.families import LINEAR_MAPS
 from kgraphlint.keras.layers.activations import SHAPE_ONLY, final_activation
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 
@@ -25,11 +25,11 @@ class MissingNonlinearity(Rule):
     severity = Severity.INFO
     category = "design"
     summary = "two Dense/Conv layers in a row with no activation between them"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(64), layers.Dense(10, activation="softmax")])
-""", """
+""", spans=((4, 53, 4, 69),)), Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(20,))
@@ -38,7 +38,7 @@ left = layers.Dense(16)(shared)
 left = layers.Dense(8, activation="relu")(left)
 right = layers.Dense(8, activation="relu")(shared)
 model = keras.Model(x, layers.concatenate([left, right]))
-""")
+""", spans=((6, 8, 6, 32),)))
     good = ("""
 import keras
 from keras import layers

@@ -1,6 +1,6 @@
 from kgraphlint.keras.families import ACTIVATION_LAYERS
 from kgraphlint.keras.layers.activations import SHAPE_ONLY, final_activation
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 
@@ -33,11 +33,11 @@ class DoubleActivation(Rule):
     severity = Severity.INFO
     category = "design"
     summary = "an activation applied twice in a row (Dense(activation='relu') then Activation('relu'))"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(10, activation="softmax"), layers.Softmax()])
-""", """
+""", spans=((4, 93, 4, 109),)), Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(20,))
@@ -45,7 +45,7 @@ a = layers.Dense(16, activation="relu")(x)
 a = layers.Activation("relu")(a)
 b = layers.Dense(16, activation="tanh")(x)
 model = keras.Model(x, layers.concatenate([a, b]))
-""")
+""", spans=((6, 5, 6, 33),)))
     good = ("""
 import keras
 from keras import layers

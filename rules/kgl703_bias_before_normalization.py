@@ -1,6 +1,6 @@
 from kgraphlint.keras.families import LINEAR_MAPS
 from kgraphlint.keras.layers.activations import final_activation
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 
@@ -26,19 +26,19 @@ class BiasBeforeNormalization(Rule):
     severity = Severity.INFO
     category = "design"
     summary = "a Dense/Conv with use_bias=True feeding BatchNormalization directly (the bias is cancelled)"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Conv2D(16, 3), layers.BatchNormalization(),
                           layers.Activation("relu")])
-""", """
+""", spans=((4, 59, 4, 79),)), Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(32,))
 a = layers.BatchNormalization()(layers.Dense(16)(x))
 b = layers.Dense(16, activation="relu")(x)
 model = keras.Model(x, layers.concatenate([layers.Activation("relu")(a), b]))
-""")
+""", spans=((5, 33, 5, 52),)))
     good = ("""
 import keras
 from keras import layers

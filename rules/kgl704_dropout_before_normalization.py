@@ -1,5 +1,5 @@
 from kgraphlint.keras.families import DROPOUTS
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 
@@ -23,19 +23,19 @@ class DropoutBeforeNormalization(Rule):
     severity = Severity.INFO
     category = "design"
     summary = "Dropout feeding BatchNormalization (variance shift)"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(32,)), layers.Dense(64, activation="relu"), layers.Dropout(0.5),
                           layers.BatchNormalization(), layers.Dense(10, activation="softmax")])
-""", """
+""", spans=((4, 90, 4, 109),)), Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(32,))
 a = layers.Dense(64, activation="relu")(x)
 b = layers.BatchNormalization()(layers.Dropout(0.3)(a))
 model = keras.Model(x, layers.concatenate([a, b]))
-""")
+""", spans=((6, 33, 6, 55),)))
     good = ("""
 import keras
 from keras import layers

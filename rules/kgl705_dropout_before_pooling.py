@@ -1,5 +1,5 @@
 from kgraphlint.keras.families import POOLING, ZEROING_DROPOUTS
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 
 
 
@@ -23,12 +23,12 @@ class DropoutBeforePooling(Rule):
     severity = Severity.INFO
     category = "design"
     summary = "Dropout directly before a pooling layer"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(16, 3, activation="relu"),
                           layers.Dropout(0.25), layers.MaxPooling2D(2)])
-""", """
+""", spans=((5, 27, 5, 47),)), Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(28, 28, 1))
@@ -36,7 +36,7 @@ a = layers.Conv2D(16, 3, activation="relu")(x)
 a = layers.GlobalMaxPooling2D()(layers.Dropout(0.25)(a))
 b = layers.GlobalAveragePooling2D()(layers.Conv2D(8, 5, activation="relu")(x))
 model = keras.Model(x, layers.concatenate([a, b]))
-""")
+""", spans=((6, 33, 6, 56),)))
     good = ("""
 import keras
 from keras import layers

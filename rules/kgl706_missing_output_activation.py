@@ -1,5 +1,5 @@
 from kgraphlint.keras.layers.activations import final_activation
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import format_shape
 from kgraphlint.feeding.training import all_compiled_losses
 
@@ -29,12 +29,12 @@ class MissingOutputActivation(Rule):
     severity = Severity.WARNING
     category = "design"
     summary = "a classifier output compiled with a crossentropy (no from_logits) that has no softmax/sigmoid"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(32, activation="relu"), layers.Dense(10)])
 model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-""", """
+""", spans=((4, 90, 4, 106),)), Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(20,))
@@ -43,7 +43,7 @@ kind = layers.Dense(5, name="kind")(h)
 price = layers.Dense(1, name="price")(h)
 model = keras.Model(x, [kind, price])
 model.compile(optimizer="adam", loss={"kind": "categorical_crossentropy", "price": "mse"})
-""")
+""", spans=((6, 8, 6, 39),)))
     good = ("""
 import keras
 from keras import layers

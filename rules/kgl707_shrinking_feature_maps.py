@@ -1,5 +1,5 @@
 from kgraphlint.keras.layers.base import channels_last, int_tuple
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import is_int
 
 WINDOW_ARGUMENT = {f"Conv{r}D": (r, "kernel_size") for r in (1, 2, 3)}
@@ -28,12 +28,12 @@ class ShrinkingFeatureMaps(Rule):
     severity = Severity.INFO
     category = "design"
     summary = "a pooling/strided stack that leaves a feature map smaller than the next kernel or pool window"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(8, 8, 3)), layers.MaxPooling2D(2), layers.MaxPooling2D(2),
                           layers.Conv2D(16, 3, padding="same")])
-""", """
+""", spans=((5, 27, 5, 63),)), Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(8, 8, 3))
@@ -41,7 +41,7 @@ a = layers.Conv2D(8, 3, strides=4, padding="same", activation="relu")(x)
 a = layers.Conv2D(8, 3, padding="same")(a)
 b = layers.Conv2D(8, 1, strides=4)(x)
 model = keras.Model(x, layers.add([a, b]))
-""")
+""", spans=((6, 5, 6, 43),)))
     good = ("""
 import keras
 from keras import layers

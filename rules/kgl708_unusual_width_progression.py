@@ -1,6 +1,6 @@
 from kgraphlint.keras.families import SPATIAL_CONVS, UPSAMPLING
 from kgraphlint.keras.layers.base import int_tuple
-from kgraphlint.rule import Rule, Severity
+from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import is_int
 
 BETWEEN = frozenset({"BatchNormalization", "Activation", "ReLU", "LeakyReLU", "ELU", "Dropout", "SpatialDropout1D",
@@ -40,13 +40,13 @@ class UnusualWidthProgression(Rule):
     severity = Severity.INFO
     category = "design"
     summary = "conv filters that decrease along the feature extractor, or dense widths that grow to the output"
-    bad = ("""
+    bad = (Invalid("""
 import keras
 from keras import layers
 model = keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Conv2D(64, 3, activation="relu"),
                           layers.MaxPooling2D(2), layers.Conv2D(32, 3, activation="relu"),
                           layers.GlobalAveragePooling2D(), layers.Dense(10, activation="softmax")])
-""", """
+""", spans=((5, 51, 5, 90),)), Invalid("""
 import keras
 from keras import layers
 x = keras.Input(shape=(64,))
@@ -54,7 +54,7 @@ a = layers.Dense(16, activation="relu")(x)
 a = layers.Dense(48, activation="relu")(a)
 b = layers.Dense(8, activation="relu")(x)
 model = keras.Model(x, layers.Dense(1)(layers.concatenate([a, b])))
-""")
+""", spans=((6, 5, 6, 43),)))
     good = ("""
 import keras
 from keras import layers

@@ -21,7 +21,6 @@ class KerasBuildError(Rule):
     severity = Severity.ERROR
     category = "build"
     summary = "with --build: Keras raised while building the model (its message, at the failing line)"
-    requires_build = True
     bad = ("""
 import keras
 from keras import layers

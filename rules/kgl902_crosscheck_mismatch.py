@@ -23,7 +23,6 @@ class CrosscheckMismatch(Rule):
     severity = Severity.INFO
     category = "build"
     summary = "with --build: kgraphlint's static shape or parameter count differs from Keras's"
-    requires_build = True
     bad = ()
     good = ("""
 import keras

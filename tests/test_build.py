@@ -104,7 +104,7 @@ def test_build_rule_examples(builder):
     from kgraphlint.registry import all_rules
     from kgraphlint.source.source_file import SourceFile
 
-    for rule in (r for r in all_rules() if getattr(r, "requires_build", False)):
+    for rule in (r for r in all_rules() if r.category == "build"):
         for example in rule.bad:
             found = check_source_file(SourceFile("e.py", textwrap.dedent(example)), Settings(select=(rule.code,)),
                                       builder=builder).findings

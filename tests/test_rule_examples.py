@@ -7,11 +7,13 @@ import textwrap
 import pytest
 
 from kgraphlint.checking import check_source
+from kgraphlint.fixes.apply import fixed_text
 from kgraphlint.registry import all_rules
+from kgraphlint.rule import Invalid
 
 RULES = all_rules()
 #: rules whose findings come from building with real Keras: tests/test_build.py runs their examples
-STATIC_RULES = [rule for rule in RULES if not getattr(rule, "requires_build", False)]
+STATIC_RULES = [rule for rule in RULES if not rule.category == "build"]
 BAD = [(rule, i, example) for rule in STATIC_RULES for i, example in enumerate(rule.bad)]
 GOOD = [(rule, i, example) for rule in STATIC_RULES for i, example in enumerate(rule.good)]
 
@@ -33,16 +35,25 @@ def test_every_rule_documents_itself():
             assert section in doc, f"{rule.code} lacks {section}"
 
 
+def test_every_bad_example_pins_its_spans_and_fixes():
+    for rule in STATIC_RULES:
+        for example in rule.bad:
+            assert isinstance(example, Invalid), f"{rule.code}: a bad example without its expected spans"
+            assert (example.fixed is not None) == rule.fixable, f"{rule.code}: fixed text iff the rule has a fix"
+
+
 @pytest.mark.parametrize("case", BAD, ids=[label(c) for c in BAD])
 def test_bad_example_is_found(case):
     rule, _, example = case
-    findings = check_source(textwrap.dedent(example), f"example{rule.example_suffix}")
+    program = textwrap.dedent(example.code)
+    path = f"example{rule.example_suffix}"
+    findings = check_source(program, path)
     assert findings, f"{rule.code} found nothing in its own bad example"
     assert {f.code for f in findings} == {rule.code}, [f"{f.code}: {f.message}" for f in findings]
-    for finding in findings:
-        assert finding.name == rule.name
-        assert finding.line >= 1 and finding.column >= 1
-        assert (finding.end_line, finding.end_column) >= (finding.line, finding.column)
+    assert all(finding.name == rule.name for finding in findings)
+    assert tuple((f.line, f.column, f.end_line, f.end_column) for f in findings) == example.spans
+    if example.fixed is not None:
+        assert fixed_text(program, lambda text: check_source(text, path)) == example.fixed
 
 
 @pytest.mark.parametrize("case", GOOD, ids=[label(c) for c in GOOD])
