@@ -179,7 +179,8 @@ class RuleContext:
     @property
     def layers(self) -> list[LayerInstance]:
         """The layers the code constructs (operations like ``x + y`` are not among them)."""
-        return [layer for layer in self.analysis.facts.layers if not layer.operation and not layer.library]
+        return [layer for layer in self.analysis.facts.layers
+                if not layer.operation and not layer.library and layer.opaque is None]
 
     @property
     def calls(self) -> list[LayerCall]:

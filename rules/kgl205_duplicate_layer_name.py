@@ -43,6 +43,8 @@ model = keras.Model(inputs, x)
         for model in ctx.models:
             first_by_name = {}
             for layer in model.layers:
+                if not (layer.certain and layer.name_certain) or layer.opaque is not None:
+                    continue  # it may not exist, or Keras may name it otherwise
                 first = first_by_name.setdefault(layer.name, layer)
                 if first is layer:
                     continue

@@ -172,13 +172,21 @@ model = keras.Model(inputs, outputs)
     result = cli("summary", "--stats", "--format", "json", path)
     assert result.code == 0, result.err
     stats = result.json()["stats"]
-    assert set(stats) == {"files", "models", "layer_calls", "fully_known", "fully_known_share", "reasons"}
-    # Conv2D is known; what follows the opaque call is not (the branch's Dense included).
-    assert (stats["files"], stats["models"], stats["layer_calls"], stats["fully_known"]) == (1, 0, 1, 1)
+    assert set(stats) == {"files", "models", "partial_models", "layer_calls", "fully_known", "fully_known_share",
+                          "reasons"}
+    # The model is still a model, partly seen: Conv2D is known; the opaque call, what follows
+    # it, the branch's Dense and the node that joins the two branches are not.
+    assert (stats["files"], stats["models"], stats["partial_models"]) == (1, 1, 1)
+    assert (stats["layer_calls"], stats["fully_known"]) == (6, 1)
     reasons = {r["reason"]: r for r in stats["reasons"]}
     assert reasons["opaque call mystery.block"]["example"] == f"{path}:9"
     table = cli("summary", "--stats", "--no-color", path).out
-    assert "Fully known:  1 (100.0%)" in table and "opaque call mystery.block" in table
+    assert "Models:       1 (1 partly seen)" in table and "Fully known:  1 (16.7%)" in table
+    assert "opaque call mystery.block" in table
+    model = cli("summary", "--format", "json", path).json()[0]
+    rows = [(row["name"], row["class"], row.get("opaque")) for row in model["layers"]]
+    assert rows[2] == ("?", "mystery.block", "mystery.block") and model["total_params"] is None
+    assert rows[-2] == ("?", "undecided branch", "undecided branch")
 
 
 def test_stats_name_unsupported_layers_and_undecided_branches(cli, write):
@@ -198,7 +206,8 @@ model = keras.Model(inputs, [x, y])
     reasons = [r["reason"] for r in stats["reasons"]]
     assert f"undecided branch at {path}:9" in reasons
     assert "unsupported layer EinsumDense" in reasons
-    assert stats["layer_calls"] == 3 and stats["fully_known"] == 2
+    # Dense(8), EinsumDense, the branch's Dense(64), and the node joining the branches
+    assert stats["layer_calls"] == 4 and stats["fully_known"] == 2 and stats["partial_models"] == 1
 
 
 def test_keras2_embedding_input_length_builds_the_sequential(cli, write):

@@ -30,7 +30,7 @@ def layer_row(model: ModelGraph, layer: LayerInstance) -> dict:
     connected: list[str] = []
     for call in model.layer_calls.get(layer, []):
         connected.extend(t.producer.layer.name for t in call.inputs)
-    return {
+    row = {
         "name": layer.name,
         "class": layer.class_name,
         "output_shape": shape_to_json(shapes[0]) if len(shapes) == 1 else [shape_to_json(s) for s in shapes],
@@ -38,6 +38,11 @@ def layer_row(model: ModelGraph, layer: LayerInstance) -> dict:
         "trainable_params": _count(trainable),
         "connected_to": connected,
     }
+    if layer.opaque is not None:
+        row["opaque"] = layer.opaque  # what was called: kgraphlint could not see into it
+    if not layer.name_certain:
+        row["name_certain"] = False  # an automatic name after code that may have used up names
+    return row
 
 
 def model_summary(analysis: FileAnalysis, model: ModelGraph) -> dict:

@@ -47,6 +47,8 @@ MAX_MODULES = 32  # other modules followed per file
 NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
 QUOTES = ("'", '"')
 TRIPLE_QUOTES = ("'" * 3, '"' * 3)
+#: list and dict methods that change nothing (an unfollowed call of any other one may)
+READ_ONLY_METHODS = frozenset({"index", "count", "get", "keys", "values", "items", "copy"})
 #: the values the machine itself computes with; anything else belongs to an overlay
 MACHINE_VALUES = (ModuleRef, FunctionValue, ClassValue, ObjectValue, BoundMethod)
 BINARY_OPERATORS = {
@@ -108,6 +110,11 @@ class Interpreter:
         self.steps = 0
         self.module_scope = Scope()
         self.blind_spots: list[BlindSpot] = []
+        #: the scopes of the functions running now, innermost last (what forgetting walks)
+        self.live_scopes: list[Scope] = [self.module_scope]
+        #: containers and (object, attribute) pairs changed while code that may not run
+        #: runs; None while the code surely runs
+        self.mutated: list | None = None
         self.overlays = tuple(make(self) for make in overlays)
         #: value type -> the overlay that owns it
         self.owners: dict[type, Overlay] = {}
@@ -118,11 +125,16 @@ class Interpreter:
     # ------------------------------------------------------------------ entry point
 
     def run(self) -> None:
+        # The analysed file runs as a script (``if __name__ == "__main__":`` is true); a
+        # module it imports runs under its own name.
+        self.module_scope.names["__name__"] = "__main__"
         frame = Frame(self.module_scope)
         self.exec_block(self.module.body, frame)
         # Builders that are defined but never called still build models when a user calls
-        # them: analyse them with their defaults, consuming no Keras auto-names.
-        for function in list(self.functions):
+        # them: analyse them with their defaults, consuming no Keras auto-names. Those with
+        # parameters that have no default go last: another builder may call them with values.
+        functions = list(self.functions)
+        for function in sorted(functions, key=lambda f: has_required_parameters(f.node)):
             if not function.called:
                 self.run_uncalled(function)
         for cls in list(self.classes):
@@ -194,13 +206,15 @@ class Interpreter:
         self.module_trees[key] = tree
         if self.in_library or any(o.library_module(module) for o in self.overlays):
             self.library_files.add(key)
-        frame = Frame(Scope())
+        frame = Frame(Scope({"__name__": module.lstrip(".")}))
         saved = self.enter(key, node)
+        self.live_scopes.append(frame.scope)
         try:
             self.exec_block(tree.body, frame)
         except (_Return, _Break, _Continue):
             pass
         finally:
+            self.live_scopes.pop()
             self.leave(saved)
         self.loaded[key] = frame.scope
         return frame.scope
@@ -441,10 +455,13 @@ class Interpreter:
         merged = {}
         for name in set().union(*results):
             values = [r.get(name, _MISSING) for r in results]
-            merged[name] = values[0] if all(v is values[0] for v in values) else UNKNOWN
+            merged[name] = values[0] if all(v is values[0] for v in values) else self.join(
+                [v for v in values if v is not _MISSING], node, loop=False)
         frame.scope.names = {k: v for k, v in merged.items() if v is not _MISSING}
         if self.made() > made_before:
             self.lose_track("undecided branch", node.test)
+            for overlay in self.overlays:
+                overlay.undecided()
 
     def made(self) -> int:
         """How much the overlays have recorded so far (an undecided branch that made
@@ -452,9 +469,10 @@ class Interpreter:
         return sum(overlay.recorded() for overlay in self.overlays)
 
     def speculate(self, action, frame: Frame | None = None) -> None:
-        """Run code that may or may not execute; calls it makes are not certain."""
-        saved = self.certain
-        self.certain = False
+        """Run code that may or may not execute; calls it makes are not certain, and what
+        it changes in place (a list it appends to, an attribute it sets) is unknown after."""
+        saved, saved_mutated = self.certain, self.mutated
+        self.certain, self.mutated = False, []
         try:
             action()
         except _Return:
@@ -463,7 +481,72 @@ class Interpreter:
         except (_Break, _Continue):
             pass
         finally:
-            self.certain = saved
+            mutated, self.certain, self.mutated = self.mutated, saved, saved_mutated
+            self.forget_mutations(mutated)
+
+    def mutate(self, container: object) -> None:
+        """``container`` (a list, a dict, or an (object, attribute) pair) changes in place."""
+        if self.mutated is not None:
+            self.mutated.append(container)
+
+    def forget_mutations(self, mutated: list) -> None:
+        containers = []
+        for item in mutated:
+            if type(item) is tuple:  # (object, attribute): the attribute may or may not be set
+                owner, attribute = item
+                owner.attributes[attribute] = UNKNOWN
+            else:
+                containers.append(item)
+        if containers:
+            self.forget(containers)
+
+    def forget(self, containers: list) -> None:
+        """Changes to these lists or dicts were not followed exactly: every reference to
+        them that running code can reach becomes UNKNOWN (their length and items are not
+        known any more)."""
+        gone = {id(c) for c in containers}
+        seen: set[int] = set()
+
+        def clean(value: object, depth: int) -> object:
+            if id(value) in gone:
+                return UNKNOWN
+            kind = type(value)
+            if depth > 6 or kind not in (list, tuple, dict, ObjectValue) or id(value) in seen:
+                return value
+            seen.add(id(value))
+            if kind is list:
+                value[:] = [clean(v, depth + 1) for v in value]
+            elif kind is dict:
+                for key, item in value.items():
+                    value[key] = clean(item, depth + 1)
+            elif kind is tuple:
+                cleaned = tuple(clean(v, depth + 1) for v in value)
+                return value if all(a is b for a, b in zip(cleaned, value)) else cleaned
+            else:
+                for key, item in value.attributes.items():
+                    value.attributes[key] = clean(item, depth + 1)
+            return value
+
+        scopes = [*self.live_scopes, *(s for s in self.loaded.values() if s is not None)]
+        for scope in scopes:
+            while scope is not None and id(scope) not in seen:
+                seen.add(id(scope))
+                for name, value in scope.names.items():
+                    scope.names[name] = clean(value, 0)
+                scope = scope.parent
+
+    def join(self, values: list, node: cst.CSTNode, loop: bool) -> object:
+        """One of several values, as undecided code leaves a name (``loop``: the value of
+        a loop that ran an unknown number of times). An overlay may say what all of them
+        have in common (a tensor of the shape every branch gives); else UNKNOWN."""
+        if len(values) == 1 and not loop:
+            return values[0]
+        owner = self.owners.get(type(values[0])) if values else None
+        if owner is not None and all(type(v) in owner.value_types for v in values):
+            result = owner.join(values, node, loop)
+            if result is not NotImplemented:
+                return result
+        return UNKNOWN
 
     def exec_For(self, node: cst.For, frame: Frame) -> None:
         iterable = self.eval(node.iter, frame)
@@ -503,10 +586,16 @@ class Interpreter:
         if target is not None:
             self.assign(target, UNKNOWN, frame)
         before = dict(frame.scope.names)
+        made_before = self.made()
         self.speculate(lambda: self.exec_block(body, frame), frame)
+        if self.made() > made_before:
+            for overlay in self.overlays:
+                overlay.undecided()
         for name, value in list(frame.scope.names.items()):
-            if before.get(name, _MISSING) is not value:
-                frame.scope.names[name] = UNKNOWN
+            previous = before.get(name, _MISSING)
+            if previous is not value:
+                frame.scope.names[name] = self.join([value] if previous is _MISSING else [previous, value],
+                                                    body[0] if body else None, loop=True)
 
     def iterate(self, value: object) -> list | None:
         if isinstance(value, range) and len(value) <= MAX_LOOP_ITERATIONS:
@@ -565,16 +654,22 @@ class Interpreter:
             if isinstance(container, dict) and key is not _MISSING and is_known(key):
                 try:
                     container[key] = value
+                    self.mutate(container)
                 except TypeError:
-                    pass
+                    self.forget([container])
             elif isinstance(container, list) and is_int(key) and -len(container) <= key < len(container):
                 container[key] = value
+                self.mutate(container)
             else:
                 self.escape(value)
+                if type(container) in (list, dict):
+                    self.forget([container])  # an item was set where the analysis cannot say
         elif type(target) is cst.Attribute:
             owner = self.eval(target.value, frame)
             overlay = self.owners.get(type(owner))
             if isinstance(owner, ObjectValue):
+                if self.mutated is not None:
+                    self.mutated.append((owner, target.attr.value))
                 owner.attributes[target.attr.value] = value
             elif overlay is None or not overlay.set_attribute(owner, target.attr.value, value):
                 self.escape(value)
@@ -723,7 +818,17 @@ class Interpreter:
 
     eval_GeneratorExp = eval_ListComp
 
-    def comprehension(self, node, frame: Frame) -> object:
+    def eval_DictComp(self, node: cst.DictComp, frame: Frame) -> object:
+        pairs = self.comprehension(node, frame, lambda inner: (self.eval(node.key, inner), self.eval(node.value, inner)))
+        if pairs is UNKNOWN or not all(is_known(key) and is_plain(key) and not isinstance(key, (list, dict))
+                                       for key, _ in pairs):
+            if pairs is not UNKNOWN:
+                self.escape([value for _, value in pairs])
+            return UNKNOWN
+        return dict(pairs)
+
+    def comprehension(self, node, frame: Frame, element: Callable[[Frame], object] | None = None) -> object:
+        """The list a comprehension makes, each element by ``element`` (default: ``node.elt``)."""
         clause = node.for_in
         if clause.inner_for_in is not None or clause.asynchronous is not None:
             return UNKNOWN
@@ -741,7 +846,7 @@ class Interpreter:
                     return UNKNOWN
                 keep = keep and verdict
             if keep:
-                result.append(self.eval(node.elt, inner))
+                result.append(self.eval(node.elt, inner) if element is None else element(inner))
         return result
 
     def eval_BinaryOperation(self, node: cst.BinaryOperation, frame: Frame) -> object:
@@ -757,6 +862,10 @@ class Interpreter:
                     if result is not NotImplemented:
                         return result
                     break
+        if type(left) is type(right) and type(left) in (list, tuple) and op_type is cst.Add:
+            return left + right  # lists of anything (tensors, layers) concatenate
+        if type(left) in (list, tuple) and is_int(right) and op_type is cst.Multiply and len(left) * right <= 100_000:
+            return left * right
         function = BINARY_OPERATORS.get(op_type)
         if function is None or not is_plain(left) or not is_plain(right):
             self.escape(left)
@@ -951,8 +1060,13 @@ class Interpreter:
             owner = next((self.owners[type(a)] for a in args if type(a) in self.owners), None)
             result = owner.call_builtin(callee, args) if owner is not None else NotImplemented
             return pure_call(callee, args, kwargs, partial) if result is NotImplemented else result
+        mutable = [v for v in [*args, *kwargs.values()] if type(v) in (list, dict)]
+        if mutable:
+            self.forget(mutable)  # a function nothing models may change what it is given
         for overlay in self.overlays:
-            overlay.opaque_call(callee, args, kwargs, node)
+            result = overlay.opaque_call(callee, args, kwargs, node)
+            if result is not NotImplemented:
+                return result
         for value in list(args) + list(kwargs.values()):
             self.escape(value)
         return UNKNOWN
@@ -987,6 +1101,7 @@ class Interpreter:
             self.leave(saved)
             raise
         self.depth += 1
+        self.live_scopes.append(scope)
         try:
             if type(function.node.body) is cst.IndentedBlock:
                 self.exec_block(function.node.body.body, frame)
@@ -997,6 +1112,7 @@ class Interpreter:
         except (_Break, _Continue):
             return UNKNOWN
         finally:
+            self.live_scopes.pop()
             self.depth -= 1
             self.leave(saved)
         return UNKNOWN if frame.maybe_returned else None
@@ -1027,11 +1143,12 @@ class Interpreter:
             else:
                 value = UNKNOWN
             self.bind_name(name, value, frame)
+        # Run with its defaults, a function's *args and **kwargs are whatever a caller gives.
         if type(params.star_arg) is cst.Param:
             extra = args[len(positional):]
-            self.bind_name(params.star_arg.name.value, UNKNOWN if partial else tuple(extra), frame)
+            self.bind_name(params.star_arg.name.value, UNKNOWN if partial or defaults_only else tuple(extra), frame)
         if params.star_kwarg is not None:
-            self.bind_name(params.star_kwarg.name.value, UNKNOWN if partial else remaining, frame)
+            self.bind_name(params.star_kwarg.name.value, UNKNOWN if partial or defaults_only else remaining, frame)
 
     def call_super(self, method: str, kwargs: dict, frame: Frame) -> object:
         """``super().method(...)``: what the library base class does, for an overlay's class."""
@@ -1047,14 +1164,18 @@ class Interpreter:
         if isinstance(receiver, list):
             if method == "append" and len(args) == 1:
                 receiver.append(args[0])
+                self.mutate(receiver)
                 return None
             if method == "extend" and len(args) == 1 and self.iterate(args[0]) is not None:
                 receiver.extend(self.iterate(args[0]))
+                self.mutate(receiver)
                 return None
             if method == "pop" and receiver and not args:
+                self.mutate(receiver)
                 return receiver.pop()
             if method == "insert" and len(args) == 2 and is_int(args[0]):
                 receiver.insert(*args)
+                self.mutate(receiver)
                 return None
             if method == "copy" and not args:
                 return list(receiver)
@@ -1062,6 +1183,8 @@ class Interpreter:
             if method in ("get", "pop", "setdefault") and args and is_known(args[0]) and not kwargs:
                 if method == "pop" and len(args) == 1 and args[0] not in receiver:
                     return UNKNOWN  # raises KeyError: not followed
+                if method != "get":
+                    self.mutate(receiver)
                 try:
                     return getattr(receiver, method)(*args[:2])
                 except TypeError:
@@ -1072,7 +1195,10 @@ class Interpreter:
                 return dict(receiver)
             if method == "update" and not kwargs and len(args) == 1 and isinstance(args[0], dict):
                 receiver.update(args[0])
+                self.mutate(receiver)
                 return None
+        if method not in READ_ONLY_METHODS:
+            self.forget([receiver])  # sort, remove, clear...: changed in a way not followed
         self.escape(receiver)
         for value in list(args) + list(kwargs.values()):
             self.escape(value)
@@ -1100,6 +1226,15 @@ def is_super_call(node: cst.CSTNode) -> bool:
     """``super()``"""
     return (type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == "super"
             and not node.args)
+
+
+def has_required_parameters(function: cst.FunctionDef) -> bool:
+    """Parameters without a default, besides a method's self."""
+    params = function.params
+    positional = [*params.posonly_params, *params.params]
+    if positional and positional[0].name.value in ("self", "cls"):
+        positional = positional[1:]
+    return any(p.default is None for p in [*positional, *params.kwonly_params])
 
 
 def attributes_assigned(function: cst.FunctionDef) -> set[str]:

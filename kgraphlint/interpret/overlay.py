@@ -85,6 +85,12 @@ class Overlay:
     def iterate(self, value: object) -> list | None:
         return None
 
+    def join(self, values: list, node: cst.CSTNode | None, loop: bool) -> object:
+        """What several of this overlay's values have in common, when undecided code leaves
+        a name holding one of them (``loop``: after a loop that ran an unknown number of
+        times, so the last of them may be from a later iteration than any followed)."""
+        return NotImplemented
+
     def attribute(self, base: object, attr: str, node: cst.CSTNode) -> object:
         return NotImplemented
 
@@ -128,8 +134,10 @@ class Overlay:
         """A Python builtin (``len``) given one of this overlay's values."""
         return NotImplemented
 
-    def opaque_call(self, callee: object, args: list, kwargs: dict, node: cst.Call) -> None:
-        """Nothing knew what this call does (its arguments escape after this)."""
+    def opaque_call(self, callee: object, args: list, kwargs: dict, node: cst.Call) -> object:
+        """Nothing knew what this call does: its value if the overlay makes one (an opaque
+        node), else NotImplemented (and the arguments escape)."""
+        return NotImplemented
 
     # -- classes
 
@@ -152,6 +160,10 @@ class Overlay:
     def uncalled(self) -> ContextManager:
         """Code run with its defaults, for what it would build, not as the program runs it."""
         return nullcontext()
+
+    def undecided(self) -> None:
+        """Code that may or may not have run (an undecided branch, a loop of unknown
+        length) made something this overlay recorded."""
 
     def recorded(self) -> int:
         """How many things the overlay has recorded so far (it grows as code makes them)."""

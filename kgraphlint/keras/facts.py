@@ -45,6 +45,12 @@ class LayerInstance:
     library: bool = False
     #: ``layer.trainable = False`` (or a model's): True, False or UNKNOWN
     trainable: object = True
+    #: a call kgraphlint could not see into (an unknown class's object, a function it does
+    #: not model): what was called; its output shape and weights are unknown
+    opaque: str | None = None
+    #: False for an automatic name given after code kgraphlint could not follow, which may
+    #: have used up names of its own (Keras may call the layer dense_4, not dense_3)
+    name_certain: bool = True
 
     def effective_params(self) -> tuple:
         """(trainable, non_trainable) as Keras counts them now: a frozen layer's weights are

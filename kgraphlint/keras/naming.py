@@ -24,8 +24,10 @@ def to_snake_case(name: str) -> str:
 
 
 class NameCounter:
-    def __init__(self, counts: Counter | None = None) -> None:
+    def __init__(self, counts: Counter | None = None, exact: bool = True) -> None:
         self.counts: Counter = counts if counts is not None else Counter()
+        #: False once code ran that may have made layers kgraphlint did not see
+        self.exact = exact
 
     def auto_name(self, class_name: str) -> str:
         prefix = PREFIXES.get(class_name) or to_snake_case(class_name)
@@ -40,4 +42,4 @@ class NameCounter:
         return name if count == 0 else f"{name}_{count}"
 
     def copy(self) -> "NameCounter":
-        return NameCounter(Counter(self.counts))
+        return NameCounter(Counter(self.counts), self.exact)

@@ -218,12 +218,55 @@ class KerasOverlay(Overlay):
                 return False  # a Keras tensor is no Python value and no NumPy array
         return NotImplemented
 
-    def opaque_call(self, callee: object, args: list, kwargs: dict, node: cst.Call) -> None:
-        if any(True for value in [*args, *kwargs.values()] for _ in iter_tensors(value)):
-            self.machine.lose_track(f"opaque call {callable_name(callee, node)}", node)
+    def opaque_call(self, callee: object, args: list, kwargs: dict, node: cst.Call) -> object:
+        """A call on tensors that nothing models becomes an opaque node of the graph: the
+        model around it is still a model, its output shape and weights unknown."""
+        inputs = [t for value in [*args, *kwargs.values()] for t in iter_tensors(value)]
+        if not inputs:
+            return NotImplemented
+        if self.machine.certain:
+            self.names.exact = False  # a block run on tensors may make layers, using up their names
+        description = callable_name(callee, node)
+        self.machine.lose_track(f"opaque call {description}", node)
+        return self.opaque_node(description, list(dict.fromkeys(inputs)), node)
+
+    def opaque_node(self, description: str, inputs: list[Tensor], node: cst.CSTNode) -> Tensor:
+        node = self.machine.site(node)
+        class_name = description.removesuffix("(...)") or "?"
+        layer = LayerInstance(class_name, "?", False, {}, node, self.machine.certain, opaque=description,
+                              name_certain=False)
+        layer.params = (UNKNOWN, UNKNOWN)
+        call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=[node] * len(inputs))
+        call.outputs = [Tensor(None, call, 0, None)]
+        if self.custom.inside():
+            return call.outputs[0]
+        self.register_layer(layer)
+        layer.calls.append(call)
+        self.facts.calls.append(call)
+        return call.outputs[0]
+
+    def join(self, values: list, node: cst.CSTNode | None, loop: bool) -> object:
+        """Tensors undecided code leaves in one name: an opaque node fed by each of them
+        (the model stays a model). Its shape is theirs when every branch gives the same
+        one; after a loop, the shape of a later iteration is not known."""
+        if not all(type(v) is Tensor for v in values):
+            return NotImplemented
+        inputs = list(dict.fromkeys(values))
+        shapes = {v.shape for v in inputs}
+        output = self.opaque_node("undecided branch" if not loop else "loop of unknown length", inputs,
+                                  node if node is not None else inputs[0].producer.node)
+        if not loop and len(shapes) == 1:
+            output.shape = next(iter(shapes))
+        return output
+
+    def truth(self, value: object) -> bool | None:
+        # A layer, a model or a loss object is truthy like any Python object; a tensor's
+        # truth is its value, which is not known statically.
+        return None if isinstance(value, Tensor) else True
 
     def class_base(self, bases: list, node: cst.ClassDef) -> bool:
-        return len(bases) == 1 and is_layer_base(bases[0]) and not node.keywords and not node.decorators
+        return (len(bases) == 1 and is_layer_base(bases[0]) and not node.keywords
+                and all(is_registration(decorator.decorator) for decorator in node.decorators))
 
     def instantiate(self, cls: object, args: list, kwargs: dict, partial: bool, node: cst.Call) -> object:
         return self.custom.construct(cls, args, kwargs, partial, node)
@@ -243,6 +286,9 @@ class KerasOverlay(Overlay):
             yield
         finally:
             self.names = saved
+
+    def undecided(self) -> None:
+        self.names.exact = False  # layers made there may or may not have used up their names
 
     def recorded(self) -> int:
         return len(self.facts.calls)
@@ -281,6 +327,8 @@ class KerasOverlay(Overlay):
 
     def register_layer(self, layer: LayerInstance) -> None:
         layer.library = self.machine.in_library
+        if not layer.explicit_name and not self.names.exact:
+            layer.name_certain = False
         self.facts.layers.append(layer)
 
     def construct_layer(self, class_name: str, args: list, kwargs: dict, partial: bool,
@@ -723,6 +771,13 @@ def layer_input_shape(config: dict) -> object:
         return UNKNOWN
     batch = config.get("batch_size")
     return (batch if is_int(batch) else None, *shape)
+
+
+def is_registration(decorator: cst.BaseExpression) -> bool:
+    """``@keras.saving.register_keras_serializable(...)`` (however reached): it returns the
+    class it decorates, unchanged."""
+    target = decorator.func if type(decorator) is cst.Call else decorator
+    return (dotted_name(target) or "").rpartition(".")[2] == "register_keras_serializable"
 
 
 def callable_name(callee: object, node: cst.Call) -> str:

@@ -31,6 +31,8 @@ class Reason:
 class Coverage:
     files: int = 0
     models: int = 0
+    #: models whose graph passes through something kgraphlint could not see into
+    partial_models: int = 0
     layer_calls: int = 0
     fully_known: int = 0
     reasons: Counter = field(default_factory=Counter)
@@ -39,6 +41,7 @@ class Coverage:
     def add(self, analysis: FileAnalysis) -> None:
         self.files += 1
         self.models += len(analysis.models)
+        self.partial_models += sum(any(layer.opaque is not None for layer in model.layers) for model in analysis.models)
         for call in analysis.facts.calls:
             if call.layer.is_input:
                 continue
@@ -68,6 +71,7 @@ class Coverage:
         return {
             "files": self.files,
             "models": self.models,
+            "partial_models": self.partial_models,
             "layer_calls": self.layer_calls,
             "fully_known": self.fully_known,
             "fully_known_share": round(self.share, 4),
@@ -77,7 +81,7 @@ class Coverage:
     def lines(self) -> list[str]:
         out = [
             f"Files:        {self.files:,}",
-            f"Models:       {self.models:,}",
+            f"Models:       {self.models:,}" + (f" ({self.partial_models:,} partly seen)" if self.partial_models else ""),
             f"Layer calls:  {self.layer_calls:,}",
             f"Fully known:  {self.fully_known:,} ({self.share:.1%})",
         ]

@@ -45,7 +45,8 @@ def render(summaries: list[dict], console: Console) -> None:
         if built:
             table.add_column("Keras")
         for row in summary["layers"]:
-            cells = [f'{row["name"]} ({row["class"]})', _shape_text(row["output_shape"]), _number(row["params"])]
+            name = row["name"] + ("?" if row.get("name_certain") is False and row["name"] != "?" else "")
+            cells = [f'{name} ({row["class"]})', _shape_text(row["output_shape"]), _number(row["params"])]
             if functional:
                 cells.append(", ".join(row["connected_to"]) or "-")
             if built:
