@@ -174,7 +174,7 @@ def _functional_graph(record: ModelRecord) -> ModelGraph:
             first_seen.setdefault(call.layer, len(first_seen))
             in_progress.add(call)
             stack.append((tensor, True))
-            stack.extend((parent, False) for parent in reversed(call.inputs))
+            stack.extend((parent, False) for parent in reversed(call.listed_inputs))
 
     for output in record.outputs:
         visit(output)

@@ -29,7 +29,7 @@ def layer_row(model: ModelGraph, layer: LayerInstance) -> dict:
     total = trainable + frozen if is_int(trainable) and is_int(frozen) else UNKNOWN
     connected: list[str] = []
     for call in model.layer_calls.get(layer, []):
-        connected.extend(t.producer.layer.name for t in call.inputs)
+        connected.extend(t.producer.layer.name for t in call.listed_inputs)
     row = {
         "name": layer.name,
         "class": layer.class_name,

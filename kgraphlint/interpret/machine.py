@@ -908,6 +908,9 @@ class Interpreter:
         for target in node.comparisons:
             right = self.eval(target.comparator, frame)
             op = type(target.operator)
+            if len(node.comparisons) == 1 and (type(left) in self.owners or type(right) in self.owners) \
+                    and op not in (cst.Is, cst.IsNot, cst.In, cst.NotIn):
+                return self.binary(op, left, right, node)  # x > 0 on tensors is an operation
             if not is_plain(left) or not is_plain(right):
                 return UNKNOWN
             try:

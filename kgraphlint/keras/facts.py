@@ -97,6 +97,14 @@ class LayerCall:
     input_nodes: list[cst.CSTNode] = field(default_factory=list)
     #: the variable the output was first assigned to (``hidden1`` in ``hidden1 = Dense(8)(x)``)
     target: str | None = None
+    #: the inputs as Keras's node lists them, where that differs from ``inputs`` (main input
+    #: first, each tensor once): positional arguments, then keywords sorted, repeats kept
+    keras_inputs: list[Tensor] | None = None
+
+    @property
+    def listed_inputs(self) -> list[Tensor]:
+        """The inputs in the order Keras's summary and graph walk see them."""
+        return self.keras_inputs if self.keras_inputs is not None else self.inputs
 
 
 @dataclass(eq=False)

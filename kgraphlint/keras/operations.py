@@ -24,7 +24,7 @@ import libcst as cst
 from kgraphlint.feeding.arrays import Array
 from kgraphlint.keras.facts import Tensor
 from kgraphlint.keras.layers.merge import concatenate_output
-from kgraphlint.keras.shapes import UNKNOWN, Shape, is_int, normalize_axis
+from kgraphlint.keras.shapes import UNKNOWN, Shape, conv_output_length, is_int, normalize_axis
 
 ShapeFn = Callable[[list, dict], Shape]
 
@@ -35,6 +35,9 @@ class Operation:
     keras2: str | None  # the tf_keras TFOpLambda name, None where Keras 2 has no such layer
     shape: ShapeFn
     keras2_class: str = "TFOpLambda"
+    #: the operation returns several tensors (ops.split, ops.unstack, ops.rfft): its shape
+    #: function gives a list of shapes, or None when even their number is not known
+    several: bool = False
 
 
 def shape_of(value: object) -> Shape:
@@ -234,6 +237,195 @@ def getitem_shape(args: list, kwargs: dict) -> Shape:
     return tuple(out)
 
 
+def _known(shape: Shape) -> bool:
+    return shape is not None and UNKNOWN not in shape
+
+
+def _times(dim: object, factor: int) -> object:
+    return dim * factor if is_int(dim) else dim
+
+
+def tile_shape(args: list, kwargs: dict) -> Shape:
+    """keras.ops.tile: repeats pad with 1s on the left, or the shape does."""
+    shape, repeats = shape_of(args[0]) if args else None, argument(args, kwargs, 1, "repeats")
+    if isinstance(repeats, int) and not isinstance(repeats, bool):
+        repeats = (repeats,)
+    if shape is None or not isinstance(repeats, (tuple, list)) or not all(is_int(r) for r in repeats):
+        return None
+    repeats = (1,) * (len(shape) - len(repeats)) + tuple(repeats)
+    shape = (1,) * (len(repeats) - len(shape)) + tuple(shape)
+    return tuple(_times(d, r) for d, r in zip(shape, repeats))
+
+
+def einsum_shape(args: list, kwargs: dict) -> Shape:
+    """keras.ops.einsum with an explicit output (``"bij,bkj->bik"``), no ellipsis."""
+    equation = args[0] if args else None
+    if not isinstance(equation, str) or "->" not in equation or "." in equation:
+        return None
+    inputs, output = equation.replace(" ", "").split("->")
+    terms, operands = inputs.split(","), args[1:]
+    if len(terms) != len(operands):
+        return None
+    sizes: dict[str, object] = {}
+    for term, operand in zip(terms, operands):
+        shape = shape_of(operand)
+        if shape is None or len(shape) != len(term):
+            return None
+        for letter, dim in zip(term, shape):
+            known = sizes.get(letter)
+            if is_int(known) and is_int(dim) and known != dim and 1 not in (known, dim):
+                return None
+            if letter not in sizes or known in (None, 1):
+                sizes[letter] = dim
+    if any(letter not in sizes for letter in output):
+        return None
+    return tuple(sizes[letter] for letter in output)
+
+
+def tensordot_shape(args: list, kwargs: dict) -> Shape:
+    a, b = (shape_of(args[0]), shape_of(args[1])) if len(args) >= 2 else (None, None)
+    axes = argument(args, kwargs, 2, "axes", default=2)
+    if a is None or b is None:
+        return None
+    if is_int(axes):
+        a_axes, b_axes = list(range(len(a) - axes, len(a))), list(range(axes))
+    elif isinstance(axes, (tuple, list)) and len(axes) == 2:
+        a_axes, b_axes = ([x] if is_int(x) else x for x in axes)
+    else:
+        return None
+    if not all(is_int(x) for x in [*a_axes, *b_axes]) or len(a_axes) != len(b_axes):
+        return None
+    a_axes = {normalize_axis(x, len(a)) for x in a_axes}
+    b_axes = {normalize_axis(x, len(b)) for x in b_axes}
+    if None in a_axes or None in b_axes:
+        return None
+    return (*(d for i, d in enumerate(a) if i not in a_axes), *(d for i, d in enumerate(b) if i not in b_axes))
+
+
+def unstack_shapes(args: list, kwargs: dict) -> list | None:
+    shape, axis = (shape_of(args[0]) if args else None), argument(args, kwargs, 2, "axis", default=0)
+    if shape is None or not is_int(axis):
+        return None
+    axis = normalize_axis(axis, len(shape))
+    if axis is None or not is_int(shape[axis]):
+        return None
+    rest = (*shape[:axis], *shape[axis + 1:])
+    return [rest] * shape[axis]
+
+
+def pad_shape(args: list, kwargs: dict) -> Shape:
+    shape, width = (shape_of(args[0]) if args else None), argument(args, kwargs, 1, "pad_width")
+    if shape is None or not isinstance(width, (tuple, list)) or len(width) != len(shape):
+        return None
+    out = []
+    for dim, pair in zip(shape, width):
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(is_int(p) for p in pair):
+            return None
+        out.append(dim + pair[0] + pair[1] if is_int(dim) else dim)
+    return tuple(out)
+
+
+def split_shapes(args: list, kwargs: dict) -> list | None:
+    shape = shape_of(args[0]) if args else None
+    sections, axis = argument(args, kwargs, 1, "indices_or_sections"), argument(args, kwargs, 2, "axis", default=0)
+    if shape is None or not is_int(axis):
+        return None
+    axis = normalize_axis(axis, len(shape))
+    if axis is None:
+        return None
+    dim = shape[axis]
+    if is_int(sections):
+        if sections <= 0 or (is_int(dim) and dim % sections):
+            return None
+        pieces = [dim // sections if is_int(dim) else dim] * sections
+    elif isinstance(sections, (tuple, list)) and all(is_int(i) for i in sections):
+        if not is_int(dim):
+            return None
+        bounds = [0, *sections, dim]
+        pieces = [max(0, min(b, dim) - min(a, dim)) for a, b in zip(bounds, bounds[1:])]
+    else:
+        return None
+    return [(*shape[:axis], piece, *shape[axis + 1:]) for piece in pieces]
+
+
+def repeat_shape(args: list, kwargs: dict) -> Shape:
+    shape = shape_of(args[0]) if args else None
+    repeats, axis = argument(args, kwargs, 1, "repeats"), argument(args, kwargs, 2, "axis")
+    if shape is None or not is_int(repeats):
+        return None
+    if axis is None:
+        size = math.prod(shape) if all(is_int(d) for d in shape) else None
+        return (size * repeats if size is not None else None,)
+    axis = normalize_axis(axis, len(shape)) if is_int(axis) else None
+    if axis is None:
+        return None
+    return tuple(_times(d, repeats) if i == axis else d for i, d in enumerate(shape))
+
+
+def _image_axes(shape: Shape, data_format: object) -> tuple[int, int, int] | None:
+    """(height, width, channels) axes of a batch of images or one image."""
+    if shape is None or len(shape) not in (3, 4) or data_format not in ("channels_last", "channels_first"):
+        return None
+    first = len(shape) - 3
+    return (first, first + 1, first + 2) if data_format == "channels_last" else (first + 1, first + 2, first)
+
+
+def resize_shape(args: list, kwargs: dict) -> Shape:
+    shape, size = (shape_of(args[0]) if args else None), argument(args, kwargs, 1, "size")
+    axes = _image_axes(shape, kwargs.get("data_format", "channels_last"))
+    if axes is None or not isinstance(size, (tuple, list)) or len(size) != 2 or not all(is_int(s) for s in size):
+        return None
+    out = list(shape)
+    out[axes[0]], out[axes[1]] = size
+    return tuple(out)
+
+
+def extract_patches_shape(args: list, kwargs: dict) -> Shape:
+    shape, size = (shape_of(args[0]) if args else None), argument(args, kwargs, 1, "size")
+    strides = argument(args, kwargs, 2, "strides")
+    dilation = argument(args, kwargs, 3, "dilation_rate", default=1)
+    padding = argument(args, kwargs, 4, "padding", default="valid")
+    data_format = kwargs.get("data_format", "channels_last")
+    if is_int(size):
+        size = (size, size)
+    strides = size if strides is None else (strides, strides) if is_int(strides) else strides
+    axes = _image_axes(shape, data_format)
+    if (axes is None or len(shape) != 4 or data_format != "channels_last" or not is_int(dilation)
+            or not all(isinstance(v, (tuple, list)) and len(v) == 2 and all(is_int(d) for d in v)
+                       for v in (size, strides))):
+        return None
+    height, width, channels = (shape[a] for a in axes)
+    rows = conv_output_length(height, size[0], strides[0], padding, dilation)
+    cols = conv_output_length(width, size[1], strides[1], padding, dilation)
+    depth = size[0] * size[1] * channels if is_int(channels) else channels
+    return (shape[0], rows, cols, depth)
+
+
+def rfft_shapes(args: list, kwargs: dict) -> list | None:
+    shape, length = (shape_of(args[0]) if args else None), argument(args, kwargs, 1, "fft_length")
+    if shape is None or not shape:
+        return None
+    n = length if length is not None else shape[-1]
+    last = n // 2 + 1 if is_int(n) else None if n is None else UNKNOWN
+    out = (*shape[:-1], last)
+    return [out, out]
+
+
+def where_shape(args: list, kwargs: dict) -> Shape:
+    if len(args) != 3:
+        return None
+    shape = shape_of(args[0])
+    for other in args[1:]:
+        shape = broadcast(shape, shape_of(other))
+    return shape
+
+
+def norm_shape(args: list, kwargs: dict) -> Shape:
+    axis = argument(args, kwargs, 2, "axis")
+    keepdims = argument(args, kwargs, 3, "keepdims", default=False)
+    return reduction_shape([args[0]], {"axis": axis, "keepdims": keepdims}) if args else None
+
+
 #: Python operators on tensors: KerasTensor.__add__ and friends
 OPERATORS: dict[type, Operation] = {
     cst.Add: Operation("Add", "tf.__operators__.add", binary_shape),
@@ -244,13 +436,22 @@ OPERATORS: dict[type, Operation] = {
     cst.Modulo: Operation("Mod", "tf.math.floormod", binary_shape),
     cst.Power: Operation("Power", "tf.math.pow", binary_shape),
     cst.MatrixMultiply: Operation("Matmul", "tf.linalg.matmul", matmul_shape),
+    cst.GreaterThan: Operation("Greater", "tf.math.greater", binary_shape),
+    cst.GreaterThanEqual: Operation("GreaterEqual", "tf.math.greater_equal", binary_shape),
+    cst.LessThan: Operation("Less", "tf.math.less", binary_shape),
+    cst.LessThanEqual: Operation("LessEqual", "tf.math.less_equal", binary_shape),
+    cst.NotEqual: Operation("NotEqual", None, binary_shape),  # x == y is Python's identity test
 }
 NEGATIVE = Operation("Negative", "tf.math.negative", unary_shape)
 GET_ITEM = Operation("GetItem", "tf.__operators__.getitem", getitem_shape, keras2_class="SlicingOpLambda")
 
 _ELEMENTWISE = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "exp": "Exp", "log": "Log", "sqrt": "Sqrt",
                 "absolute": "Absolute", "abs": "Absolute", "square": "Square", "gelu": "Gelu", "softmax": "Softmax",
-                "silu": "Silu", "swish": "Silu", "negative": "Negative", "cast": "Cast"}
+                "silu": "Silu", "swish": "Silu", "negative": "Negative", "cast": "Cast", "clip": "Clip",
+                "erf": "Erf", "convert_to_tensor": "ConvertToTensor", "elu": "Elu", "selu": "Selu",
+                "softplus": "Softplus", "leaky_relu": "LeakyRelu", "hard_sigmoid": "HardSigmoid", "relu6": "Relu6",
+                "log_softmax": "LogSoftmax", "rsqrt": "Rsqrt", "floor": "Floor", "ceil": "Ceil", "round": "Round",
+                "sign": "Sign", "sin": "Sin", "cos": "Cos", "logical_not": "LogicalNot"}
 _BINARY = {"add": "Add", "subtract": "Subtract", "multiply": "Multiply", "divide": "Divide",
            "true_divide": "TrueDivide", "maximum": "Maximum", "minimum": "Minimum", "power": "Power"}
 _REDUCTIONS = {"mean": "Mean", "sum": "Sum", "max": "Max", "min": "Min", "prod": "Prod"}
@@ -267,6 +468,28 @@ KERAS_OPS: dict[str, Operation] = {
     "squeeze": Operation("Squeeze", None, squeeze_shape),
     "transpose": Operation("Transpose", None, transpose_shape),
     "matmul": Operation("Matmul", None, matmul_shape),
+    "tile": Operation("Tile", None, tile_shape),
+    "einsum": Operation("Einsum", None, einsum_shape),
+    "tensordot": Operation("Tensordot", None, tensordot_shape),
+    "unstack": Operation("Unstack", None, unstack_shapes, several=True),
+    "pad": Operation("Pad", None, pad_shape),
+    "split": Operation("Split", None, split_shapes, several=True),
+    "repeat": Operation("Repeat", None, repeat_shape),
+    "resize": Operation("Resize", None, resize_shape),
+    "extract_patches": Operation("ExtractPatches", None, extract_patches_shape),
+    "rfft": Operation("RFFT", None, rfft_shapes, several=True),
+    "where": Operation("Where", None, where_shape),
+    "norm": Operation("Norm", None, norm_shape),
+}
+
+#: keras.activations functions: an operation of the activation's class (relu is ReLU, not
+#: ops.relu's Relu; linear makes none), as Keras 3.15 records them
+ACTIVATIONS: dict[str, Operation] = {
+    **{name: Operation(cls, None, unary_shape) for name, cls in {
+        "relu": "ReLU", "swish": "Silu", "silu": "Silu", "gelu": "Gelu", "sigmoid": "Sigmoid", "softmax": "Softmax",
+        "tanh": "Tanh", "elu": "Elu", "selu": "Selu", "softplus": "Softplus", "leaky_relu": "LeakyRelu",
+        "hard_sigmoid": "HardSigmoid", "exponential": "Exp", "relu6": "Relu6", "log_softmax": "LogSoftmax",
+    }.items()},
 }
 
 #: TensorFlow functions tf_keras wraps, by their canonical API name (probed with tf_keras 2.21)
@@ -296,7 +519,8 @@ TF_FUNCTIONS: dict[str, Operation] = {
        for prefix in ("tf.", "tf.math.") for kind in ("mean", "sum", "max", "min")},
 }
 
-KERAS_OPS_MODULES = ("keras.ops", "keras.ops.numpy", "keras.ops.nn", "keras.ops.core", "keras.ops.math")
+KERAS_OPS_MODULES = ("keras.ops", "keras.ops.numpy", "keras.ops.nn", "keras.ops.core", "keras.ops.math",
+                     "keras.ops.image")
 
 
 def function_operation(dotted: str) -> Operation | None:
@@ -306,6 +530,8 @@ def function_operation(dotted: str) -> Operation | None:
         module = "keras.ops" + module[len("keras.src.ops"):]
     if module in KERAS_OPS_MODULES:
         return KERAS_OPS.get(name)
+    if module in ("keras.activations", "keras.src.activations", "keras.src.activations.activations"):
+        return ACTIVATIONS.get(name)
     if dotted.startswith("tensorflow."):
         dotted = "tf." + dotted[len("tensorflow."):]
     return TF_FUNCTIONS.get(dotted)

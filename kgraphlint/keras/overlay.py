@@ -18,6 +18,7 @@ from typing import Callable, Iterator
 import libcst as cst
 
 from kgraphlint.feeding.arrays import Array, normalized_index
+from kgraphlint.feeding.training import DATA_METHODS
 from kgraphlint.graph.model_graph import build_model_graph, model_params
 from kgraphlint.interpret.builtins import PLAIN_TYPES
 from kgraphlint.interpret.overlay import Machine, Overlay
@@ -49,6 +50,13 @@ BUILTIN_NAMES = frozenset(dir(builtins))
 #: model methods whose arguments rules check against the model's inputs and outputs
 MODEL_USES = frozenset({"compile", "fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
                         "predict_on_batch", "summary"})
+#: the keyword a layer's main input is given by when no positional argument is (``inputs``
+#: for most layers, ``query`` for attention)
+MAIN_TENSOR_KEYWORDS = ("inputs", "query", "x", "input", "sequences")
+#: the order of the other tensor keywords in attention layers' call signatures
+TENSOR_KEYWORD_ORDER = {"value": 0, "key": 1}
+#: what ``keras.ops.shape`` is reached as
+SHAPE_FUNCTIONS = frozenset({"keras.ops.shape", "keras.ops.core.shape", "keras.src.ops.core.shape"})
 #: layer attributes whose meaning depends on which call of a shared layer is meant
 CALL_ATTRIBUTES = frozenset({"output", "input", "output_shape", "input_shape"})
 
@@ -137,6 +145,31 @@ class KerasOverlay(Overlay):
             return tensors[0] if len(tensors) == 1 else list(tensors)
         if attr == "name":
             return model.name
+        if attr == "layers":
+            return self.model_layers(model)
+        return UNKNOWN
+
+    def model_layers(self, model: ModelRecord) -> object:
+        """``model.layers``: a Sequential's layers; a functional model's, InputLayers
+        included, in the order Keras lists them."""
+        if model.kind == "sequential":
+            return list(model.layers)
+        if not model.outputs:
+            return UNKNOWN
+        return list(build_model_graph(model).layers)
+
+    def get_layer(self, model: ModelRecord, args: list, kwargs: dict) -> object:
+        """``model.get_layer(name)`` or ``model.get_layer(index=i)``."""
+        layers = self.model_layers(model) if model.complete else UNKNOWN
+        name = kwargs.get("name", args[0] if args else None)
+        index = kwargs.get("index", args[1] if len(args) > 1 else None)
+        if layers is UNKNOWN:
+            return UNKNOWN
+        if isinstance(name, str):
+            found = [layer for layer in layers if layer.name == name and layer.name_certain]
+            return found[0] if len(found) == 1 else UNKNOWN
+        if is_int(index) and name is None and -len(layers) <= index < len(layers):
+            return layers[index]
         return UNKNOWN
 
     def set_attribute(self, owner: object, attr: str, value: object) -> bool:
@@ -177,6 +210,18 @@ class KerasOverlay(Overlay):
             if method == "add" and receiver.kind == "sequential" and args:
                 self.sequential_add(receiver, args[0], arg_nodes.get(0, node))
                 return None
+            if method == "get_layer" and not partial:
+                return self.get_layer(receiver, args, kwargs)
+            if method == "build" and receiver.kind == "sequential" and not partial:
+                shape = as_shape_tuple(kwargs.get("input_shape", args[0] if args else None))
+                if shape is not UNKNOWN and all(d is None or is_int(d) for d in shape):
+                    self.build_sequential_from(receiver, shape, self.machine.site(node))
+                return None
+            if method in DATA_METHODS and receiver.kind == "sequential" and not receiver.inputs and not partial:
+                # Keras builds an unbuilt Sequential from the first batch it is given.
+                data = kwargs.get("x", args[0] if args else None)
+                if isinstance(data, Array) and data.rank and all(is_int(d) for d in data.shape[1:]):
+                    self.build_sequential_from(receiver, (None, *data.shape[1:]), self.machine.site(node))
             if method in MODEL_USES:
                 if method == "compile":
                     kwargs = {k: as_losses(v) if k == "loss" else v for k, v in kwargs.items()}
@@ -206,7 +251,12 @@ class KerasOverlay(Overlay):
         symbol = kimports.resolve(dotted)
         if symbol is not None:
             return self.call_keras(symbol, args, kwargs, partial, node, arg_nodes)
-        operation = operations.function_operation(kimports.canonical_module(dotted))
+        canonical = kimports.canonical_module(dotted)
+        if canonical in SHAPE_FUNCTIONS and len(args) == 1 and type(args[0]) is Tensor:
+            # ops.shape(x) of a symbolic tensor is its static shape: None where Keras has none
+            shape = args[0].shape
+            return tuple(shape) if shape is not None else UNKNOWN
+        operation = operations.function_operation(canonical)
         if operation is not None and any(True for v in [*args, *kwargs.values()] for _ in iter_tensors(v)):
             return self.apply_operation(operation, args, kwargs, node)
         return NotImplemented
@@ -393,7 +443,18 @@ class KerasOverlay(Overlay):
 
     def call_layer(self, layer: LayerInstance, args: list, kwargs: dict, node: cst.Call, arg_nodes: dict) -> object:
         if not args:
-            return UNKNOWN
+            # layer(query=q, value=v, key=k): the main tensor given by keyword
+            main = next((k for k in MAIN_TENSOR_KEYWORDS if k in kwargs), None) or next(
+                (k for k, v in kwargs.items() if any(True for _ in iter_tensors(v))), None)
+            if main is None:
+                return UNKNOWN
+            keywords = dict(kwargs)
+            args, kwargs = [kwargs[main]], {k: v for k, v in kwargs.items() if k != main}
+            arg_nodes = {**arg_nodes, 0: arg_nodes.get(main, node)}
+        else:
+            keywords = None
+        # Tensors by keyword feed the call in the order the layer takes them (value, then key).
+        kwargs = dict(sorted(kwargs.items(), key=lambda item: TENSOR_KEYWORD_ORDER.get(item[0], len(TENSOR_KEYWORD_ORDER))))
         if self.machine.in_other_module:
             node, arg_nodes = self.machine.site(node), {}
         first = args[0]
@@ -401,6 +462,8 @@ class KerasOverlay(Overlay):
         inputs = [first] if type(first) is Tensor else list(iter_tensors(first))
         structure_known = type(first) is Tensor or (isinstance(first, (list, tuple)) and len(inputs) == len(first))
         if not structure_known or not inputs:
+            if first is UNKNOWN:
+                self.machine.lose_track(f"{layer.class_name} called on a value not followed", node)
             self.escape(args)
             return UNKNOWN
         main_count = len(inputs)
@@ -410,15 +473,25 @@ class KerasOverlay(Overlay):
             input_nodes = [e.value for e in first_node.elements]
         # Tensors given in other arguments (attention's value and key, an RNN's
         # initial_state, a mask) feed the call too, though shapes follow the first argument.
+        # Keras's node lists them as it flattens the call: positional arguments, then
+        # keywords in sorted order, repeats kept.
+        shape_inputs = list(inputs)
+        keras_inputs = list(inputs)
         if len(args) > 1 or kwargs:
-            for key, value in [*enumerate(args[1:], 1), *kwargs.items()]:
+            for key, value in [*enumerate(args[1:], 1), *sorted(kwargs.items())]:
                 for tensor in iter_tensors(value):
+                    keras_inputs.append(tensor)
                     if tensor not in inputs:
                         inputs.append(tensor)
                         input_nodes.append(arg_nodes.get(key, node))
-        call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=input_nodes)
+        shape_inputs += [t for value in [*args[1:], *kwargs.values()] for t in iter_tensors(value)]
+        if keywords is not None:  # every tensor by keyword: Keras lists them all in sorted order
+            keras_inputs = [t for _, value in sorted(keywords.items()) for t in iter_tensors(value)]
+        call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=input_nodes,
+                         keras_inputs=keras_inputs if keras_inputs != inputs else None)
         found = knowledge(layer.class_name)
-        shapes = [t.shape for t in (inputs if found is not None and found.every_argument else inputs[:main_count])]
+        shapes = [t.shape for t in (shape_inputs if found is not None and found.every_argument
+                                    else shape_inputs[:main_count])]
         if layer.custom is not None:
             out = self.custom.run(layer, args, kwargs, shapes)
         elif kwargs.get("return_attention_scores", False) is not False:
@@ -468,6 +541,12 @@ class KerasOverlay(Overlay):
             shape = operation.shape(args, kwargs)
         except Exception:  # arguments the shape rule does not cover: the shape stays unknown
             shape = None
+        if operation.several and shape is None:
+            # How many tensors it returns is not known: the values are lost from here.
+            self.machine.lose_track(f"{class_name} operation with arguments not followed", node)
+            self.escape([args, kwargs])
+            return UNKNOWN
+        shapes = shape if operation.several else [shape]
         dtype = inputs[0].dtype if class_name != "Cast" else None
         inside = self.custom.inside()
         # Inside a custom layer's call, TensorFlow runs the operation, not Keras: no node, no name.
@@ -475,15 +554,16 @@ class KerasOverlay(Overlay):
         layer = LayerInstance(class_name, name, False, {}, node, self.machine.certain, operation=True)
         layer.params = (0, 0)
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=[node] * len(inputs))
-        call.outputs = [Tensor(shape, call, 0, dtype)]
+        call.outputs = [Tensor(s, call, i, dtype) for i, s in enumerate(shapes)]
+        result = list(call.outputs) if operation.several else call.outputs[0]
         if inside:
-            return call.outputs[0]
+            return result
         self.register_layer(layer)
         layer.calls.append(call)
         self.facts.calls.append(call)
-        if all(fully_known(t.shape) for t in inputs) and not fully_known(shape):
+        if all(fully_known(t.shape) for t in inputs) and not all(fully_known(s) for s in shapes):
             self.machine.lose_track(f"{class_name} operation with arguments not followed", node)
-        return call.outputs[0]
+        return result
 
     def knowledge_config(self, layer: LayerInstance) -> dict:
         config = layer.config
@@ -524,11 +604,14 @@ class KerasOverlay(Overlay):
     def build_sequential(self, model: ModelRecord, tensor: Tensor, node: cst.CSTNode) -> None:
         """Keras builds a Sequential that has no input yet when it is first called on a
         tensor: an InputLayer of that shape, then each layer in turn (Sequential.build)."""
+        self.build_sequential_from(model, tensor.shape, self.machine.site(node), tensor.dtype)
+
+    def build_sequential_from(self, model: ModelRecord, shape: tuple, node: cst.CSTNode, dtype: object = None) -> None:
+        """Sequential.build(shape): an InputLayer of that batch shape, then each layer."""
         if model.kind != "sequential" or model.inputs or not model.complete or not model.layers:
             return
-        node = self.machine.site(node)
-        layer = self.input_layer({"shape": tensor.shape[1:], "batch_shape": tensor.shape}, node, {})
-        model.inputs = [self.input_tensor(layer, tensor.shape, tensor.dtype, node)]
+        layer = self.input_layer({"shape": shape[1:], "batch_shape": shape}, node, {})
+        model.inputs = [self.input_tensor(layer, shape, dtype, node)]
         output = model.inputs[0]
         for item in model.layers:
             output = self.call_layer(item, [output], {}, node, {0: node})
