@@ -1,8 +1,13 @@
 from kgraphlint.keras.families import MERGES
 from kgraphlint.keras.layers.merge import elementwise_shape
+from kgraphlint.keras.operations import broadcast
 from kgraphlint.rule import Invalid, Rule, Severity
-from kgraphlint.keras.shapes import format_shape, is_int
+from kgraphlint.keras.shapes import format_shape, fully_known, is_int
 
+#: operations on two tensors that broadcast them (``x + y``, ``ops.multiply(x, y)``, ...)
+BROADCASTING_OPERATIONS = frozenset({"Add", "Subtract", "Multiply", "TrueDivide", "Divide", "FloorDivide", "Mod",
+                                     "Power", "Maximum", "Minimum", "Greater", "GreaterEqual", "Less", "LessEqual",
+                                     "NotEqual"})
 
 
 def conflicting_axes(a: tuple, b: tuple) -> list[tuple[int, object, object]]:
@@ -22,7 +27,9 @@ class MergeShapeMismatch(Rule):
     ## What it does
     Checks the inputs of Add, Subtract, Multiply, Average, Maximum and Minimum (and their
     functional forms ``add([...])`` ...) with Keras's broadcasting rule: aligned from the
-    last axis, two sizes must be equal or one of them 1.
+    last axis, two sizes must be equal or one of them 1. Operators on tensors (``x + y``,
+    ``x * gate``, in a functional model or a subclassed model's ``call``) and ``keras.ops``
+    arithmetic are checked with NumPy's broadcasting, as Keras 3 does.
 
     ## Why is this bad?
     Keras raises "Inputs have incompatible shapes" when the model is built. The usual cause
@@ -59,6 +66,7 @@ model = keras.Model(x, out)
 """,)
 
     def check(self, ctx):
+        yield from self.check_operations(ctx)
         for call in ctx.certain_calls(*MERGES):
             first = call.inputs[0]
             for other in call.inputs[1:]:
@@ -68,6 +76,23 @@ model = keras.Model(x, out)
                     continue
                 yield self.report(ctx, call, first, other)
                 break
+
+    def check_operations(self, ctx):
+        for call in ctx.analysis.facts.calls:
+            layer = call.layer
+            if not (call.certain and layer.operation and not layer.library and len(call.inputs) == 2
+                    and layer.class_name in BROADCASTING_OPERATIONS):
+                continue
+            first, other = call.inputs
+            if fully_known(first.shape) and fully_known(other.shape) and broadcast(first.shape, other.shape) is None:
+                axes = conflicting_axes(tuple(first.shape), tuple(other.shape))
+                detail = ", ".join(f"axis {axis} is {i} vs {j}" for axis, i, j in axes) or "different ranks"
+                message = (f"The {layer.class_name} operation '{layer.name}' cannot broadcast {ctx.describe(first)} "
+                           f"with {ctx.describe(other)}: {detail}. Keras raises \"Cannot broadcast shape\" when "
+                           f"the model is built (or first called). Give both tensors the same size on that axis.")
+                related = [(t.producer.node, f"'{t.producer.layer.name}' produces {format_shape(t.shape)}")
+                           for t in (first, other)]
+                yield ctx.finding(call.node, message, related=related)
 
     def report(self, ctx, call, first, other):
         axes = conflicting_axes(tuple(first.shape), tuple(other.shape))

@@ -39,9 +39,44 @@ def weight_count(weights) -> int:
     return total
 
 
+def describe_subclassed(model, line: int) -> dict:
+    """A subclassed model as model.summary() prints it: its tracked layers, each with the
+    output shape Keras knows from the shapes it was built with, or "?"."""
+    from keras.src.utils.summary_utils import format_layer_shape
+    from rich.text import Text
+
+    def shape(layer):
+        text = Text.from_markup(format_layer_shape(layer)).plain  # numbers come highlighted
+        if text == "?":
+            return "?"
+        return json.loads(text.replace("(", "[").replace(")", "]").replace("None", "null"))
+
+    layers = []
+    for layer in model.layers:
+        row = {
+            "name": layer.name,
+            "class": layer.__class__.__name__,
+            "output_shape": shape(layer),
+            "params": layer.count_params() if layer.built else 0,
+            "trainable_params": weight_count(layer.trainable_weights) if layer.built else 0,
+            "connected_to": [],
+        }
+        if not layer.built:
+            row["unbuilt"] = True
+        layers.append(row)
+    trainable = weight_count(model.trainable_weights)
+    total = weight_count(model.weights)
+    return {"line": line, "name": model.name, "kind": "subclassed", "inputs": [], "outputs": [], "layers": layers,
+            "total_params": total, "trainable_params": trainable, "non_trainable_params": total - trainable}
+
+
 def describe(model, line: int) -> dict:
     import keras
     from keras.src import tree
+    from keras.src.models import functional
+
+    if not isinstance(model, (functional.Functional, keras.Sequential)):
+        return describe_subclassed(model, line)
 
     graph = model._functional if isinstance(model, keras.Sequential) else model
     relevant = {n for nodes in graph._nodes_by_depth.values() for n in nodes}
@@ -99,11 +134,13 @@ def run_fixture(path: Path) -> list[dict]:
     created: list[tuple] = []
     fixture = str(path.resolve())
 
-    def fixture_line() -> int | None:
+    def fixture_line(constructor: bool = False) -> int | None:
         stack = traceback.extract_stack()
         if any(frame.filename == sequential.__file__ for frame in stack):
             return None  # the private graph a Sequential rebuilds, not a user model
-        lines = [frame.lineno for frame in stack if frame.filename == fixture]
+        # A keras.Model subclass's model is where the code makes it, not its super().__init__.
+        lines = [frame.lineno for frame in stack if frame.filename == fixture
+                 and not (constructor and frame.name == "__init__")]
         return lines[-1] if lines else None
 
     def hook(cls):
@@ -120,6 +157,20 @@ def run_fixture(path: Path) -> list[dict]:
 
     hook(functional.Functional)
     hook(sequential.Sequential)
+    from keras.src.models import model as model_module
+
+    original_model_init = model_module.Model.__init__
+
+    def model_init(self, *args, **kwargs):
+        # Subclasses of keras.Model defined in the fixture: subclassed models, and those whose
+        # __init__ ends in super().__init__(inputs=..., outputs=...) (Keras makes them Functional).
+        original_model_init(self, *args, **kwargs)
+        if type(self).__module__ == "__main__" and all(m is not self for m, _ in created):
+            line = fixture_line(constructor=True)
+            if line is not None:
+                created.append((self, line))
+
+    model_module.Model.__init__ = model_init
     package = path.resolve().parent
     if (package / "__init__.py").is_file():
         # A module of a package (fixtures/project): run it as one, relative imports and all.

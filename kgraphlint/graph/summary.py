@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from kgraphlint.analysis import FileAnalysis
 from kgraphlint.keras.facts import LayerInstance
-from kgraphlint.graph.model_graph import ModelGraph
+from kgraphlint.graph.model_graph import ModelGraph, sum_params
+from kgraphlint.keras.layers import knowledge
+from kgraphlint.keras.layers.base import no_params
 from kgraphlint.keras.shapes import UNKNOWN, is_int, shape_to_json
 
 
@@ -45,10 +47,46 @@ def layer_row(model: ModelGraph, layer: LayerInstance) -> dict:
     return row
 
 
+def subclassed_rows(model: ModelGraph) -> tuple[list[dict], tuple]:
+    """A subclassed model's rows as Keras 3 prints them: each tracked sublayer, its weights
+    if it was built (``model.build(shape)`` builds none of them), its output shape when it
+    built weights from one; and the model's (trainable, non-trainable) totals."""
+    record = model.record
+    built = record.built_by == "call"
+    rows, counted = [], []
+    for layer in record.sublayers:
+        row = layer_row(model, layer)
+        row["connected_to"] = []
+        if built and layer.calls:
+            counted.append(layer)
+            if not has_weights(layer):
+                row["output_shape"] = "?"  # Keras knows a layer's output only from its build shapes
+        elif has_weights(layer):
+            row.update(params=0, trainable_params=0, output_shape="?", unbuilt=True)
+        else:
+            row["output_shape"] = "?"  # a layer without weights is built when it is made
+        rows.append(row)
+    totals = sum_params(counted)
+    own = record.as_layer.custom.state.weights if record.as_layer is not None else []
+    if own:
+        totals = (UNKNOWN, UNKNOWN)  # the model's own add_weight weights: not counted here yet
+    return rows, totals
+
+
+def has_weights(layer: LayerInstance) -> bool:
+    """Whether the layer builds weights when first called (Keras's weightless layers are
+    built when they are made); a layer kgraphlint has no knowledge of may."""
+    found = knowledge(layer.class_name)
+    return found is None or found.params is not no_params or layer.custom is not None
+
+
 def model_summary(analysis: FileAnalysis, model: ModelGraph) -> dict:
     """One model's summary: the JSON contract of ``kgraphlint summary --format json``. In a
     notebook, "line" counts within the code cell given by an added "cell"."""
-    trainable, frozen = model.params()
+    if model.kind == "subclassed":
+        rows, (trainable, frozen) = subclassed_rows(model)
+    else:
+        rows, (trainable, frozen) = [layer_row(model, layer) for layer in model.layers], model.params()
     total = trainable + frozen if is_int(trainable) and is_int(frozen) else None
     line = analysis.span(model.record.node).line
     cell = analysis.source.cell_at(line) if analysis.source.kind == "notebook" else None
@@ -57,9 +95,9 @@ def model_summary(analysis: FileAnalysis, model: ModelGraph) -> dict:
         "line": cell[1] if cell else line,
         "name": model.name,
         "kind": model.kind,
-        "inputs": [layer.name for layer in model.input_layers],
-        "outputs": [layer.name for layer in model.output_layers],
-        "layers": [layer_row(model, layer) for layer in model.layers],
+        "inputs": [layer.name for layer in model.input_layers] if model.kind != "subclassed" else [],
+        "outputs": [layer.name for layer in model.output_layers] if model.kind != "subclassed" else [],
+        "layers": rows,
         "total_params": total,
         "trainable_params": _count(trainable),
         "non_trainable_params": _count(frozen),

@@ -987,7 +987,7 @@ class Interpreter:
         func = node.func
         if type(func) is cst.Attribute and is_super_call(func.value):
             args, kwargs, partial, arg_nodes = self.arguments(node, frame)
-            return self.call_super(func.attr.value, kwargs, frame)
+            return self.call_super(func.attr.value, args, kwargs, partial, node, arg_nodes, frame)
         if type(func) is cst.Attribute:
             receiver = self.eval(func.value, frame)
             method = func.attr.value
@@ -1153,11 +1153,12 @@ class Interpreter:
         if params.star_kwarg is not None:
             self.bind_name(params.star_kwarg.name.value, UNKNOWN if partial or defaults_only else remaining, frame)
 
-    def call_super(self, method: str, kwargs: dict, frame: Frame) -> object:
+    def call_super(self, method: str, args: list, kwargs: dict, partial: bool, node: cst.Call, arg_nodes: dict,
+                   frame: Frame) -> object:
         """``super().method(...)``: what the library base class does, for an overlay's class."""
         receiver = frame.scope.lookup("self")
         if isinstance(receiver, ObjectValue) and receiver.cls.owner is not None:
-            result = receiver.cls.owner.call_super(receiver, method, kwargs)
+            result = receiver.cls.owner.call_super(receiver, method, args, kwargs, partial, node, arg_nodes)
             if result is not NotImplemented:
                 return result
         return UNKNOWN

@@ -152,7 +152,9 @@ class Overlay:
         """An attribute the library base class gives an instance (``self.add_weight``)."""
         return NotImplemented
 
-    def call_super(self, receiver: object, method: str, kwargs: dict) -> object:
+    def call_super(self, receiver: object, method: str, args: list, kwargs: dict, partial: bool, node: cst.Call,
+                   arg_nodes: dict) -> object:
+        """``super().method(...)`` in a method of a class built on the library's base."""
         return NotImplemented
 
     # -- the run

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from kgraphlint.feeding.arrays import Array
 from kgraphlint.interpret.values import ClassValue, ModuleRef, ObjectValue
-from kgraphlint.keras.facts import LayerInstance, Tensor
+from kgraphlint.keras.facts import LayerInstance, ModelRecord, Tensor
 from kgraphlint.keras.shapes import UNKNOWN, dim_product, is_int, is_known
 from kgraphlint.resolve import symbols as kimports
 
@@ -45,6 +45,8 @@ class LayerState:
     weights: list = field(default_factory=list)
     #: the keywords its __init__ passes to Layer.__init__ (name=...)
     layer_kwargs: dict = field(default_factory=dict)
+    #: a keras.Model subclass whose __init__ ends in super().__init__(inputs=..., outputs=...)
+    functional: object = None
 
 
 @dataclass(eq=False)
@@ -112,14 +114,68 @@ class CustomLayers:
         instance.state.weights.append((dim_product(shape), trainable))
         return Array(tuple(shape))
 
-    @staticmethod
-    def call_super(receiver: ObjectValue, method: str, kwargs: dict) -> object:
-        """``super().__init__(**kwargs)`` in a custom layer: the name and other base-Layer
-        keywords it passes on."""
-        if method == "__init__" and isinstance(receiver.state, LayerState):
-            receiver.state.layer_kwargs.update(kwargs)
+    def call_super(self, receiver: ObjectValue, method: str, args: list, kwargs: dict, partial: bool,
+                   node: cst.Call, arg_nodes: dict) -> object:
+        """``super().__init__(**kwargs)`` in a custom layer or model: the name and other
+        base-Layer keywords it passes on; in a keras.Model subclass, inputs and outputs make
+        it a functional model (every keras-hub backbone is built so)."""
+        if method != "__init__" or not isinstance(receiver.state, LayerState):
+            return UNKNOWN
+        if self.overlay.is_model_class(receiver.cls) and (args or "inputs" in kwargs or "outputs" in kwargs):
+            receiver.state.functional = self.overlay.make_functional(
+                args, kwargs, partial, node, arg_nodes, class_name=receiver.cls.node.name.value)
             return None
-        return UNKNOWN
+        receiver.state.layer_kwargs.update(kwargs)
+        return None
+
+    def construct_model(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.Call) -> object:
+        """An instance of a keras.Model subclass: the functional model its __init__ makes, or
+        a subclassed model, built when it is first called or fed."""
+        cls.instantiated = True
+        state = LayerState()
+        instance = ObjectValue(cls, dict(cls.attributes), state)
+        init = cls.methods.get("__init__")
+        if init is not None:
+            self.machine.call_function(init, [instance, *args], kwargs, node=node, partial=partial)
+        elif args or "inputs" in kwargs:  # Subclass(inputs, outputs): Model's own __init__
+            state.functional = self.overlay.make_functional(args, kwargs, partial, node, {},
+                                                            class_name=cls.node.name.value)
+        else:
+            state.layer_kwargs.update(kwargs)
+        if state.functional is not None:
+            state.functional.node = self.machine.site(node)  # the model is where the code makes it
+            return state.functional
+        name = state.layer_kwargs.get("name")
+        explicit = isinstance(name, str)
+        if not explicit:
+            name = self.overlay.names.auto_name(cls.node.name.value)
+        site = self.machine.site(node)
+        layer = LayerInstance(cls.node.name.value, name, explicit, {}, site, self.machine.certain, custom=instance)
+        self.overlay.register_layer(layer)
+        record = ModelRecord("subclassed", name, explicit, site, self.machine.certain, as_layer=layer)
+        self.overlay.facts.records.append(record)
+        return record
+
+    def build_model(self, record: ModelRecord, shapes: list, dtype: object, node: cst.CSTNode, by: str) -> None:
+        """Run a subclassed model's call() on Inputs of these shapes, as real graph nodes
+        (rules check what it does; the model's summary lists its sublayers)."""
+        instance = record.as_layer.custom
+        call = instance.cls.methods.get("call")
+        if record.built_by is not None or call is None or not shapes:
+            return
+        record.built_by = by
+        site = self.machine.site(node)
+        with self.overlay.uncalled():  # Keras traces call() without naming what it makes
+            tensors = [self.overlay.input_tensor(
+                self.overlay.input_layer({"shape": shape[1:], "batch_shape": shape}, site, {}), shape, dtype, site)
+                for shape in shapes]
+            result = self.machine.call_function(call, [instance, tensors[0] if len(tensors) == 1 else tensors], {},
+                                                node=site)
+        outputs = [result] if isinstance(result, Tensor) else (
+            list(result) if isinstance(result, (list, tuple)) and all(isinstance(r, Tensor) for r in result) else [])
+        record.inputs, record.outputs = tensors, outputs
+        record.complete = bool(outputs)
+        record.sublayers = tracked_layers(instance)
 
     def run(self, layer: LayerInstance, args: list, kwargs: dict, shapes: list) -> object:
         """Build the layer on its first call and run it: its output shape(s), or None."""
@@ -152,6 +208,28 @@ class CustomLayers:
         if sublayer is not None and sublayer not in self.runs[-1].sublayers:
             self.runs[-1].sublayers.append(sublayer)
         return True
+
+
+def tracked_layers(instance: ObjectValue) -> list[LayerInstance]:
+    """The layers a model or layer tracks: those in its attributes (lists and dicts of them
+    too), in the order they were assigned, as ``model.layers`` lists them."""
+    found: list[LayerInstance] = []
+
+    def add(value: object) -> None:
+        if isinstance(value, LayerInstance) and value not in found and not value.is_input:
+            found.append(value)
+        elif isinstance(value, ModelRecord) and value.as_layer is not None:
+            add(value.as_layer)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                add(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                add(item)
+
+    for value in instance.attributes.values():
+        add(value)
+    return found
 
 
 def shape_result(value: object) -> object:

@@ -125,6 +125,12 @@ class ModelRecord:
     #: the keys when Model(...) was given a dict of inputs (outputs): data and losses use them
     input_keys: tuple[str, ...] | None = None
     output_keys: tuple[str, ...] | None = None
+    #: a subclassed model (kind "subclassed"): what built it ("call": called on a tensor or
+    #: fed data, which builds its sublayers; "build": model.build(shape), which in Keras 3
+    #: builds none of them), or None while it is not built
+    built_by: str | None = None
+    #: a subclassed model's layers as Keras tracks them (its attributes, in assignment order)
+    sublayers: list[LayerInstance] = field(default_factory=list)
 
     @property
     def built(self) -> bool:

@@ -22,9 +22,9 @@ from kgraphlint.feeding.training import DATA_METHODS
 from kgraphlint.graph.model_graph import build_model_graph, model_params
 from kgraphlint.interpret.builtins import PLAIN_TYPES
 from kgraphlint.interpret.overlay import Machine, Overlay
-from kgraphlint.interpret.values import FunctionValue, ModuleRef, dotted_name
+from kgraphlint.interpret.values import ClassValue, FunctionValue, ModuleRef, dotted_name
 from kgraphlint.keras import operations
-from kgraphlint.keras.custom_layers import CustomLayers, LayerMethod, is_layer_base
+from kgraphlint.keras.custom_layers import CustomLayers, LayerMethod, is_layer_base, tracked_layers
 from kgraphlint.keras.facts import (
     Facts,
     ImportFact,
@@ -75,6 +75,8 @@ class KerasOverlay(Overlay):
         #: names bound to tensors where the code surely runs (to suggest one for a typo)
         self.tensor_names: dict[str, Tensor] = {}
         self.pending_model_args: list[tuple] = []
+        #: the ClassDef nodes (by id) of keras.Model subclasses
+        self.model_classes: set[int] = set()
 
     @classmethod
     def maker(cls, flavour: str) -> Callable[[Machine], "KerasOverlay"]:
@@ -154,6 +156,8 @@ class KerasOverlay(Overlay):
         included, in the order Keras lists them."""
         if model.kind == "sequential":
             return list(model.layers)
+        if model.kind == "subclassed":
+            return tracked_layers(model.as_layer.custom)
         if not model.outputs:
             return UNKNOWN
         return list(build_model_graph(model).layers)
@@ -212,16 +216,24 @@ class KerasOverlay(Overlay):
                 return None
             if method == "get_layer" and not partial:
                 return self.get_layer(receiver, args, kwargs)
-            if method == "build" and receiver.kind == "sequential" and not partial:
+            if method == "build" and receiver.kind in ("sequential", "subclassed") and not partial:
                 shape = as_shape_tuple(kwargs.get("input_shape", args[0] if args else None))
                 if shape is not UNKNOWN and all(d is None or is_int(d) for d in shape):
-                    self.build_sequential_from(receiver, shape, self.machine.site(node))
+                    if receiver.kind == "sequential":
+                        self.build_sequential_from(receiver, shape, self.machine.site(node))
+                    else:
+                        self.custom.build_model(receiver, [shape], None, node, "build")
                 return None
-            if method in DATA_METHODS and receiver.kind == "sequential" and not receiver.inputs and not partial:
-                # Keras builds an unbuilt Sequential from the first batch it is given.
+            if method in DATA_METHODS and receiver.kind in ("sequential", "subclassed") and not receiver.inputs \
+                    and not partial:
+                # Keras builds an unbuilt model from the first batch it is given.
                 data = kwargs.get("x", args[0] if args else None)
                 if isinstance(data, Array) and data.rank and all(is_int(d) for d in data.shape[1:]):
-                    self.build_sequential_from(receiver, (None, *data.shape[1:]), self.machine.site(node))
+                    shape = (None, *data.shape[1:])
+                    if receiver.kind == "sequential":
+                        self.build_sequential_from(receiver, shape, self.machine.site(node))
+                    else:
+                        self.custom.build_model(receiver, [shape], None, node, "call")
             if method in MODEL_USES:
                 if method == "compile":
                     kwargs = {k: as_losses(v) if k == "loss" else v for k, v in kwargs.items()}
@@ -241,6 +253,11 @@ class KerasOverlay(Overlay):
         if isinstance(callee, ModelRecord):
             if args and isinstance(args[0], Tensor) and args[0].shape is not None:
                 self.build_sequential(callee, args[0], node)
+            if callee.kind == "subclassed" and args and all(
+                    isinstance(t, Tensor) and t.shape is not None for t in iter_tensors(args[0])):
+                tensors = list(iter_tensors(args[0]))
+                self.custom.build_model(callee, [t.shape for t in tensors], tensors[0].dtype if tensors else None,
+                                        node, "call")
             return self.call_layer(self.model_as_layer(callee, node), args, kwargs, node, arg_nodes)
         if isinstance(callee, LayerMethod):
             return self.custom.layer_method(callee, args, kwargs)
@@ -315,17 +332,36 @@ class KerasOverlay(Overlay):
         return None if isinstance(value, Tensor) else True
 
     def class_base(self, bases: list, node: cst.ClassDef) -> bool:
-        return (len(bases) == 1 and is_layer_base(bases[0]) and not node.keywords
-                and all(is_registration(decorator.decorator) for decorator in node.decorators))
+        if len(bases) != 1 or node.keywords or not all(is_registration(d.decorator) for d in node.decorators):
+            return False
+        if self.is_model_base(bases[0]):
+            self.model_classes.add(id(node))
+            return True
+        return is_layer_base(bases[0])
+
+    def is_model_base(self, value: object) -> bool:
+        """``keras.Model`` however reached, or a subclass of it defined in the code."""
+        if isinstance(value, ClassValue):
+            return self.is_model_class(value)
+        if not isinstance(value, ModuleRef):
+            return False
+        symbol = kimports.resolve(value.dotted)
+        return symbol is not None and symbol.kind == "model" and symbol.name == "Model"
+
+    def is_model_class(self, cls: ClassValue) -> bool:
+        return id(cls.node) in self.model_classes
 
     def instantiate(self, cls: object, args: list, kwargs: dict, partial: bool, node: cst.Call) -> object:
+        if self.is_model_class(cls):
+            return self.custom.construct_model(cls, args, kwargs, partial, node)
         return self.custom.construct(cls, args, kwargs, partial, node)
 
     def object_attribute(self, instance: object, attr: str) -> object:
         return LayerMethod(instance, attr) if attr == "add_weight" else NotImplemented
 
-    def call_super(self, receiver: object, method: str, kwargs: dict) -> object:
-        return self.custom.call_super(receiver, method, kwargs)
+    def call_super(self, receiver: object, method: str, args: list, kwargs: dict, partial: bool, node: cst.Call,
+                   arg_nodes: dict) -> object:
+        return self.custom.call_super(receiver, method, args, kwargs, partial, node, arg_nodes)
 
     @contextmanager
     def uncalled(self) -> Iterator[None]:
@@ -647,7 +683,10 @@ class KerasOverlay(Overlay):
 
     # ------------------------------------------------------------------ models
 
-    def make_functional(self, args: list, kwargs: dict, partial: bool, node: cst.Call, arg_nodes: dict) -> object:
+    def make_functional(self, args: list, kwargs: dict, partial: bool, node: cst.Call, arg_nodes: dict,
+                        class_name: str = "Functional") -> object:
+        """Model(inputs, outputs); ``class_name``: the keras.Model subclass whose __init__
+        makes it (Keras names the model after it)."""
         inputs = kwargs.get("inputs", args[0] if args else UNKNOWN)
         outputs = kwargs.get("outputs", args[1] if len(args) > 1 else UNKNOWN)
         if not args and not kwargs:
@@ -659,7 +698,7 @@ class KerasOverlay(Overlay):
         name = kwargs.get("name")
         explicit = isinstance(name, str)
         if not explicit:
-            name = self.names.auto_name("Functional")
+            name = self.names.auto_name(class_name)
         input_tensors, inputs_ok = flatten_structure(inputs)
         output_tensors, outputs_ok = flatten_structure(outputs)
         model = ModelRecord("functional", name, explicit, node, self.machine.certain, input_tensors, output_tensors,

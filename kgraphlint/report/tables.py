@@ -21,6 +21,10 @@ def _number(value: int | None) -> str:
     return "?" if value is None else f"{value:,}"
 
 
+def _params(row: dict) -> str:
+    return "0 (unbuilt)" if row.get("unbuilt") else _number(row["params"])
+
+
 def keras_cell(row: dict) -> str:
     """What the --build column shows for a layer: confirmed, or what Keras said instead."""
     keras = row.get("keras")
@@ -46,7 +50,7 @@ def render(summaries: list[dict], console: Console) -> None:
             table.add_column("Keras")
         for row in summary["layers"]:
             name = row["name"] + ("?" if row.get("name_certain") is False and row["name"] != "?" else "")
-            cells = [f'{name} ({row["class"]})', _shape_text(row["output_shape"]), _number(row["params"])]
+            cells = [f'{name} ({row["class"]})', _shape_text(row["output_shape"]), _params(row)]
             if functional:
                 cells.append(", ".join(row["connected_to"]) or "-")
             if built:
