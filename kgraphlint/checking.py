@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from kgraphlint.analysis import AnalysisError, FileAnalysis, analyze_source
 from kgraphlint.config import Overrides, Settings, discover_settings
-from kgraphlint.rule import Finding, RuleContext
+from kgraphlint.rule import Finding, RuleContext, Severity
 from kgraphlint.source.files import discover, read_source, source_from_text
 from kgraphlint.source.source_file import SourceFile
 from kgraphlint.fixes.suppression import find_suppressions
@@ -60,6 +60,16 @@ def once_per_place(findings: list[Finding]) -> list[Finding]:
     return merged
 
 
+def without_piled_on_smells(findings: list[Finding], settings: Settings) -> list[Finding]:
+    """Design smells on a line that already has an error: the error is what to fix first,
+    and the smell may only follow from it."""
+    design = {rule.code for rule in settings.enabled_rules() if rule.category == "design"}
+    errors = {f.line for f in findings if f.severity is Severity.ERROR}
+    if not errors or not design:
+        return findings
+    return [f for f in findings if not (f.code in design and f.line in errors)]
+
+
 def in_cells(finding: Finding, source: SourceFile) -> Finding:
     """A notebook finding with its lines counted within its code cell."""
     start = source.cell_at(finding.line)
@@ -105,6 +115,7 @@ def check_source_file(source: SourceFile, settings: Settings, path: Path | None 
             result.internal_errors.append(
                 f"{source.path}: internal error in rule {rule.code} ({rule.name}): {type(error).__name__}: {error}")
     if result.findings:
+        result.findings = without_piled_on_smells(result.findings, settings)
         suppressions = find_suppressions(source.text)
         result.findings = once_per_place([f for f in result.findings if not suppressions.silences(f)])
     if source.kind == "notebook":

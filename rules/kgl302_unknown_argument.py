@@ -1,7 +1,5 @@
-import difflib
-
 from kgraphlint.rule import Invalid, Rule, Severity
-from kgraphlint.keras.signatures import KERAS2, KERAS3, signature
+from kgraphlint.keras.signatures import KERAS2, KERAS3, intended_keyword, signature
 
 
 class UnknownArgument(Rule):
@@ -52,11 +50,10 @@ model = keras.Model(x, y)
             if layer.binding is None or not layer.binding.unknown_keywords:
                 continue
             sig = signature(layer.class_name, flavour)
-            accepted = [p.name for p in sig.parameters] if sig is not None else []
             for keyword in layer.binding.unknown_keywords:
-                close = difflib.get_close_matches(keyword, accepted, n=1, cutoff=0.75)
-                if close:
-                    advice = f"Did you mean {close[0]}=?"
+                intended = intended_keyword(keyword, sig) if sig is not None else None
+                if intended:
+                    advice = f"Did you mean {intended}=?"
                 elif keyword == "activation":
                     advice = (f"{layer.class_name} has no activation: apply layers.Activation(...) after it, "
                               f"or set the activation on the layer before it.")

@@ -89,16 +89,19 @@ model = keras.Sequential([layers.Dense(64, input_dim=784, activation="relu"), la
 """,)
 
     def check(self, ctx):
+        in_sequential = {id(layer) for record in ctx.analysis.facts.records if record.kind == "sequential"
+                         for layer in record.layers}
         for layer in ctx.layers:
             if not layer.arg_nodes:
                 continue  # nothing given, nothing wrong (most layers give some arguments)
-            problems = [*self.problems(layer), *self.ignored_input_shape(layer), *self.stateful(layer)]
+            problems = [*self.problems(layer), *self.ignored_input_shape(layer, id(layer) in in_sequential),
+                        *self.stateful(layer)]
             for argument, message, severity in problems:
                 node = layer.keyword_args.get(argument) or layer.arg_nodes.get(argument) or layer.construct
                 yield ctx.finding(node, f"{layer.class_name} '{layer.name}': {message}", severity=severity)
 
     @staticmethod
-    def ignored_input_shape(layer):
+    def ignored_input_shape(layer, in_sequential: bool):
         """input_shape/input_dim on a layer whose input comes from elsewhere: Keras ignores it."""
         keywords = layer.input_shape_keywords() if SHAPE_KEYWORDS & layer.arg_nodes.keys() else {}
         declared = layer_input_shape(keywords) if keywords else None
@@ -111,9 +114,11 @@ model = keras.Sequential([layers.Dense(64, input_dim=784, activation="relu"), la
         differs = len(actual) != len(declared) or any(dims_conflict(a, d) for a, d in zip(actual, declared))
         if differs:
             keyword = "input_dim" if "input_dim" in keywords else "input_shape"
-            yield keyword, (f"{keyword} declares input {format_shape(declared)}, but the layer is not the first "
-                            f"of a Sequential model and really receives {format_shape(actual)}: Keras ignores "
-                            f"{keyword} here. Remove it, or fix the layers before it."), Severity.WARNING
+            where = ("the layer is not the first of a Sequential model" if in_sequential else
+                     "the layer is called on a tensor (the functional API: the model's Input decides the shape)")
+            yield keyword, (f"{keyword} declares input {format_shape(declared)}, but {where} and really receives "
+                            f"{format_shape(actual)}: Keras ignores {keyword} here. Remove it, or fix the layers "
+                            f"before it."), Severity.WARNING
 
     @staticmethod
     def stateful(layer):

@@ -12,7 +12,9 @@ def mismatch(loss: Loss, activation: object, units: object) -> str | None:
     if loss.from_logits is True and activation in ("softmax", "sigmoid"):
         return (f"{loss.name} with from_logits=True expects raw scores, but the output already applies "
                 f"{activation}: the {activation} is applied twice. Drop from_logits=True, or the output activation")
-    if loss.name in BINARY_LOSSES and activation == "softmax" and units != 1:
+    # On 2 softmax units binary cross-entropy equals categorical cross-entropy of one-hot
+    # targets (each unit's yes/no loss is the same): nothing is wrong.
+    if loss.name in BINARY_LOSSES and activation == "softmax" and units not in (1, 2):
         return (f"{loss.name} scores each of the {units} units as an independent yes/no, but softmax makes them "
                 f"compete. For one label out of {units} use categorical_crossentropy (one-hot labels) or "
                 f"sparse_categorical_crossentropy (integer labels); for a yes/no output use 1 sigmoid unit")

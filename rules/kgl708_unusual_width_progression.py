@@ -24,7 +24,9 @@ class UnusualWidthProgression(Rule):
     filters than the convolution before it. In a classifier's dense head it reports a
     hidden Dense wider than the Dense before it. Models that upsample (decoders, U-Nets) and
     1x1 bottleneck convolutions are not reported, nor models with an output of the same
-    shape as an input (autoencoders).
+    shape as an input (autoencoders), convolutions in models whose outputs are feature maps
+    (decoders, segmenters), or Dense layers that grow towards an output at least as wide
+    (dense decoders, generators).
 
     ## Why is this bad?
     Feature extractors usually widen as they downsample, to keep capacity as the map
@@ -68,10 +70,14 @@ model = keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Conv2D(32, 3, a
             if any(c.layer.class_name in UPSAMPLING for c in model.calls) or self.reconstructs(model):
                 continue
             members = set(model.calls)
+            # A model whose outputs are all feature maps (a decoder, a denoiser, a segmenter)
+            # narrows its convolutions towards the output channels by design.
+            maps_out = all(t.shape is not None and len(t.shape) >= 3 and t.producer.layer.class_name != "Dense"
+                           for t in model.record.outputs)
             for call in model.calls:
                 if not call.certain:
                     continue
-                if call.layer.class_name in SPATIAL_CONVS and kernel_area(call) > 1:
+                if call.layer.class_name in SPATIAL_CONVS and kernel_area(call) > 1 and not maps_out:
                     yield from self.narrowing_conv(ctx, call, members)
                 elif call.layer.class_name == "Dense" and call not in {t.producer for t in model.record.outputs}:
                     yield from self.widening_dense(ctx, call, members, model)
@@ -96,10 +102,15 @@ model = keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Conv2D(32, 3, a
     def widening_dense(self, ctx, call, members, model):
         units = call.layer.config.get("units")
         outputs = {t.producer for t in model.record.outputs}
+        # A model that grows towards an output at least as wide (a decoder, a generator) widens
+        # by design; a head narrows to a smaller output.
+        widest_output = max((t.shape[-1] for t in model.record.outputs if t.shape and is_int(t.shape[-1])),
+                            default=None)
         for consumer, _ in ctx.consumers(call, DENSE_BETWEEN):
             later = consumer.layer.config.get("units")
             if (consumer in members and consumer not in outputs and consumer.layer.class_name == "Dense"
-                    and is_int(units) and is_int(later) and later > units):
+                    and is_int(units) and is_int(later) and later > units
+                    and (widest_output is None or widest_output < later)):
                 yield ctx.finding(consumer.node, (
                     f"{ctx.call_name(consumer)} has {later} units, more than the {units} of {ctx.call_name(call)} "
                     f"(line {ctx.line_of(call.node)}) before it: a head usually narrows towards its output, and "

@@ -74,3 +74,27 @@ def test_methods_of_test_cases_and_subclassed_models_are_analysed():
             def test_dense(self):
                 model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(2, activaton="relu")])
     """) == ["KGL302"]
+
+
+def test_input_shape_ignored_in_a_functional_model_is_said_so():
+    findings = check_source(textwrap.dedent("""
+        import keras
+        from keras import layers
+        inputs = keras.Input(shape=(28, 28, 1))
+        x = layers.Flatten(input_shape=(28, 28))(inputs)
+        model = keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
+    """), "program.py")
+    assert [f.code for f in findings] == ["KGL304"]
+    assert "functional API" in findings[0].message and "Sequential" not in findings[0].message
+
+
+def test_a_layer_with_an_error_gets_no_design_smell_on_its_line():
+    program = """
+        import keras
+        from keras import layers
+        inputs = keras.Input(shape=(32,))
+        x = layers.Dense(0)(inputs)
+        model = keras.Model(inputs, layers.Dense(10, activation="softmax")(x))
+    """
+    # Dense(0) without an activation feeding a Dense: the error, not "missing-nonlinearity" too
+    assert codes(program) == ["KGL304"]

@@ -42,7 +42,7 @@ from kgraphlint.keras.layers import LayerKnowledge, knowledge
 from kgraphlint.keras.naming import NameCounter
 from kgraphlint.keras.operations import Operation
 from kgraphlint.keras.shapes import UNKNOWN, fully_known, is_int, is_known
-from kgraphlint.keras.signatures import KERAS2, KERAS3, bind, signature
+from kgraphlint.keras.signatures import KERAS2, KERAS3, bind, intended_keyword, signature
 from kgraphlint.resolve import modules
 from kgraphlint.resolve import symbols as kimports
 
@@ -528,7 +528,12 @@ class KerasOverlay(Overlay):
         found = knowledge(layer.class_name)
         shapes = [t.shape for t in (shape_inputs if found is not None and found.every_argument
                                     else shape_inputs[:main_count])]
-        if layer.custom is not None:
+        if layer.binding is not None and any(intended_keyword(k, layer.binding.signature)
+                                             for k in layer.binding.unknown_keywords):
+            # A misspelt argument (return_sequence=): Keras refuses the layer, and the shape the
+            # intended argument gives is not known, so what follows would be a cascade.
+            out = None
+        elif layer.custom is not None:
             out = self.custom.run(layer, args, kwargs, shapes)
         elif kwargs.get("return_attention_scores", False) is not False:
             out = None  # attention returns (output, scores): not followed

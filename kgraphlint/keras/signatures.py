@@ -7,6 +7,7 @@ default filled in, and records what did not fit (unknown keywords, missing argum
 
 from __future__ import annotations
 
+import difflib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -122,3 +123,10 @@ def bind(sig: Signature, args: list[object], kwargs: dict[str, object], partial:
     binding.unknown_keywords = [key for key in kwargs if key not in sig.accepted]
     binding.missing = [name for name in sig.required if name not in kwargs and name not in sources]
     return binding
+
+
+def intended_keyword(keyword: str, sig: Signature) -> str | None:
+    """The parameter an unknown keyword most likely misspells (``return_sequence`` for
+    ``return_sequences``), or None."""
+    close = difflib.get_close_matches(keyword, [p.name for p in sig.parameters], n=1, cutoff=0.75)
+    return close[0] if close else None
