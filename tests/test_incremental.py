@@ -20,7 +20,8 @@ from kgraphlint.ide.server import lint_source
 from kgraphlint.source.files import source_from_text
 
 ROOT = Path(__file__).resolve().parent.parent
-PROGRAMS = sorted([*FIXTURES.rglob("*.py"), *(ROOT / "kgraphlint").glob("*.py"), *(ROOT / "rules").glob("*.py")])
+ENGINE = [p for p in (ROOT / "kgraphlint").rglob("*.py") if "rules" not in p.relative_to(ROOT / "kgraphlint").parts]
+PROGRAMS = sorted([*FIXTURES.rglob("*.py"), *ENGINE, *(ROOT / "rules").glob("*.py")])
 
 
 def nodes(module: cst.Module) -> list[cst.CSTNode]:
