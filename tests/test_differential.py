@@ -8,6 +8,9 @@ shapes, kgraphlint analyses a one-layer program, and Keras builds the same layer
 - when Keras refuses it, kgraphlint does not present it as a valid layer: it reports an
   error, or leaves the output shape (partly) unknown.
 
+Each test names the classes it draws cases for with ``covers``; each is a class in kgraphlint's
+catalogue of layer knowledge.
+
 Needs TensorFlow (pip install 'kgraphlint[build]'); skipped cleanly without it.
 """
 
@@ -28,9 +31,21 @@ from kgraphlint.checking import check_source  # noqa: E402
 from kgraphlint.rule import Severity  # noqa: E402
 from kgraphlint.source.source_file import SourceFile  # noqa: E402
 from kgraphlint.graph.summary import model_summary  # noqa: E402
+from kgraphlint.keras.layers.base import CATALOGUE  # noqa: E402 (importing the package registers every family)
 
 EXAMPLES = int(os.environ.get("KGRAPHLINT_DIFFERENTIAL_EXAMPLES", "100"))
 dims = st.integers(1, 9)
+#: the layer classes the tests below draw cases for
+COVERED: set[str] = set()
+
+
+def covers(*class_names: str):
+    """Records that the decorated test draws cases for these layer classes."""
+    def mark(test):
+        COVERED.update(class_names)
+        return test
+
+    return mark
 
 
 def shape_of_rank(low: int, high: int):
@@ -208,6 +223,7 @@ def build_layer(class_name: str, kwargs: dict, shapes: list[tuple], listed: bool
     return build
 
 
+@covers(*SINGLE)
 @pytest.mark.parametrize("class_name", sorted(SINGLE))
 def test_single_input_layer_matches_keras(class_name):
     config_strategy, shape_strategy = SINGLE[class_name]
@@ -220,6 +236,7 @@ def test_single_input_layer_matches_keras(class_name):
     check()
 
 
+@covers(*MERGES)
 @pytest.mark.parametrize("class_name", MERGES)
 def test_merge_layer_matches_keras(class_name):
     extra = {"Concatenate": st.fixed_dictionaries({"axis": st.sampled_from([-1, 1, 2])}),
@@ -236,6 +253,7 @@ def test_merge_layer_matches_keras(class_name):
     check()
 
 
+@covers("Bidirectional")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(recurrent("LSTM"), st.sampled_from(["concat", "sum", "mul", "ave"]), shape_of_rank(2, 2))
 def test_bidirectional_matches_keras(inner, mode, shape):
@@ -251,6 +269,7 @@ def test_bidirectional_matches_keras(inner, mode, shape):
     compare(program, build)
 
 
+@covers("TimeDistributed")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.integers(1, 8), shape_of_rank(2, 3))
 def test_time_distributed_matches_keras(units, shape):
@@ -264,6 +283,7 @@ def test_time_distributed_matches_keras(units, shape):
     compare(program, build)
 
 
+@covers("Attention", "AdditiveAttention")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.fixed_dictionaries({"use_scale": st.booleans(), "score_mode": st.sampled_from(["dot", "concat"])}),
        st.integers(1, 5), st.integers(1, 5), st.integers(1, 6), st.booleans())
@@ -276,6 +296,7 @@ def test_attention_matches_keras(config, query_steps, value_steps, dim, with_key
             build_layer("AdditiveAttention", additive, shapes, listed=True))
 
 
+@covers("MultiHeadAttention")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.fixed_dictionaries({
     "num_heads": st.integers(1, 3), "key_dim": st.integers(1, 4),
@@ -303,3 +324,9 @@ def test_multi_head_attention_matches_keras(config, query, value_dim, tensors):
         return layer, layer(*inputs)
 
     compare(layer_program("MultiHeadAttention", config, shapes), build)
+
+
+def test_every_differential_case_is_a_catalogued_layer():
+    """A case for a class kgraphlint has no knowledge of compares nothing: every shape is unknown."""
+    unknown = sorted(COVERED - set(CATALOGUE))
+    assert not unknown, f"differential cases for layers kgraphlint does not know: {', '.join(unknown)}"
