@@ -8,6 +8,9 @@ shapes, kgraphlint analyses a one-layer program, and Keras builds the same layer
 - when Keras refuses it, kgraphlint does not present it as a valid layer: it reports an
   error, or leaves the output shape (partly) unknown.
 
+Each test names the classes it draws cases for with ``covers``; every class in kgraphlint's
+catalogue of layer knowledge has one.
+
 Needs TensorFlow (pip install 'kgraphlint[build]'); skipped cleanly without it.
 """
 
@@ -28,9 +31,21 @@ from kgraphlint.checking import check_source  # noqa: E402
 from kgraphlint.rule import Severity  # noqa: E402
 from kgraphlint.source.source_file import SourceFile  # noqa: E402
 from kgraphlint.graph.summary import model_summary  # noqa: E402
+from kgraphlint.keras.layers.base import CATALOGUE  # noqa: E402 (importing the package registers every family)
 
 EXAMPLES = int(os.environ.get("KGRAPHLINT_DIFFERENTIAL_EXAMPLES", "100"))
 dims = st.integers(1, 9)
+#: the layer classes the tests below draw cases for
+COVERED: set[str] = set()
+
+
+def covers(*class_names: str):
+    """Records that the decorated test draws cases for these layer classes."""
+    def mark(test):
+        COVERED.update(class_names)
+        return test
+
+    return mark
 
 
 def shape_of_rank(low: int, high: int):
@@ -95,7 +110,7 @@ def recurrent(cell: str):
 SINGLE = {
     "Dense": (st.fixed_dictionaries({"units": st.integers(1, 16), "use_bias": st.booleans()}), shape_of_rank(1, 3)),
     "Flatten": (st.just({}), shape_of_rank(1, 4)),
-    "Dropout": (st.fixed_dictionaries({"rate": st.floats(0, 0.9)}), shape_of_rank(1, 3)),
+    "Dropout": (st.fixed_dictionaries({"rate": st.floats(-0.5, 1.5)}), shape_of_rank(1, 3)),
     "Activation": (st.fixed_dictionaries({"activation": st.sampled_from(["relu", "softmax", "tanh"])}),
                    shape_of_rank(1, 3)),
     "BatchNormalization": (st.fixed_dictionaries({"axis": st.sampled_from([-1, 1]), "center": st.booleans(),
@@ -135,7 +150,7 @@ SINGLE = {
         "filters": st.integers(1, 4), "kernel_size": window(r, 3), "strides": st.integers(1, 2),
         "padding": st.sampled_from(["valid", "same"]), "use_bias": st.booleans(),
         "return_sequences": st.booleans(), "data_format": st.sampled_from(["channels_last", "channels_first"]),
-    }), shape_of_rank(r + 2, r + 2)) for r in (1, 2)},
+    }), shape_of_rank(r + 2, r + 2)) for r in (1, 2, 3)},
     "CenterCrop": (st.fixed_dictionaries({"height": st.integers(1, 9), "width": st.integers(1, 9)}),
                    shape_of_rank(3, 3)),
     "Normalization": (st.fixed_dictionaries({"axis": st.sampled_from([-1, 1, None, (1, -1)])}), shape_of_rank(1, 3)),
@@ -146,7 +161,41 @@ SINGLE = {
                    shape_of_rank(3, 3)),
     "CategoryEncoding": (st.fixed_dictionaries({"num_tokens": st.integers(1, 12), "output_mode": st.sampled_from(
         ["multi_hot", "one_hot", "count"])}), shape_of_rank(1, 2)),
+    # rates, penalties and slopes drawn on both sides of what Keras accepts
+    **{name: (st.fixed_dictionaries({"rate": st.floats(-0.5, 1.5)}), shape_of_rank(1, 3))
+       for name in ("AlphaDropout", "GaussianDropout")},
+    **{f"SpatialDropout{r}D": (st.fixed_dictionaries({"rate": st.floats(-0.5, 1.5)}), shape_of_rank(1, 5))
+       for r in (1, 2, 3)},
+    "GaussianNoise": (st.fixed_dictionaries({"stddev": st.floats(-0.5, 1.5)}), shape_of_rank(1, 3)),
+    "ActivityRegularization": (st.fixed_dictionaries({"l1": st.floats(-0.5, 1), "l2": st.floats(-0.5, 1)}),
+                               shape_of_rank(1, 3)),
+    "Masking": (st.fixed_dictionaries({"mask_value": st.floats(-1, 1)}), shape_of_rank(1, 3)),
+    "Identity": (st.just({}), shape_of_rank(1, 3)),
+    "ReLU": (st.fixed_dictionaries({"max_value": st.one_of(st.none(), st.floats(-1, 6)),
+                                    "negative_slope": st.floats(-0.5, 1), "threshold": st.floats(-0.5, 1)}),
+             shape_of_rank(1, 3)),
+    "LeakyReLU": (st.fixed_dictionaries({"negative_slope": st.floats(-0.5, 1)}), shape_of_rank(1, 3)),
+    "ELU": (st.fixed_dictionaries({"alpha": st.floats(-1, 2)}), shape_of_rank(1, 3)),
+    "Softmax": (st.fixed_dictionaries({"axis": st.integers(-4, 3)}), shape_of_rank(1, 3)),
+    "UnitNormalization": (st.fixed_dictionaries({"axis": st.one_of(
+        st.integers(-5, 4), st.lists(st.integers(-5, 4), min_size=1, max_size=2))}), shape_of_rank(1, 3)),
+    # lookups and hashing take a fixed valid vocabulary and draw the sizes Keras checks against it
+    "Hashing": (st.fixed_dictionaries({"num_bins": st.integers(-1, 12), "output_mode": st.sampled_from(
+        ["int", "one_hot", "multi_hot", "count"])}), shape_of_rank(1, 2)),
+    **{name: (st.fixed_dictionaries({
+        "vocabulary": st.just(vocabulary), "num_oov_indices": st.integers(-1, 2),
+        "max_tokens": st.one_of(st.none(), st.integers(0, 7)), "mask_token": st.one_of(st.none(), st.just(mask)),
+        "output_mode": st.sampled_from(["int", "one_hot", "multi_hot", "count"]),
+    }), shape_of_rank(1, 2)) for name, vocabulary, mask in (("StringLookup", ["a", "b", "c"], "[MASK]"),
+                                                            ("IntegerLookup", [4, 8, 15], 0))},
+    "TextVectorization": (st.fixed_dictionaries({
+        "vocabulary": st.just(["a", "b", "c"]), "max_tokens": st.one_of(st.none(), st.integers(0, 7)),
+        "output_mode": st.sampled_from(["int", "multi_hot", "count"]),
+        "output_sequence_length": st.one_of(st.none(), st.integers(-1, 6)),
+    }), shape_of_rank(0, 2)),
 }
+#: the input dtype where the layer takes no floats
+DTYPES = {"Hashing": "int64", "IntegerLookup": "int64", "StringLookup": "string", "TextVectorization": "string"}
 
 MERGES = ["Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot"]
 
@@ -189,9 +238,11 @@ def compare(program: str, build) -> None:
         assert row["params"] == keras_params, f"{program}\nstatic {row['params']}, Keras {keras_params}"
 
 
-def layer_program(class_name: str, kwargs: dict, shapes: list[tuple], listed: bool = False) -> str:
+def layer_program(class_name: str, kwargs: dict, shapes: list[tuple], listed: bool = False,
+                  dtype: str | None = None) -> str:
     lines = ["import keras", "from keras import layers"]
-    lines += [f"x{i} = keras.Input(shape={shape!r})" for i, shape in enumerate(shapes)]
+    typed = f", dtype={dtype!r}" if dtype else ""
+    lines += [f"x{i} = keras.Input(shape={shape!r}{typed})" for i, shape in enumerate(shapes)]
     arguments = ", ".join(f"x{i}" for i in range(len(shapes)))
     call = f"[{arguments}]" if listed else arguments
     lines.append(f"y = layers.{class_name}(**{kwargs!r})({call})")
@@ -199,27 +250,32 @@ def layer_program(class_name: str, kwargs: dict, shapes: list[tuple], listed: bo
     return "\n".join(lines) + "\n"
 
 
-def build_layer(class_name: str, kwargs: dict, shapes: list[tuple], listed: bool = False):
+def build_layer(class_name: str, kwargs: dict, shapes: list[tuple], listed: bool = False,
+                dtype: str | None = None):
     def build():
         layer = getattr(keras.layers, class_name)(**kwargs)
-        inputs = [keras.Input(shape=shape) for shape in shapes]
+        inputs = [keras.Input(shape=shape, dtype=dtype) for shape in shapes]
         return layer, layer(inputs if listed else inputs[0])
 
     return build
 
 
+@covers(*SINGLE)
 @pytest.mark.parametrize("class_name", sorted(SINGLE))
 def test_single_input_layer_matches_keras(class_name):
     config_strategy, shape_strategy = SINGLE[class_name]
+    dtype = DTYPES.get(class_name)
 
     @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
     @given(config_strategy, shape_strategy)
     def check(config, shape):
-        compare(layer_program(class_name, config, [shape]), build_layer(class_name, config, [shape]))
+        compare(layer_program(class_name, config, [shape], dtype=dtype),
+                build_layer(class_name, config, [shape], dtype=dtype))
 
     check()
 
 
+@covers(*MERGES)
 @pytest.mark.parametrize("class_name", MERGES)
 def test_merge_layer_matches_keras(class_name):
     extra = {"Concatenate": st.fixed_dictionaries({"axis": st.sampled_from([-1, 1, 2])}),
@@ -236,6 +292,7 @@ def test_merge_layer_matches_keras(class_name):
     check()
 
 
+@covers("Bidirectional")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(recurrent("LSTM"), st.sampled_from(["concat", "sum", "mul", "ave"]), shape_of_rank(2, 2))
 def test_bidirectional_matches_keras(inner, mode, shape):
@@ -251,6 +308,7 @@ def test_bidirectional_matches_keras(inner, mode, shape):
     compare(program, build)
 
 
+@covers("TimeDistributed")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.integers(1, 8), shape_of_rank(2, 3))
 def test_time_distributed_matches_keras(units, shape):
@@ -264,6 +322,7 @@ def test_time_distributed_matches_keras(units, shape):
     compare(program, build)
 
 
+@covers("Attention", "AdditiveAttention")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.fixed_dictionaries({"use_scale": st.booleans(), "score_mode": st.sampled_from(["dot", "concat"])}),
        st.integers(1, 5), st.integers(1, 5), st.integers(1, 6), st.booleans())
@@ -276,6 +335,7 @@ def test_attention_matches_keras(config, query_steps, value_steps, dim, with_key
             build_layer("AdditiveAttention", additive, shapes, listed=True))
 
 
+@covers("MultiHeadAttention")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.fixed_dictionaries({
     "num_heads": st.integers(1, 3), "key_dim": st.integers(1, 4),
@@ -303,3 +363,34 @@ def test_multi_head_attention_matches_keras(config, query, value_dim, tensors):
         return layer, layer(*inputs)
 
     compare(layer_program("MultiHeadAttention", config, shapes), build)
+
+
+#: Lambda's functions, by the source the program writes for them
+FUNCTIONS = {"lambda t: t * 2": lambda t: t * 2, "keras.ops.tanh": keras.ops.tanh}
+
+
+@covers("Lambda")
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(sorted(FUNCTIONS)), st.one_of(
+    st.none(), st.integers(1, 5), shape_of_rank(0, 2), shape_of_rank(1, 2).map(list)), shape_of_rank(1, 3))
+def test_lambda_matches_keras(function, output_shape, shape):
+    """Keras trusts a Lambda's output_shape (without the batch axis), or traces the function."""
+    config = {} if output_shape is None else {"output_shape": output_shape}
+    program = layer_program("Lambda", config, [shape]).replace("layers.Lambda(", f"layers.Lambda({function}, ")
+
+    def build():
+        layer = keras.layers.Lambda(FUNCTIONS[function], **config)
+        return layer, layer(keras.Input(shape=shape))
+
+    compare(program, build)
+
+
+def test_every_catalogued_layer_has_a_differential_case():
+    missing = sorted(set(CATALOGUE) - COVERED)
+    assert not missing, f"{len(missing)} catalogued layers have no differential case: {', '.join(missing)}"
+
+
+def test_every_differential_case_is_a_catalogued_layer():
+    """A case for a class kgraphlint has no knowledge of compares nothing: every shape is unknown."""
+    unknown = sorted(COVERED - set(CATALOGUE))
+    assert not unknown, f"differential cases for layers kgraphlint does not know: {', '.join(unknown)}"

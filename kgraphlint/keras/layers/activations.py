@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from kgraphlint.keras.layers.base import Config, Params, register, same_shape, single, weights
+from kgraphlint.keras.layers.base import (
+    Config,
+    outside,
+    Params,
+    register,
+    same_shape,
+    same_shape_unless,
+    single,
+    weights,
+)
 from kgraphlint.keras.shapes import dim_product, is_int, UNKNOWN
 
 
@@ -54,3 +63,21 @@ def prelu_params(config: Config, shapes: list) -> Params:
 
 
 register("PReLU", params=prelu_params)(same_shape)
+register("ELU", "Softmax")(same_shape)
+
+
+def relu_refused(config: Config) -> bool:
+    """keras.layers.ReLU raises on a negative max_value, and on a negative or None slope or threshold."""
+    slope, threshold = config.get("negative_slope", 0.0), config.get("threshold", 0.0)
+    return (outside(config.get("max_value"), 0) or slope is None or outside(slope, 0)
+            or threshold is None or outside(threshold, 0))
+
+
+def leaky_relu_refused(config: Config) -> bool:
+    """keras.layers.LeakyReLU raises on a negative or None slope (given as the deprecated alpha too)."""
+    slope = config["alpha"] if "alpha" in config else config.get("negative_slope", 0.3)
+    return slope is None or outside(slope, 0)
+
+
+register("ReLU")(same_shape_unless(relu_refused))
+register("LeakyReLU")(same_shape_unless(leaky_relu_refused))

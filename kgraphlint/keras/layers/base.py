@@ -95,3 +95,19 @@ def same_shape(config: Config, shapes: list) -> Shape:
 
 def int_or_unknown(value: object) -> object:
     return value if is_int(value) else UNKNOWN
+
+
+def outside(value: object, low: float, high: float = float("inf")) -> bool:
+    """A known number outside [low, high]; an unknown value is never outside."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return number and not low <= value <= high
+
+
+def same_shape_unless(refused: Callable[[Config], bool]) -> OutputFn:
+    """same_shape for a layer whose arguments Keras checks when it is created: no shape
+    where ``refused(config)`` says Keras raises."""
+
+    def output(config: Config, shapes: list) -> Shape:
+        return None if refused(config) else single(shapes)
+
+    return output

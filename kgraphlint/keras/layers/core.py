@@ -8,8 +8,10 @@ from kgraphlint.keras.layers.base import (
     int_or_unknown,
     last_dim,
     Params,
+    outside,
     register,
     same_shape,
+    same_shape_unless,
     single,
     weights,
 )
@@ -38,14 +40,18 @@ def dense_output(config: Config, shapes: list) -> Shape:
     return shape[:-1] + (units if is_int(units) else UNKNOWN,)
 
 
-register(
-    "Dropout", "Activation", "ActivityRegularization", "GaussianNoise", "GaussianDropout",
-    "AlphaDropout", "Masking", "ReLU", "LeakyReLU", "ELU", "Softmax", "Identity",
-    "UnitNormalization",
-)(same_shape)
-register("SpatialDropout1D", ranks=frozenset({3}), expects="3-D sequences (batch, steps, channels)")(same_shape)
-register("SpatialDropout2D", ranks=frozenset({4}), expects="4-D images (batch, height, width, channels)")(same_shape)
-register("SpatialDropout3D", ranks=frozenset({5}), expects="5-D volumes (batch, depth, height, width, channels)")(same_shape)
+register("Activation", "Masking", "Identity")(same_shape)
+# Keras raises when a dropout rate or a noise stddev is outside [0, 1], or a penalty is negative.
+dropout_output = same_shape_unless(lambda config: outside(config.get("rate"), 0, 1))
+register("Dropout", "GaussianDropout", "AlphaDropout")(dropout_output)
+register("SpatialDropout1D", ranks=frozenset({3}), expects="3-D sequences (batch, steps, channels)")(dropout_output)
+register("SpatialDropout2D", ranks=frozenset({4}), expects="4-D images (batch, height, width, channels)")(
+    dropout_output)
+register("SpatialDropout3D", ranks=frozenset({5}), expects="5-D volumes (batch, depth, height, width, channels)")(
+    dropout_output)
+register("GaussianNoise")(same_shape_unless(lambda config: outside(config.get("stddev"), 0, 1)))
+register("ActivityRegularization")(same_shape_unless(
+    lambda config: outside(config.get("l1", 0.0), 0) or outside(config.get("l2", 0.0), 0)))
 
 
 @register("Flatten", min_rank=2)
@@ -124,7 +130,8 @@ def embedding_output(config: Config, shapes: list) -> Shape:
 @register("Lambda")
 def lambda_output(config: Config, shapes: list) -> Shape:
     output_shape = config.get("output_shape")
-    if isinstance(output_shape, (tuple, list)) and all(d is None or is_int(d) for d in output_shape):
+    # Keras 3 adds the batch axis with (batch,) + output_shape: a list raises a TypeError
+    if isinstance(output_shape, tuple) and all(d is None or is_int(d) for d in output_shape):
         batch = shapes[0][0] if shapes and shapes[0] is not None else None
         return (batch, *output_shape)
     return None

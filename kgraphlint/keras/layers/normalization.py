@@ -59,6 +59,18 @@ def normalization_params(config: Config, shapes: list) -> Params:
 
 register("BatchNormalization", params=batch_norm_params)(same_shape)
 register("LayerNormalization", params=layer_norm_params)(same_shape)
+
+
+@register("UnitNormalization")
+def unit_normalization_output(config: Config, shapes: list) -> Shape:
+    """Keras refuses an axis beyond the input's rank (the batch axis is allowed)."""
+    shape, axis = single(shapes), config.get("axis", -1)
+    axes = axis if isinstance(axis, (tuple, list)) else [axis]
+    if shape is None or any(is_int(a) and normalize_axis(a, len(shape)) is None for a in axes):
+        return None
+    return shape
+
+
 @register("Normalization", params=normalization_params)
 def normalization_output(config: Config, shapes: list) -> Shape:
     """Keras refuses kept axes of unknown size (the batch axis) and the same axis twice."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kgraphlint.keras.layers.base import channels_last, Config, int_or_unknown, register, same_shape, single
-from kgraphlint.keras.shapes import is_int, Shape, UNKNOWN
+from kgraphlint.keras.shapes import is_int, is_known, Shape, UNKNOWN
 
 
 @register("CategoryEncoding")
@@ -27,16 +27,40 @@ def center_crop_output(config: Config, shapes: list) -> Shape:
     return (shape[0], height, width, shape[3]) if last else (shape[0], shape[1], height, width)
 
 
+def vocabulary_fits(config: Config, special_tokens: object) -> bool:
+    """Whether Keras accepts the lookup's max_tokens: more than 1, and at least the given
+    vocabulary plus its special tokens (a vocabulary that already starts with them counts
+    them twice here, which leaves its shape unknown, never wrong)."""
+    limit, vocabulary = config.get("max_tokens"), config.get("vocabulary")
+    if not is_int(limit):
+        return True
+    if limit <= 1:
+        return False
+    return not (isinstance(vocabulary, (list, tuple)) and is_int(special_tokens)
+                and len(vocabulary) + special_tokens > limit)
+
+
+@register("StringLookup", "IntegerLookup")
 def lookup_output(config: Config, shapes: list) -> Shape:
-    """StringLookup, IntegerLookup and Hashing in their default "int" mode: one index per
-    value. (The other modes' shapes depend on the vocabulary and on the input's rank in
-    ways kgraphlint does not follow yet.)"""
-    if config.get("output_mode", "int") != "int":
+    """StringLookup and IntegerLookup in their default "int" mode: one index per value.
+    (The other modes' shapes depend on the vocabulary and on the input's rank in ways
+    kgraphlint does not follow yet.)"""
+    oov = config.get("num_oov_indices", 1)
+    if config.get("output_mode", "int") != "int" or (is_int(oov) and oov < 0):
+        return None
+    mask = config.get("mask_token")
+    special = oov + (mask is not None) if is_int(oov) and is_known(mask) else UNKNOWN
+    return single(shapes) if vocabulary_fits(config, special) else None
+
+
+@register("Hashing")
+def hashing_output(config: Config, shapes: list) -> Shape:
+    """One bin index per value in "int" mode; Keras refuses num_bins below 1."""
+    bins = config.get("num_bins")
+    if config.get("output_mode", "int") != "int" or (is_int(bins) and bins <= 0):
         return None
     return single(shapes)
 
-
-register("StringLookup", "IntegerLookup", "Hashing")(lookup_output)
 
 #: image augmentation layers that keep the image's shape (and hold no weights)
 register("RandomFlip", "RandomRotation", "RandomZoom", "RandomContrast", "RandomTranslation",
@@ -51,10 +75,13 @@ def random_crop_output(config: Config, shapes: list) -> Shape:
 @register("TextVectorization")
 def text_vectorization_output(config: Config, shapes: list) -> Shape:
     """In "int" mode a batch of strings (batch,) or (batch, 1) becomes (batch, length):
-    output_sequence_length, or None when the length follows each batch."""
+    output_sequence_length, or None when the length follows each batch. Its vocabulary
+    has two special tokens in "int" mode, the mask "" and one out-of-vocabulary index."""
     shape = single(shapes)
     if shape is None or config.get("output_mode", "int") != "int" or len(shape) not in (1, 2) or (
-            len(shape) == 2 and shape[1] not in (1, None)):
+            len(shape) == 2 and shape[1] not in (1, None)) or not vocabulary_fits(config, 2):
         return None
     length = config.get("output_sequence_length")
+    if is_int(length) and length < 0:
+        return None
     return (shape[0], length if length is None or is_int(length) else UNKNOWN)

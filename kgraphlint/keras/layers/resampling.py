@@ -107,3 +107,4 @@ for _rank in (1, 2, 3):
     _expects = SPATIAL_EXPECTS[_rank]
     register(f"ZeroPadding{_rank}D", ranks=_ranks, expects=_expects)(resample_spatial(_rank, Padding()))
     register(f"Cropping{_rank}D", ranks=_ranks, expects=_expects)(resample_spatial(_rank, Cropping()))
+    register(f"UpSampling{_rank}D", ranks=_ranks, expects=_expects)(resample_spatial(_rank, Upsampling()))
