@@ -2,7 +2,7 @@ from kgraphlint.feeding.training import BINARY_LOSSES
 from kgraphlint.keras.facts import Loss
 from kgraphlint.keras.layers.activations import final_activation
 from kgraphlint.rule import Invalid, Rule, Severity
-from kgraphlint.keras.shapes import format_shape
+from kgraphlint.keras.shapes import format_shape, is_int
 from kgraphlint.feeding.training import all_compiled_losses
 
 
@@ -14,6 +14,8 @@ def mismatch(loss: Loss, activation: object, units: object) -> str | None:
                 f"{activation}: the {activation} is applied twice. Drop from_logits=True, or the output activation")
     # On 2 softmax units binary cross-entropy equals categorical cross-entropy of one-hot
     # targets (each unit's yes/no loss is the same): nothing is wrong.
+    if not is_int(units):
+        return None  # every check below depends on the output's width
     if loss.name in BINARY_LOSSES and activation == "softmax" and units not in (1, 2):
         return (f"{loss.name} scores each of the {units} units as an independent yes/no, but softmax makes them "
                 f"compete. For one label out of {units} use categorical_crossentropy (one-hot labels) or "

@@ -58,6 +58,8 @@ model.compile(optimizer="rmsprop", loss={"age": "mse", "income": "categorical_cr
             if use.method != "compile" or not use.model.built:
                 continue
             names = output_names(use.model)
+            if names is None:
+                continue  # an output's name is not known
             losses = use.argument(1, "loss")
             for argument, position in (("loss", 1), ("loss_weights", 3), ("metrics", 2)):
                 value = use.argument(position, argument)

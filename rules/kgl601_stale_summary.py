@@ -99,6 +99,31 @@ def computes_masks(graph) -> bool:
                for layer in graph.layers)
 
 
+#: layers whose weights Keras 2 and Keras 3 count differently in some releases (GRU's reset_after)
+VERSION_DEPENDENT_WEIGHTS = frozenset({"GRU", "GRUCell", "Bidirectional"})
+
+
+def differences_across_versions(table: RecordedSummary, computed: dict) -> list[tuple[RecordedRow | None, str]]:
+    """A table another Keras printed (Keras 2's, checked as Keras 3 code, or the reverse):
+    automatic names and some weight counts differ between them, so only a table with the
+    same layers in the same order is compared, row by row, by shape and by the weights both
+    Keras count alike; anything else proves nothing."""
+    rows, layers = list(table.rows), [layer for layer in computed["layers"] if layer["class"] != "InputLayer"]
+    rows = [row for row in rows if row.class_name != "InputLayer"]
+    if len(rows) != len(layers) or any(r.class_name != layer["class"] for r, layer in zip(rows, layers)):
+        return []
+    found = []
+    for row, layer in zip(rows, layers):
+        label = f"{row.name} ({row.class_name})"
+        if shapes_differ(row.shape, layer["output_shape"]):
+            found.append((row, f"{label}: output shape {show(row.shape)} recorded, {show(layer['output_shape'])} "
+                               f"computed"))
+        if (layer["params"] is not None and row.params != layer["params"]
+                and row.class_name not in VERSION_DEPENDENT_WEIGHTS):
+            found.append((row, f"{label}: {row.params:,} parameters recorded, {layer['params']:,} computed"))
+    return found
+
+
 def differences(table: RecordedSummary, computed: dict, masked: bool = False) -> list[tuple[RecordedRow | None, str]]:
     """(recorded row or None, what differs), recorded against computed. ``masked``: the model
     makes masks, so recorded rows without weights may be Keras's mask operations."""
@@ -170,7 +195,12 @@ class StaleSummary(Rule):
                 graph = graphs.get(id(call.model))
                 if graph is None or not call.certain:
                     continue
-                found = differences(table, model_summary(ctx.analysis, graph), computes_masks(graph))
+                computed = model_summary(ctx.analysis, graph)
+                built_by = {"keras2": "2", "keras3": "3"}.get(graph.record.flavour, ctx.keras_version)
+                if table.keras_version != built_by:
+                    found = differences_across_versions(table, computed)
+                else:
+                    found = differences(table, computed, computes_masks(graph))
                 if found:
                     yield self.report(ctx, output, table, call, graph, found)
 

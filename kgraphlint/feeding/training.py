@@ -13,18 +13,26 @@ from kgraphlint.keras.shapes import UNKNOWN, is_int
 DATA_METHODS = frozenset({"fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch"})
 
 
-def output_names(model: ModelRecord) -> list[str]:
+def output_names(model: ModelRecord) -> list[str] | None:
     """What losses and targets are keyed by: the keys of a dict given as Model(outputs=...),
-    else Keras 3's ``model.output_names``, the names of the layers producing the outputs."""
+    else Keras 3's ``model.output_names``, the names of the layers producing the outputs;
+    None where a name is not known (an opaque node, a name given after unfollowed code)."""
     if model.output_keys is not None:
         return list(model.output_keys)
-    return [t.producer.layer.name for t in model.outputs]
+    return _layer_names(model.outputs)
 
 
-def input_names(model: ModelRecord) -> list[str]:
+def input_names(model: ModelRecord) -> list[str] | None:
     if model.input_keys is not None:
         return list(model.input_keys)
-    return [t.producer.layer.name for t in model.inputs]
+    return _layer_names(model.inputs)
+
+
+def _layer_names(tensors: list[Tensor]) -> list[str] | None:
+    layers = [t.producer.layer for t in tensors]
+    if any(layer.opaque is not None or not layer.name_certain for layer in layers):
+        return None
+    return [layer.name for layer in layers]
 
 
 def all_compiled_losses(uses: list[ModelUse]):
@@ -46,8 +54,7 @@ def compiled_losses(use: ModelUse) -> list[tuple[Tensor, Loss]]:
         pairs = [(output, loss) for output in outputs]
     elif isinstance(loss, (list, tuple)) and len(loss) == len(outputs):
         pairs = list(zip(outputs, loss))
-    elif isinstance(loss, dict):
-        names = output_names(model)
+    elif isinstance(loss, dict) and (names := output_names(model)) is not None:
         pairs = [(output, loss[name]) for output, name in zip(outputs, names) if name in loss]
     else:
         pairs = []
@@ -156,7 +163,7 @@ def _structure_pairs(model: ModelRecord, tensors: list[Tensor], value: object, n
         return [(t, a, n) for t, a, n in zip(tensors, value, nodes) if isinstance(a, Array)]
     if isinstance(value, dict):
         names = input_names(model) if role == "x" else output_names(model)
-        by_name = dict(zip(names, tensors))
+        by_name = dict(zip(names or [], tensors))
         return [(by_name[k], a, node) for k, a in value.items() if k in by_name and isinstance(a, Array)]
     return []
 

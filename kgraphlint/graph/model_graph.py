@@ -120,7 +120,7 @@ def sum_params(layers: list[LayerInstance]) -> tuple:
 
 
 def model_params(record: ModelRecord) -> tuple:
-    if not record.complete:
+    if not record.built:
         return (UNKNOWN, UNKNOWN)
     return build_model_graph(record).params()
 

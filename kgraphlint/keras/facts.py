@@ -55,7 +55,8 @@ class LayerInstance:
     def effective_params(self) -> tuple:
         """(trainable, non_trainable) as Keras counts them now: a frozen layer's weights are
         all non-trainable."""
-        params = self.params if self.params is not None else (0, 0)
+        # Never built here (called on nothing kgraphlint followed): its weights are not known.
+        params = self.params if self.params is not None else (UNKNOWN, UNKNOWN)
         if self.trainable is True:
             return params
         if self.trainable is False and all(isinstance(p, int) for p in params):
@@ -131,6 +132,11 @@ class ModelRecord:
     built_by: str | None = None
     #: a subclassed model's layers as Keras tracks them (its attributes, in assignment order)
     sublayers: list[LayerInstance] = field(default_factory=list)
+    #: the Keras that builds it ("keras3" or "keras2": tf_keras), where the code says
+    flavour: str | None = None
+    #: a Sequential whose first layer declares an input shape kgraphlint could not read:
+    #: Keras builds it from that, not from the data it is fed
+    declares_input: bool = False
 
     @property
     def built(self) -> bool:

@@ -39,6 +39,7 @@ from kgraphlint.keras.facts import (
     iter_tensors,
 )
 from kgraphlint.keras.layers import LayerKnowledge, knowledge
+from kgraphlint.keras.layers.base import decided_by_known
 from kgraphlint.keras.naming import NameCounter
 from kgraphlint.keras.operations import Operation
 from kgraphlint.keras.shapes import UNKNOWN, fully_known, is_int, is_known
@@ -153,14 +154,17 @@ class KerasOverlay(Overlay):
 
     def model_layers(self, model: ModelRecord) -> object:
         """``model.layers``: a Sequential's layers; a functional model's, InputLayers
-        included, in the order Keras lists them."""
+        included, in the order Keras lists them. Unknown when an opaque node may stand for
+        any number of layers."""
         if model.kind == "sequential":
-            return list(model.layers)
-        if model.kind == "subclassed":
-            return tracked_layers(model.as_layer.custom)
-        if not model.outputs:
+            layers = list(model.layers)
+        elif model.kind == "subclassed":
+            layers = tracked_layers(model.as_layer.custom)
+        elif not model.outputs:
             return UNKNOWN
-        return list(build_model_graph(model).layers)
+        else:
+            layers = list(build_model_graph(model).layers)
+        return UNKNOWN if any(layer.opaque is not None for layer in layers) else layers
 
     def get_layer(self, model: ModelRecord, args: list, kwargs: dict) -> object:
         """``model.get_layer(name)`` or ``model.get_layer(index=i)``."""
@@ -225,7 +229,7 @@ class KerasOverlay(Overlay):
                         self.custom.build_model(receiver, [shape], None, node, "build")
                 return None
             if method in DATA_METHODS and receiver.kind in ("sequential", "subclassed") and not receiver.inputs \
-                    and not partial:
+                    and not partial and not receiver.declares_input:
                 # Keras builds an unbuilt model from the first batch it is given.
                 data = kwargs.get("x", args[0] if args else None)
                 if isinstance(data, Array) and data.rank and all(is_int(d) for d in data.shape[1:]):
@@ -289,10 +293,10 @@ class KerasOverlay(Overlay):
         """A call on tensors that nothing models becomes an opaque node of the graph: the
         model around it is still a model, its output shape and weights unknown."""
         inputs = [t for value in [*args, *kwargs.values()] for t in iter_tensors(value)]
+        if self.machine.certain and (inputs or may_make_layers(callee, node)):
+            self.names.exact = False  # it may have made layers, using up their automatic names
         if not inputs:
             return NotImplemented
-        if self.machine.certain:
-            self.names.exact = False  # a block run on tensors may make layers, using up their names
         description = callable_name(callee, node)
         self.machine.lose_track(f"opaque call {description}", node)
         return self.opaque_node(description, list(dict.fromkeys(inputs)), node)
@@ -403,8 +407,12 @@ class KerasOverlay(Overlay):
             return self.call_layer(layer, [args[0]], {}, node, {0: arg_nodes.get(0, node)})
         if symbol.kind == "model":
             if symbol.name == "Sequential":
-                return self.make_sequential(args, kwargs, node, arg_nodes)
-            return self.make_functional(args, kwargs, partial, node, arg_nodes)
+                model = self.make_sequential(args, kwargs, node, arg_nodes)
+            else:
+                model = self.make_functional(args, kwargs, partial, node, arg_nodes)
+            if isinstance(model, ModelRecord):
+                model.flavour = symbol.flavour or self.flavour
+            return model
         if symbol.kind == "image_data_format":
             return "channels_last"
         if symbol.kind == "loss":
@@ -616,7 +624,7 @@ class KerasOverlay(Overlay):
         """``found``: the layer class's knowledge (kgraphlint.keras.layers.knowledge)."""
         if layer.inner_model is not None:
             return self.nested_output(layer.inner_model, shapes)
-        if found is None:
+        if found is None or not self.decided(layer):
             return None
         try:
             return found.output(self.knowledge_config(layer), shapes)
@@ -626,12 +634,20 @@ class KerasOverlay(Overlay):
     def layer_params(self, layer: LayerInstance, shapes: list, found: LayerKnowledge | None) -> tuple:
         if layer.inner_model is not None:
             return model_params(layer.inner_model)
-        if found is None:
+        if found is None or not self.decided(layer):
             return (UNKNOWN, UNKNOWN)
         try:
             return found.params(self.knowledge_config(layer), shapes)
         except Exception:
             return (UNKNOWN, UNKNOWN)
+
+    @staticmethod
+    def decided(layer: LayerInstance) -> bool:
+        """Whether the layer's known arguments decide its shape and weights (see decided_by_known)."""
+        if layer.binding is None:
+            return True
+        defaults = {p.name: p.default for p in layer.binding.signature.parameters if not p.required}
+        return decided_by_known(layer.config, defaults)
 
     @staticmethod
     def nested_output(model: ModelRecord, shapes: list) -> object:
@@ -753,6 +769,8 @@ class KerasOverlay(Overlay):
         else:
             if not model.inputs and not model.layers:
                 shape = layer_input_shape(item.input_shape_keywords() or implied_input_keywords(item))
+                if shape is UNKNOWN:
+                    model.declares_input = True  # built from its input_shape, whatever the data
                 if shape is not UNKNOWN and shape is not None:
                     layer = self.input_layer({"shape": shape[1:], "batch_shape": shape}, item.construct, {})
                     model.inputs = [self.input_tensor(layer, shape, None, item.construct)]
@@ -898,6 +916,15 @@ def layer_input_shape(config: dict) -> object:
         return UNKNOWN
     batch = config.get("batch_size")
     return (batch if is_int(batch) else None, *shape)
+
+
+def may_make_layers(callee: object, node: cst.Call) -> bool:
+    """Whether a call nothing models could make Keras layers: not a Python builtin
+    (``print``), nor the standard library, NumPy and the other packages that make none."""
+    if isinstance(callee, ModuleRef):
+        return kimports.may_make_layers(callee.dotted)
+    name = dotted_name(node.func)
+    return name is None or name.split(".", 1)[0] not in BUILTIN_NAMES
 
 
 def is_registration(decorator: cst.BaseExpression) -> bool:

@@ -8,6 +8,7 @@ dotted path means to Keras, without importing anything.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -164,3 +165,23 @@ def resolve(dotted: str) -> KerasSymbol | None:
         class_name = canonical_class(name, KERAS3) or canonical_class(name, KERAS2)
         return KerasSymbol("layer", class_name, flavour)
     return None
+
+
+#: packages that make no Keras layers, whatever of them is called
+NO_LAYERS = frozenset({"numpy", "sklearn", "scipy", "pandas", "matplotlib", "seaborn", "PIL", "cv2", "tqdm",
+                       "torch", "jax", "typing", "absl", "wandb", "mlflow"})
+#: parts of Keras and TensorFlow that make no layers (utilities, data, training)
+NO_LAYERS_KERAS = ("keras.utils", "keras.callbacks", "keras.optimizers", "keras.losses", "keras.metrics",
+                   "keras.datasets", "keras.preprocessing", "keras.config", "keras.random", "keras.mixed_precision",
+                   "keras.regularizers", "keras.initializers", "keras.constraints", "tensorflow.random",
+                   "tensorflow.config", "tensorflow.data", "tensorflow.io", "tensorflow.debugging")
+
+
+def may_make_layers(dotted: str) -> bool:
+    """Whether calling ``dotted`` (not modelled by kgraphlint) might make Keras layers, and
+    so use up automatic layer names."""
+    top = dotted.split(".", 1)[0]
+    if top in NO_LAYERS or top in sys.stdlib_module_names:
+        return False
+    path = canonical_module(dotted)
+    return not any(path == root or path.startswith(root + ".") for root in NO_LAYERS_KERAS)

@@ -31,6 +31,8 @@ class RecordedSummary:
     rows: tuple[RecordedRow, ...]
     totals: dict  # "Total" / "Trainable" / "Non-trainable" -> int
     offset: int  # line of the header within the text, 0-based
+    #: which Keras printed it, as its format tells: "3" (box-drawn) or "2" (ruled with = and _)
+    keras_version: str = "3"
 
 
 def parse_dims(text: str) -> list | None:
@@ -124,5 +126,5 @@ def parse_summaries(text: str) -> list[RecordedSummary]:
                                             int(row.group("params").replace(",", "")), index))
             index += 1
         if rows:
-            summaries.append(RecordedSummary(tuple(rows), totals, header))
+            summaries.append(RecordedSummary(tuple(rows), totals, header, "3" if boxed else "2"))
     return summaries

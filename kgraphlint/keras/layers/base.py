@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from kgraphlint.keras.shapes import is_int, Shape, UNKNOWN
+from kgraphlint.keras.shapes import UNKNOWN, Shape, is_int, is_known
 
 
 Config = dict  # argument name -> value (UNKNOWN where not known statically)
@@ -31,6 +31,31 @@ class LayerKnowledge:
 
 
 CATALOGUE: dict[str, LayerKnowledge] = {}
+
+
+#: constructor arguments that change neither a layer's output shape nor its weight count:
+#: when only these are unknown, the shape and the count still are known
+SHAPE_NEUTRAL = frozenset({"name", "trainable", "dtype", "activation", "recurrent_activation", "seed", "rate",
+                           "dropout", "recurrent_dropout", "epsilon", "momentum", "unroll", "implementation",
+                           "use_cudnn", "stateful", "go_backwards", "autocast", "input_shape", "input_dim",
+                           "batch_input_shape", "batch_size", "interpolation", "noise_shape", "negative_slope",
+                           "max_value", "threshold", "alpha", "stddev", "l1", "l2", "kernel", "recurrent",
+                           "fill_mode", "fill_value", "factor", "height_factor", "width_factor", "value_range"})
+SHAPE_NEUTRAL_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
+
+
+def decided_by_known(config: Config, defaults: dict[str, object]) -> bool:
+    """No unknown argument could silently pick another shape or weight count: numbers
+    (units, filters, kernel sizes) carry their unknown into the dimensions they give, but an
+    unknown switch or choice (return_sequences, use_bias, padding: those whose default,
+    in ``defaults``, is a bool, a string or None) would read as its falsy branch."""
+    for key, value in config.items():
+        if is_known(value) or key in SHAPE_NEUTRAL or key.endswith(SHAPE_NEUTRAL_SUFFIXES) or key not in defaults:
+            continue
+        default = defaults[key]
+        if default is None or isinstance(default, (bool, str)):
+            return False
+    return True
 
 
 def no_params(config: Config, shapes: list) -> Params:
