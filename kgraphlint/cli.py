@@ -193,6 +193,9 @@ def run_summary(args: argparse.Namespace) -> int:
         render(summaries, console)
     else:
         console.print("No Keras models found.")
+        # Say what was seen and why it gave no model: a clean summary must not hide that.
+        for line in coverage.unextracted_lines():
+            console.print(line, highlight=False, markup=False)
     return EXIT_ERROR if failed else EXIT_OK
 
 

@@ -173,7 +173,7 @@ model = keras.Model(inputs, outputs)
     assert result.code == 0, result.err
     stats = result.json()["stats"]
     assert set(stats) == {"files", "models", "partial_models", "layer_calls", "fully_known", "fully_known_share",
-                          "reasons"}
+                          "reasons", "unextracted_models"}
     # The model is still a model, partly seen: Conv2D is known; the opaque call, what follows
     # it, the branch's Dense and the node that joins the two branches are not.
     assert (stats["files"], stats["models"], stats["partial_models"]) == (1, 1, 1)
@@ -235,3 +235,30 @@ def test_a_model_thousands_of_layers_deep_is_summarised(cli, write):
     [model] = result.json()
     assert len(model["layers"]) == 3001 and model["layers"][-1]["output_shape"] == [None, 8]
     assert cli("check", "--no-cache", "--select", "KGL1,KGL2", path).code == 0
+
+
+def test_no_models_found_says_what_was_seen_and_why(cli, write):
+    path = write("""
+import keras
+from keras import layers
+model = keras.Sequential([layers.Dense(8, activation="relu"), layers.Dense(1)])
+model.compile("adam", "mse")
+
+
+class Tower(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.dense = layers.Dense(4)
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+
+tower = Tower()
+""")
+    text = cli("summary", "--no-color", path).out
+    assert "No Keras models found." in text
+    assert f"{path}:4: Sequential model 'sequential': a Sequential without an input shape" in text
+    assert f"{path}:17: Subclassed model 'tower': a subclassed model that is never called" in text
+    stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
+    assert [m["where"] for m in stats["unextracted_models"]] == [f"{path}:4", f"{path}:17"]

@@ -119,6 +119,21 @@ def sum_params(layers: list[LayerInstance]) -> tuple:
     return trainable, frozen
 
 
+def why_not_extracted(record: ModelRecord) -> str:
+    """Why a model the code makes has no graph (``kgraphlint summary`` and ``--stats`` say it)."""
+    if record.kind == "subclassed":
+        return ("a subclassed model that is never called on a tensor nor fed data: Keras has not built it either"
+                if record.built_by is None else "its call() gave no tensors kgraphlint could follow")
+    if record.kind == "sequential":
+        if not record.complete:
+            return "a layer given to it could not be followed"
+        if not record.layers:
+            return "a Sequential without layers"
+        return ("a Sequential without an input shape that is never built here (Keras builds it on its first "
+                "call or fit): give it keras.Input(shape=...) or call model.build(shape)")
+    return "its inputs or outputs are not all tensors kgraphlint could follow"
+
+
 def model_params(record: ModelRecord) -> tuple:
     if not record.built:
         return (UNKNOWN, UNKNOWN)

@@ -1091,7 +1091,10 @@ class Interpreter:
         if not defaults_only:
             function.called = True
         if self.depth >= MAX_CALL_DEPTH:
-            self.lose_track("call depth limit", node)
+            # Deep recursion in a helper of plain values costs nothing worth telling.
+            if any(type(v) in self.owners for value in [*args, *kwargs.values()] for v in (value, *(
+                    value if isinstance(value, (list, tuple)) else ()))):
+                self.lose_track("call depth limit", node)
             for value in list(args) + list(kwargs.values()):
                 self.escape(value)
             return UNKNOWN

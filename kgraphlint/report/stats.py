@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kgraphlint.analysis import FileAnalysis
+from kgraphlint.graph.model_graph import why_not_extracted
 from kgraphlint.source.positions import Positions
 from kgraphlint.keras.shapes import fully_known
 
@@ -37,10 +38,18 @@ class Coverage:
     fully_known: int = 0
     reasons: Counter = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
+    #: (where, model, why) for each model the code makes that has no graph
+    unextracted: list[tuple[str, str, str]] = field(default_factory=list)
 
     def add(self, analysis: FileAnalysis) -> None:
         self.files += 1
         self.models += len(analysis.models)
+        extracted = {id(model.record) for model in analysis.models}
+        for record in analysis.facts.records:
+            if id(record) not in extracted and record.certain:
+                where = f"{analysis.source.path}:{analysis.span(record.node).line}"
+                label = f"{record.kind.capitalize()} model '{record.name}'"
+                self.unextracted.append((where, label, why_not_extracted(record)))
         self.partial_models += sum(any(layer.opaque is not None for layer in model.layers) for model in analysis.models)
         for call in analysis.facts.calls:
             if call.layer.is_input:
@@ -76,6 +85,8 @@ class Coverage:
             "fully_known": self.fully_known,
             "fully_known_share": round(self.share, 4),
             "reasons": [{"reason": r.reason, "count": r.count, "example": r.example} for r in self.top()],
+            "unextracted_models": [{"where": where, "model": model, "reason": why}
+                                   for where, model, why in self.unextracted],
         }
 
     def lines(self) -> list[str]:
@@ -91,7 +102,14 @@ class Coverage:
             width = max(len(f"{r.count:,}") for r in top)
             out.extend(f"  {r.count:>{width},}  {r.reason}" + ("" if r.reason.startswith("undecided") else f"  (first: {r.example})")
                        for r in top)
+        out.extend(self.unextracted_lines())
         return out
+
+    def unextracted_lines(self) -> list[str]:
+        if not self.unextracted:
+            return []
+        return [f"Models not extracted ({len(self.unextracted):,}):",
+                *(f"  {where}: {model}: {why}" for where, model, why in self.unextracted)]
 
 
 def shown_path(path: str) -> str:
