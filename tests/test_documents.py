@@ -18,7 +18,7 @@ DOCUMENTS = FIXTURES / "documents"
 
 def test_executed_documents_have_no_findings(cli):
     executed = [p for p in DOCUMENTS.iterdir() if p.suffix in (".ipynb", ".md") and "mistyped" not in p.name]
-    assert len(executed) == 4
+    assert len(executed) == 5
     result = cli("check", "--format", "json", *executed)
     assert result.json() == [] and result.code == 0
     assert result.err == ""
@@ -113,3 +113,15 @@ def test_summary_of_a_markdown_tutorial_matches_what_keras_printed(cli, name):
     assert [s["name"] for s in summaries] == printed_names
     assert [s["total_params"] for s in summaries] == printed_totals
     assert all("cell" not in s for s in summaries)
+
+
+def test_a_table_printed_by_keras_2_is_judged_by_what_both_keras_agree_on(cli, write):
+    """Keras 3 code whose output Keras 2 printed (scripts/generate_keras2_notebook.py):
+    input_1/model_1 names and GRU's older weight count are no staleness; a Dense's count is."""
+    notebook = DOCUMENTS / "keras2_printed.ipynb"
+    text = notebook.read_text()
+    assert "input_1 (InputLayer)" in text and "model_1" in text and "1200" in text  # Keras 2's own
+    assert cli("check", "--format", "json", notebook).json() == []
+    changed = write(text.replace("78        ", "87        "), "stale.ipynb")
+    [finding] = cli("check", "--format", "json", changed).json()
+    assert finding["code"] == "KGL601" and "87 parameters recorded, 78 computed" in finding["message"]
