@@ -644,6 +644,8 @@ class KerasOverlay(Overlay):
     @staticmethod
     def decided(layer: LayerInstance) -> bool:
         """Whether the layer's known arguments decide its shape and weights (see decided_by_known)."""
+        if layer.wrapped is not None and not KerasOverlay.decided(layer.wrapped):
+            return False  # Bidirectional(LSTM(return_sequences=?)): the wrapped layer decides
         if layer.binding is None:
             return True
         defaults = {p.name: p.default for p in layer.binding.signature.parameters if not p.required}
