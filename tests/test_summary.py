@@ -262,3 +262,23 @@ tower = Tower()
     assert f"{path}:17: Subclassed model 'tower': a subclassed model that is never called" in text
     stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
     assert [m["where"] for m in stats["unextracted_models"]] == [f"{path}:4", f"{path}:17"]
+
+
+def test_a_built_in_layer_subclass_that_overrides_call_is_unknown_not_wrong(cli, write):
+    path = write('''
+import keras
+from keras import layers
+
+
+class Doubled(layers.Dense):
+    def call(self, inputs):
+        return keras.ops.concatenate([super().call(inputs)] * 2, axis=-1)
+
+
+inputs = keras.Input(shape=(8,))
+model = keras.Model(inputs, Doubled(4)(inputs))
+''')
+    [model] = cli("summary", "--format", "json", path).json()
+    doubled = model["layers"][1]
+    assert (doubled["name"], doubled["class"]) == ("doubled", "Doubled")
+    assert doubled["output_shape"] == "?" and doubled["params"] is None and model["total_params"] is None

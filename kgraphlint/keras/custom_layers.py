@@ -47,6 +47,8 @@ class LayerState:
     layer_kwargs: dict = field(default_factory=dict)
     #: a keras.Model subclass whose __init__ ends in super().__init__(inputs=..., outputs=...)
     functional: object = None
+    #: a subclass of a built-in layer: what its __init__ gives the built-in's (args, kwargs, partial)
+    base_arguments: tuple | None = None
 
 
 @dataclass(eq=False)
@@ -121,6 +123,9 @@ class CustomLayers:
         it a functional model (every keras-hub backbone is built so)."""
         if method != "__init__" or not isinstance(receiver.state, LayerState):
             return UNKNOWN
+        if id(receiver.cls.node) in self.overlay.builtin_bases:
+            receiver.state.base_arguments = (args, kwargs, partial)
+            return None
         if self.overlay.is_model_class(receiver.cls) and (args or "inputs" in kwargs or "outputs" in kwargs):
             receiver.state.functional = self.overlay.make_functional(
                 args, kwargs, partial, node, arg_nodes, class_name=receiver.cls.node.name.value)
@@ -155,6 +160,31 @@ class CustomLayers:
         record = ModelRecord("subclassed", name, explicit, site, self.machine.certain, as_layer=layer)
         self.overlay.facts.records.append(record)
         return record
+
+    def construct_builtin_subclass(self, cls: ClassValue, base: tuple[str, str], args: list, kwargs: dict,
+                                   partial: bool, node: cst.Call) -> LayerInstance:
+        """``class MyConv(layers.Conv2D)``: the built-in made with what the subclass's
+        __init__ passes to it, named after the subclass. Where the subclass overrides how
+        it computes (call, build, compute_output_shape), its shape and weights are unknown."""
+        cls.instantiated = True
+        state = LayerState()
+        instance = ObjectValue(cls, dict(cls.attributes), state)
+        init = cls.methods.get("__init__")
+        if init is not None:
+            self.machine.call_function(init, [instance, *args], kwargs, node=node, partial=partial)
+            args, kwargs, partial = state.base_arguments or ([], {}, True)
+        class_name, flavour = base
+        kwargs = dict(kwargs)
+        if "name" not in kwargs and not partial:
+            kwargs["name"] = self.overlay.names.auto_name(cls.node.name.value)
+            explicit = False
+        else:
+            explicit = True
+        layer = self.overlay.construct_layer(class_name, list(args), kwargs, partial, node, {}, flavour)
+        layer.class_name, layer.base_class, layer.explicit_name = cls.node.name.value, class_name, explicit
+        if OVERRIDES & cls.methods.keys():
+            layer.config = {key: UNKNOWN for key in layer.config}  # its own computation: not followed
+        return layer
 
     def build_model(self, record: ModelRecord, shapes: list, dtype: object, node: cst.CSTNode, by: str) -> None:
         """Run a subclassed model's call() on Inputs of these shapes, as real graph nodes
@@ -208,6 +238,10 @@ class CustomLayers:
         if sublayer is not None and sublayer not in self.runs[-1].sublayers:
             self.runs[-1].sublayers.append(sublayer)
         return True
+
+
+#: methods whose override changes what a built-in layer computes
+OVERRIDES = frozenset({"call", "build", "compute_output_shape"})
 
 
 def tracked_layers(instance: ObjectValue) -> list[LayerInstance]:

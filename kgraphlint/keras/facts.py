@@ -51,6 +51,14 @@ class LayerInstance:
     #: False for an automatic name given after code kgraphlint could not follow, which may
     #: have used up names of its own (Keras may call the layer dense_4, not dense_3)
     name_certain: bool = True
+    #: a subclass of a built-in layer (``class MyConv(layers.Conv2D)``): the built-in whose
+    #: knowledge gives its shape and weights
+    base_class: str | None = None
+
+    @property
+    def knowledge_class(self) -> str:
+        """The class whose shape and weight rules apply: the built-in a subclass extends."""
+        return self.base_class or self.class_name
 
     def effective_params(self) -> tuple:
         """(trainable, non_trainable) as Keras counts them now: a frozen layer's weights are

@@ -78,6 +78,8 @@ class KerasOverlay(Overlay):
         self.pending_model_args: list[tuple] = []
         #: the ClassDef nodes (by id) of keras.Model subclasses
         self.model_classes: set[int] = set()
+        #: the ClassDef nodes (by id) of subclasses of built-in layers -> (built-in, flavour)
+        self.builtin_bases: dict[int, tuple[str, str]] = {}
 
     @classmethod
     def maker(cls, flavour: str) -> Callable[[Machine], "KerasOverlay"]:
@@ -341,7 +343,21 @@ class KerasOverlay(Overlay):
         if self.is_model_base(bases[0]):
             self.model_classes.add(id(node))
             return True
+        builtin = self.builtin_layer(bases[0])
+        if builtin is not None:
+            self.builtin_bases[id(node)] = builtin
+            return True
         return is_layer_base(bases[0])
+
+    def builtin_layer(self, value: object) -> tuple[str, str] | None:
+        """(class, flavour) of a built-in Keras layer class, or of the one a subclass extends."""
+        if isinstance(value, ClassValue):
+            return self.builtin_bases.get(id(value.node))
+        if isinstance(value, ModuleRef):
+            symbol = kimports.resolve(value.dotted)
+            if symbol is not None and symbol.kind == "layer" and symbol.name != "Layer":
+                return symbol.name, symbol.flavour or self.flavour
+        return None
 
     def is_model_base(self, value: object) -> bool:
         """``keras.Model`` however reached, or a subclass of it defined in the code."""
@@ -358,6 +374,9 @@ class KerasOverlay(Overlay):
     def instantiate(self, cls: object, args: list, kwargs: dict, partial: bool, node: cst.Call) -> object:
         if self.is_model_class(cls):
             return self.custom.construct_model(cls, args, kwargs, partial, node)
+        if id(cls.node) in self.builtin_bases:
+            return self.custom.construct_builtin_subclass(cls, self.builtin_bases[id(cls.node)], args, kwargs,
+                                                          partial, node)
         return self.custom.construct(cls, args, kwargs, partial, node)
 
     def object_attribute(self, instance: object, attr: str) -> object:
@@ -533,7 +552,7 @@ class KerasOverlay(Overlay):
             keras_inputs = [t for _, value in sorted(keywords.items()) for t in iter_tensors(value)]
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=input_nodes,
                          keras_inputs=keras_inputs if keras_inputs != inputs else None)
-        found = knowledge(layer.class_name)
+        found = knowledge(layer.knowledge_class)
         shapes = [t.shape for t in (shape_inputs if found is not None and found.every_argument
                                     else shape_inputs[:main_count])]
         if layer.binding is not None and any(intended_keyword(k, layer.binding.signature)
@@ -568,7 +587,7 @@ class KerasOverlay(Overlay):
         """Why a layer given fully known inputs has no known output shape."""
         if layer.inner_model is not None:
             return f"nested model {layer.name} not followed completely"
-        if knowledge(layer.class_name) is None:
+        if knowledge(layer.knowledge_class) is None:
             return f"unsupported layer {layer.class_name}"
         unknown = sorted(k for k, v in layer.config.items() if not is_known(v) and k != "name")
         if unknown:
