@@ -103,8 +103,8 @@ def test_an_edit_reparses_one_piece_and_finds_what_a_fresh_check_finds(monkeypat
     parser, settings = IncrementalParser(), Settings().validate()
     assert lint_source(source_from_text("m.py", text), settings, Path("m.py"), parser)[0] == []
     parsed: list[str] = []
-    original = incremental.parse_fresh
-    monkeypatch.setattr(incremental, "parse_fresh", lambda piece: parsed.append(piece) or original(piece))
+    original = incremental.parse_each
+    monkeypatch.setattr(incremental, "parse_each", lambda pieces: parsed.extend(pieces) or original(pieces))
     edited = text.replace(old, new, 1)
     assert edited != text
     findings, analysis = lint_source(source_from_text("m.py", edited), settings, Path("m.py"), parser)

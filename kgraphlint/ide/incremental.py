@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from kgraphlint.source.parse import parse_fresh, parse_module
+from kgraphlint.source.parse import parse_module, parser_thread
 from kgraphlint.source.positions import Layout, node_ranges, remember_layout
 
 #: libcst and CPython count lines by these (str.splitlines knows more separators)
@@ -49,16 +49,28 @@ class Piece:
     in_body: bool = False
 
 
+def prefix_of(piece: Piece) -> str:
+    """What a piece is parsed under: the stand-in ``def`` line for a piece of a body."""
+    if not piece.in_body:
+        return ""
+    first = LINE.match(piece.text).group()
+    return STAND_IN + first[len(first.rstrip("\r\n")):]
+
+
+def parse_each(texts: list[str]) -> list[cst.Module]:
+    """libcst's parse of each text, in one job on the parser thread (one hand-over to it
+    instead of one per piece: a file's first parse has a thousand)."""
+    return parser_thread().submit(lambda: [cst.parse_module(text) for text in texts]).result()
+
+
 class Chunk:
     """One piece of text, parsed; its node offsets are computed when first asked for."""
 
-    def __init__(self, piece: Piece, owner: dict) -> None:
+    def __init__(self, piece: Piece, owner: dict, module: cst.Module) -> None:
         self.owner = owner
-        first = LINE.match(piece.text).group()
-        self.prefix = STAND_IN + first[len(first.rstrip("\r\n")):] if piece.in_body else ""
+        self.prefix = prefix_of(piece)
         self.statement = piece.statement
-        # never shared: each copy of a text has its own nodes
-        self.module = parse_fresh(self.prefix + piece.text)
+        self.module = module  # never shared: each copy of a text has its own nodes
         self._ranges: dict | None = None
 
     @property
@@ -87,15 +99,18 @@ class IncrementalParser:
         if pieces is None or len(pieces) < MIN_CHUNKS:
             return parse_module(text)
         seen: Counter = Counter()
+        # Two equal pieces (the same line twice) must not share nodes: facts and positions
+        # are keyed by node, so the n-th copy of a text has its own parse.
+        keys = []
+        for piece in pieces:
+            keys.append((piece, seen[piece]))
+            seen[piece] += 1
+        new = [key for key in dict.fromkeys(keys) if key not in self.chunks]
         try:
-            # Two equal pieces (the same line twice) must not share nodes: facts and
-            # positions are keyed by node, so the n-th copy of a text has its own parse.
-            chunks = []
-            for piece in pieces:
-                chunks.append(self.chunk((piece, seen[piece])))
-                seen[piece] += 1
+            parsed = dict(zip(new, parse_each([prefix_of(piece) + piece.text for piece, _ in new])))
         except cst.ParserSyntaxError:
             return parse_module(text)  # raises with positions in the whole text
+        chunks = [self.chunk(key, parsed.get(key)) for key in keys]
         starts = [0]
         for piece in pieces[:-1]:
             starts.append(starts[-1] + len(piece.text))
@@ -117,8 +132,11 @@ class IncrementalParser:
         remember_layout(module, Layout(text, offsets, self.owner, replaced, spans))
         return module
 
-    def chunk(self, key: tuple[Piece, int]) -> Chunk:
-        chunk = self.chunks.pop(key, None) or Chunk(key[0], self.owner)
+    def chunk(self, key: tuple[Piece, int], module: cst.Module | None) -> Chunk:
+        """The kept chunk of a piece (its parse, ``module``, when it is new)."""
+        chunk = self.chunks.pop(key, None)
+        if chunk is None:  # new, or dropped while this text's pieces were kept (more than ``kept``)
+            chunk = Chunk(key[0], self.owner, module or parse_each([prefix_of(key[0]) + key[0].text])[0])
         self.chunks[key] = chunk
         while len(self.chunks) > self.kept:
             self.chunks.popitem(last=False)[1].forget()

@@ -1,7 +1,9 @@
 """``kgraphlint lsp``: a language server (pygls) over standard input and output.
 
-Diagnostics are published when a document is opened or saved, and after edits once the
-typing pauses (debounced). Hovering a name bound to a tensor, a layer call or a layer
+Diagnostics are published when a document is opened or saved, and after each edit (edits
+that arrive together, as a burst of keystrokes or a paste does, are checked once). The
+tables the checks read (rules, layer signatures) are loaded while the client waits for
+``initialize``, so the first document opened is checked as fast as the next. Hovering a name bound to a tensor, a layer call or a layer
 shows its shape, class and parameters. Findings that carry a fix offer it as a quick fix,
 and every finding offers a ``# noqa`` comment.
 """
@@ -22,21 +24,35 @@ from kgraphlint.ide.incremental import IncrementalParser
 from kgraphlint.config import ConfigError, Settings, discover_settings
 from kgraphlint.fixes.apply import with_noqa
 from kgraphlint.ide.hover import HoverFact, hover_at, hover_facts
+from kgraphlint.registry import find_rule
 from kgraphlint.rule import Finding, Severity
 from kgraphlint.source.files import source_from_text
 from kgraphlint.source.source_file import SourceFile
 
-DEBOUNCE_SECONDS = 0.3
+#: how long a change waits for a newer one before it is checked: long enough to gather the
+#: messages already on their way, short against the check itself (benchmarks/editor.py)
+DEBOUNCE_SECONDS = 0.02
+#: what the warm-up checks: a little of everything the first real check needs
+WARM_UP = """import keras
+from keras import layers
+inputs = keras.Input(shape=(28, 28, 1))
+x = layers.Conv2D(8, 3, activation="relu")(inputs)
+x = layers.Flatten()(x)
+outputs = layers.Dense(10, activation="softmax")(x)
+model = keras.Model(inputs, outputs)
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+"""
 SEVERITIES = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: types.DiagnosticSeverity.Warning,
               Severity.INFO: types.DiagnosticSeverity.Information}
 
 
-def lint_source(source: SourceFile, settings: Settings, path: Path, parser: IncrementalParser
+def lint_source(source: SourceFile, settings: Settings, path: Path, parser: IncrementalParser | None
                 ) -> tuple[list[Finding], FileAnalysis | None]:
     """One document's findings, and the analysis they came from (hovers are read from it
-    when the user first hovers: their positions are not worth computing before)."""
+    when the user first hovers: their positions are not worth computing before). Without
+    a ``parser`` the text is parsed whole (faster once; the parser is faster on edits)."""
     try:
-        analysis = analyze_source(source, settings.keras_version, parse=parser.parse)
+        analysis = analyze_source(source, settings.keras_version, parse=parser.parse if parser else None)
     except AnalysisError:
         analysis = None  # check_source_file analyses again and reports the internal error
     return check_source_file(source, settings, path, analysis=analysis).findings, analysis
@@ -67,12 +83,27 @@ class KgraphlintServer(LanguageServer):
             self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"kgraphlint: {error}"))
             settings = Settings()
         source = source_from_text(path, document.source)
-        findings, self.analyses[uri] = lint_source(source, settings, Path(path), self.parser)
+        opened = uri not in self.analyses
+        # A document's first check parses it whole (the quickest way to its diagnostics);
+        # its pieces are parsed for the incremental parser right after, before the first edit.
+        findings, self.analyses[uri] = lint_source(source, settings, Path(path), None if opened else self.parser)
         self.hovers.pop(uri, None)
         self.findings[uri] = findings
         diagnostics = [self.diagnostic(document, finding) for finding in findings if finding.cell is None]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=diagnostics))
+        if opened and source.kind == "python":
+            asyncio.get_event_loop().call_soon(self.prepare_edits, uri, document.version)
+
+    def prepare_edits(self, uri: str, version: int | None) -> None:
+        """Parse an opened document's pieces, so that the first edit re-parses only its own."""
+        document = self.workspace.get_text_document(uri)
+        if document.version != version or uri not in self.analyses:
+            return  # edited or closed meanwhile: its check did this
+        try:
+            self.parser.parse(document.source)
+        except Exception:  # noqa: BLE001 (a text libcst cannot parse: the check has said so)
+            pass
 
     @staticmethod
     def to_range(document, line: int, column: int, end_line: int, end_column: int) -> types.Range:
@@ -90,15 +121,25 @@ class KgraphlintServer(LanguageServer):
                 message=r.message)
             for r in finding.related if r.path == finding.path
         ]
+        rule = find_rule(finding.code)
+        url = rule.url() if rule is not None else None
         return types.Diagnostic(
             range=self.to_range(document, finding.line, finding.column, finding.end_line, finding.end_column),
             message=finding.message, severity=SEVERITIES[finding.severity], code=finding.code,
+            code_description=types.CodeDescription(href=url) if url else None,
             source="kgraphlint", related_information=related or None,
             data={"name": finding.name, "line": finding.line},
         )
 
 
 server = KgraphlintServer()
+
+
+@server.feature(types.INITIALIZE)
+def initialize(ls: KgraphlintServer, params: types.InitializeParams) -> None:
+    """Check a small program once: the rules, signatures and parser thread are then ready
+    before the editor opens the first document."""
+    lint_source(source_from_text("warm_up.py", WARM_UP), Settings(), Path("warm_up.py"), IncrementalParser())
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
