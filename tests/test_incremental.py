@@ -36,15 +36,16 @@ def nodes(module: cst.Module) -> list[cst.CSTNode]:
     return found
 
 
-def assert_same_as_a_full_parse(text: str) -> None:
+def assert_same_as_a_full_parse(text: str, parser: IncrementalParser | None = None) -> None:
+    parser = parser or IncrementalParser()
     try:
         full = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         with pytest.raises(cst.ParserSyntaxError) as raised:
-            IncrementalParser().parse(text)
+            parser.parse(text)
         assert (raised.value.raw_line, raised.value.raw_column) == (error.raw_line, error.raw_column)
         return
-    assembled = IncrementalParser().parse(text)
+    assembled = parser.parse(text)
     assert assembled.code == full.code and assembled.deep_equals(full)
     fresh, pieced = Positions(full), Positions(assembled)
     for a, b in zip(nodes(full), nodes(assembled)):
@@ -84,6 +85,59 @@ def test_edited_programs_assemble_to_a_full_parse(path, edits, crlf, no_final_ne
     if no_final_newline:
         text = text.rstrip("\r\n")
     assert_same_as_a_full_parse(text)
+
+
+KEYSTROKES = st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1), st.integers(0, 3),
+                                st.sampled_from(["x", "1", " ", "(", ")", ":", "#", "\\", '"', '"""', ",", ""])),
+                      min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(CUT_IN_FUNCTIONS), KEYSTROKES)
+def test_typing_within_a_line_keeps_the_parse_exact(path, keystrokes):
+    """Edits within one line, one after another on the same parser, as an editor sends
+    them (the pieces of the text before are reused when the edit stays within one): each
+    text still assembles to exactly a full parse, or fails to parse just the same."""
+    text = path.read_text()
+    parser = IncrementalParser()
+    parser.parse(text)
+    for where, column, deleted, typed in keystrokes:
+        lines = text.splitlines(keepends=True)
+        index = int(where * (len(lines) - 1))
+        line = lines[index]
+        body = line.rstrip("\r\n")
+        at = int(column * len(body))
+        lines[index] = body[:at] + typed + body[at + deleted:] + line[len(body):]
+        text = "".join(lines)
+        assert_same_as_a_full_parse(text, parser)
+
+
+def test_an_edit_within_a_line_reuses_the_cut_of_the_text(monkeypatch):
+    import kgraphlint.ide.incremental as incremental
+
+    text = (FIXTURES / "models" / "builder_function.py").read_text()
+    parser = IncrementalParser()
+    parser.parse(text)
+    cuts: list[str] = []
+    original = incremental.split_top_level
+    monkeypatch.setattr(incremental, "split_top_level", lambda t: cuts.append(t) or original(t))
+    edited = text.replace("Conv2D(32, 3", "Conv2D(33, 3", 1)
+    assert edited != text
+    assert parser.parse(edited).code == edited and cuts == []
+    commented = edited.replace("    x = layers.Conv2D(33", "    # x = layers.Conv2D(33", 1)
+    assert parser.parse(commented).code == commented and cuts == [commented]
+
+
+def test_typing_a_comment_into_an_empty_line_after_a_block_keeps_the_parse_exact():
+    """An empty line between pieces of a body decides a cut: a comment typed into it at the
+    block's indentation belongs to the block, which the pieces alone would not know."""
+    body = ["    a = 1"] * 4 + ["    if a:", "        b = 2", "", "    c = 3"] + ["    d = 4"] * 6
+    text = "def build():\n" + "\n".join(body) + "\n    return a\n\nbuild()\n"
+    assert sum(piece.in_body for piece in split_top_level(text)) > 8
+    for typed in ("        # the block's", "    # the body's", "#"):
+        parser = IncrementalParser()
+        parser.parse(text)
+        assert_same_as_a_full_parse(text.replace("\n\n    c", f"\n{typed}\n    c"), parser)
 
 
 EDITS_IN_ONE_PIECE = [

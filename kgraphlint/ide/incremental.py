@@ -92,10 +92,13 @@ class IncrementalParser:
         self.chunks: OrderedDict[tuple[Piece, int], Chunk] = OrderedDict()
         #: node -> the kept chunk it belongs to (filled as chunks compute their ranges)
         self.owner: dict = {}
+        #: the last text cut into pieces, and its pieces
+        self.last: tuple[str, list[Piece]] | None = None
 
     def parse(self, text: str) -> cst.Module:
         """The same module ``libcst.parse_module(text)`` gives (raises as it does)."""
-        pieces = split_top_level(text)
+        pieces = (edited_pieces(*self.last, text) if self.last is not None else None) or split_top_level(text)
+        self.last = (text, pieces) if pieces is not None else None
         if pieces is None or len(pieces) < MIN_CHUNKS:
             return parse_module(text)
         seen: Counter = Counter()
@@ -166,6 +169,38 @@ def split_top_level(text: str) -> list[Piece] | None:
         pieces += [Piece("".join(lines[a:b]), index, in_body=number > 0)
                    for number, (a, b) in enumerate(zip(bounds, bounds[1:]))]
     return pieces
+
+
+def edited_pieces(old: str, pieces: list[Piece], new: str) -> list[Piece] | None:
+    """The pieces of ``new`` from those of ``old`` when the edit between them stays within
+    one line of code of one piece (most of an edit's cost on a long file is CPython's parse
+    of the whole text); None otherwise. The cuts stay valid: no line break changes, and
+    blank and comment lines, which decide where a body may be cut (``body_cuts``), stay
+    as they were; a piece the edit leaves unparsable makes the parse start over."""
+    limit = min(len(old), len(new))
+    start = 0
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old[len(old) - 1 - end] == new[len(new) - 1 - end]:
+        end += 1
+    removed, added = old[start:len(old) - end], new[start:len(new) - end]
+    if "\n" in removed + added or "\r" in removed + added:
+        return None
+    # Blank and comment lines decide where a body may be cut (body_cuts): only lines of
+    # code may change.
+    for text, at in ((old, start), (new, start)):
+        line = text[text.rfind("\n", 0, at) + 1:].split("\n", 1)[0].strip()
+        if not line or line.startswith("#"):
+            return None
+    offset = 0
+    for index, piece in enumerate(pieces):
+        if offset <= start and start + len(removed) < offset + len(piece.text):
+            local = start - offset
+            text = piece.text[:local] + added + piece.text[local + len(removed):]
+            return [*pieces[:index], Piece(text, piece.statement, piece.in_body), *pieces[index + 1:]]
+        offset += len(piece.text)
+    return None
 
 
 def first_line(node: ast.stmt) -> int:
