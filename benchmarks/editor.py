@@ -10,7 +10,7 @@ changes, as those clients send). Measured on the client's clock, for one model f
 - start to first diagnostics: from starting the server process (an editor starts it when
   the first file opens) through initialize to the first published diagnostics, and the
   two parts: start to the initialize response (Python, pygls and kgraphlint loading), and
-  open to diagnostics (the file's first check);
+  open to diagnostics (the file's first check); then opening a second, different file;
 - edit to new diagnostics: a one-character change (a layer width, in the middle of the
   file) until the diagnostics for that version arrive; the median and the worst;
 - hover: the first hover after an edit (it computes the hover facts) and later ones.
@@ -32,9 +32,6 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -147,8 +144,9 @@ def measure(command: list[str], lines: int, edits: int) -> Phases:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         first, second = folder / "model.py", folder / "other.py"
+        other_text = text.replace("Dense(64", "Dense(48")  # another file: nothing to reuse from the first
         first.write_text(text)
-        second.write_text(text)
+        second.write_text(other_text)
         client = Client(command, folder)
         phases = Phases(client.process.pid)
         try:
@@ -170,7 +168,7 @@ def measure(command: list[str], lines: int, edits: int) -> Phases:
             other = second.as_uri()
             cpu = cpu_seconds(client.process.pid)
             sent = client.notify("textDocument/didOpen", {"textDocument": {
-                "uri": other, "languageId": "python", "version": 1, "text": text}})
+                "uri": other, "languageId": "python", "version": 1, "text": other_text}})
             arrived, _ = client.diagnostics(other)
             phases.add("open a second file", arrived - sent, cpu)
 
