@@ -167,3 +167,15 @@ def test_an_edit_reparses_one_piece_and_finds_what_a_fresh_check_finds(monkeypat
     assert [f.code for f in findings] == ["KGL104"] and analysis is not None and analysis.models
     assert [(f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in findings] == [
         (f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in check_source(edited, "m.py")]
+
+
+@pytest.mark.parametrize("line", ["\\\n", "    \\\n"])
+def test_a_line_of_only_a_backslash_is_parsed_whole(line):
+    """It joins a blank line to the next: pieces alone would place that statement elsewhere."""
+    lines = (FIXTURES / "models" / "builder_function.py").read_text().splitlines(keepends=True)
+    blank = next(i for i, text in enumerate(lines) if i > 10 and text == "\n")
+    text = "".join([*lines[:blank], line, *lines[blank + 1:]])
+    assert_same_as_a_full_parse(text)
+    parser = IncrementalParser()
+    parser.parse("".join(lines))
+    assert_same_as_a_full_parse(text, parser)

@@ -27,6 +27,9 @@ from kgraphlint.source.positions import Layout, node_ranges, remember_layout
 
 #: libcst and CPython count lines by these (str.splitlines knows more separators)
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+#: a line holding only a backslash: it joins the next line to a blank one, which the pieces
+#: alone place differently from a whole parse
+CONTINUED_BLANK = re.compile(r"^[ \t\f]*\\(?:\r\n|\r|\n)", re.MULTILINE)
 #: below this many top-level statements, a plain parse is as fast
 MIN_CHUNKS = 8
 
@@ -156,7 +159,7 @@ def split_top_level(text: str) -> list[Piece] | None:
             tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    if not tree.body:
+    if not tree.body or CONTINUED_BLANK.search(text):
         return None
     lines = LINE.findall(text)
     starts = [first_line(node) for node in tree.body]
@@ -187,11 +190,11 @@ def edited_pieces(old: str, pieces: list[Piece], new: str) -> list[Piece] | None
     removed, added = old[start:len(old) - end], new[start:len(new) - end]
     if "\n" in removed + added or "\r" in removed + added:
         return None
-    # Blank and comment lines decide where a body may be cut (body_cuts): only lines of
-    # code may change.
+    # Blank and comment lines decide where a body may be cut (body_cuts), and a line of
+    # only a backslash whether the text is cut at all: only other lines of code may change.
     for text, at in ((old, start), (new, start)):
         line = text[text.rfind("\n", 0, at) + 1:].split("\n", 1)[0].strip()
-        if not line or line.startswith("#"):
+        if not line or line.startswith("#") or line == "\\":
             return None
     offset = 0
     for index, piece in enumerate(pieces):
