@@ -12,7 +12,10 @@ changes, as those clients send). Measured on the client's clock, for one model f
   two parts: start to the initialize response (Python, pygls and kgraphlint loading), and
   open to diagnostics (the file's first check); then opening a second, different file;
 - edit to new diagnostics: a one-character change (a layer width, in the middle of the
-  file) until the diagnostics for that version arrive; the median and the worst;
+  file) until the diagnostics for that version arrive; the median and the worst. The
+  edits start a moment (``PAUSE_SECONDS``) after the files were opened, as a user reads
+  before typing: the server parses an opened file's pieces for the incremental parser
+  in that time (an edit sent sooner waits for what is left of it);
 - hover: the first hover after an edit (it computes the hover facts) and later ones.
 
 On Linux each line also gives the CPU time the server process used (from /proc), which
@@ -32,6 +35,10 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+
+
+#: between opening the files and the first edit
+PAUSE_SECONDS = 2.0
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -172,6 +179,7 @@ def measure(command: list[str], lines: int, edits: int) -> Phases:
             arrived, _ = client.diagnostics(other)
             phases.add("open a second file", arrived - sent, cpu)
 
+            time.sleep(PAUSE_SECONDS)  # the user reads before typing; the server prepares for edits
             document = text.splitlines(keepends=True)
             middle = next(n for n in range(len(document) // 2, len(document)) if "layers.Dense(" in document[n])
             column = document[middle].index("Dense(") + len("Dense(") + 1  # the width's second digit

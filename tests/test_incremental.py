@@ -179,3 +179,20 @@ def test_a_line_of_only_a_backslash_is_parsed_whole(line):
     parser = IncrementalParser()
     parser.parse("".join(lines))
     assert_same_as_a_full_parse(text, parser)
+
+
+def test_a_prepared_text_is_edited_parsing_one_piece(monkeypatch):
+    """What the language server does after opening a file, between requests: the first
+    edit then parses only its own piece."""
+    import kgraphlint.ide.incremental as incremental
+
+    text = (FIXTURES / "models" / "builder_function.py").read_text()
+    parser = IncrementalParser()
+    steps = list(parser.prepare(text, batch=4))
+    assert len(steps) > 1
+    parsed: list[str] = []
+    original = incremental.parse_each
+    monkeypatch.setattr(incremental, "parse_each", lambda pieces: parsed.extend(pieces) or original(pieces))
+    edited = text.replace("Conv2D(32, 3", "Conv2D(33, 3", 1)
+    assert_same_as_a_full_parse(edited, parser)
+    assert len(parsed) == 1 and "Conv2D(33, 3" in parsed[0]

@@ -19,6 +19,7 @@ import re
 import warnings
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from typing import Iterator
 
 import libcst as cst
 
@@ -104,14 +105,8 @@ class IncrementalParser:
         self.last = (text, pieces) if pieces is not None else None
         if pieces is None or len(pieces) < MIN_CHUNKS:
             return parse_module(text)
-        seen: Counter = Counter()
-        # Two equal pieces (the same line twice) must not share nodes: facts and positions
-        # are keyed by node, so the n-th copy of a text has its own parse.
-        keys = []
-        for piece in pieces:
-            keys.append((piece, seen[piece]))
-            seen[piece] += 1
-        new = [key for key in dict.fromkeys(keys) if key not in self.chunks]
+        keys = chunk_keys(pieces)
+        new = [key for key in keys if key not in self.chunks]
         try:
             parsed = dict(zip(new, parse_each([prefix_of(piece) + piece.text for piece, _ in new])))
         except cst.ParserSyntaxError:
@@ -138,6 +133,24 @@ class IncrementalParser:
         remember_layout(module, Layout(text, offsets, self.owner, replaced, spans))
         return module
 
+    def prepare(self, text: str, batch: int = 64) -> Iterator[None]:
+        """Parse a text's pieces and place their nodes ahead of its first edit, a batch at a
+        time: a generator, so that the caller can answer requests between batches."""
+        pieces = split_top_level(text)
+        if pieces is None or len(pieces) < MIN_CHUNKS:
+            return
+        new = [key for key in chunk_keys(pieces) if key not in self.chunks]
+        for start in range(0, len(new), batch):
+            part = new[start:start + batch]
+            try:
+                modules = parse_each([prefix_of(piece) + piece.text for piece, _ in part])
+            except cst.ParserSyntaxError:
+                return
+            for key, module in zip(part, modules):
+                self.chunk(key, module).ranges  # noqa: B018 (placing the nodes fills ``owner``)
+            yield
+        self.last = (text, pieces)
+
     def chunk(self, key: tuple[Piece, int], module: cst.Module | None) -> Chunk:
         """The kept chunk of a piece (its parse, ``module``, when it is new)."""
         chunk = self.chunks.pop(key, None)
@@ -147,6 +160,17 @@ class IncrementalParser:
         while len(self.chunks) > self.kept:
             self.chunks.popitem(last=False)[1].forget()
         return chunk
+
+
+def chunk_keys(pieces: list[Piece]) -> list[tuple[Piece, int]]:
+    """Each piece with how many equal pieces come before it: two equal pieces (the same
+    line twice) must not share nodes, as facts and positions are keyed by node."""
+    seen: Counter = Counter()
+    keys = []
+    for piece in pieces:
+        keys.append((piece, seen[piece]))
+        seen[piece] += 1
+    return keys
 
 
 def split_top_level(text: str) -> list[Piece] | None:

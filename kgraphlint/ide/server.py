@@ -93,17 +93,24 @@ class KgraphlintServer(LanguageServer):
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=diagnostics))
         if opened and source.kind == "python":
-            asyncio.get_event_loop().call_soon(self.prepare_edits, uri, document.version)
+            self.prepare_edits(uri, document.version)
 
     def prepare_edits(self, uri: str, version: int | None) -> None:
-        """Parse an opened document's pieces, so that the first edit re-parses only its own."""
-        document = self.workspace.get_text_document(uri)
-        if document.version != version or uri not in self.analyses:
-            return  # edited or closed meanwhile: its check did this
-        try:
-            self.parser.parse(document.source)
-        except Exception:  # noqa: BLE001 (a text libcst cannot parse: the check has said so)
-            pass
+        """Parse an opened document's pieces and place their nodes, a batch at a time
+        between requests, so that the first edit re-parses and places only its own."""
+        steps = self.parser.prepare(self.workspace.get_text_document(uri).source)
+        loop = asyncio.get_event_loop()
+
+        def step() -> None:
+            if self.workspace.get_text_document(uri).version != version or uri not in self.analyses:
+                return  # edited or closed meanwhile: its check parses what it needs
+            try:
+                next(steps)
+            except (StopIteration, Exception):  # noqa: BLE001 (a text libcst cannot parse: the check said so)
+                return
+            loop.call_soon(step)
+
+        loop.call_soon(step)
 
     @staticmethod
     def to_range(document, line: int, column: int, end_line: int, end_column: int) -> types.Range:
