@@ -13,7 +13,6 @@ from functools import cached_property
 from typing import Callable
 
 import libcst as cst
-import networkx as nx
 
 from kgraphlint.feeding.overlay import DataOverlay
 from kgraphlint.graph.model_graph import ModelGraph, build_model_graph, call_graph, consumers_map
@@ -64,6 +63,11 @@ class FileAnalysis:
 
     def span(self, node: cst.CSTNode | None) -> Span:
         return self.positions.span(node)
+
+    def where(self, node: cst.CSTNode | None) -> str:
+        """``line 12``, or ``cell 3, line 2`` in a notebook: a place as messages name it."""
+        location = self.source.location(self.span(node).line)
+        return location if location.startswith("cell") else f"line {location}"
 
 
 class AnalysisError(Exception):

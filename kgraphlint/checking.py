@@ -71,7 +71,7 @@ def without_piled_on_smells(findings: list[Finding], settings: Settings) -> list
 
 
 def in_cells(finding: Finding, source: SourceFile) -> Finding:
-    """A notebook finding with its lines counted within its code cell."""
+    """A notebook finding with its lines (and its fix's) counted within its code cell."""
     start = source.cell_at(finding.line)
     if start is None:
         return finding
@@ -81,8 +81,32 @@ def in_cells(finding: Finding, source: SourceFile) -> Finding:
     for item in finding.related:
         where = source.cell_at(item.line)
         related.append(replace(item, cell=where[0], line=where[1]) if where else item)
+    fix = finding.fix
+    if fix is not None:
+        edits = []
+        for edit in fix.edits:
+            first, last = source.cell_at(edit.line), source.cell_at(edit.end_line)
+            if first is None or last is None or first[0] != last[0]:
+                fix = None  # an edit across cells cannot be made to the notebook
+                break
+            edits.append(replace(edit, cell=first[0], line=first[1], end_line=last[1]))
+        else:
+            fix = replace(fix, edits=tuple(edits))
     return replace(finding, cell=start[0], line=start[1], end_line=end_line, end_column=end_column,
-                   related=tuple(related))
+                   related=tuple(related), fix=fix)
+
+
+def in_document(finding: Finding, source: SourceFile) -> Finding:
+    """A Markdown finding with its columns (and its fix's) counted in the document's lines:
+    a code block's indentation or container markers come before the program's columns."""
+    shift = source.column_offset
+    related = tuple(replace(r, column=r.column + shift(r.line)) for r in finding.related)
+    fix = finding.fix
+    if fix is not None:
+        fix = replace(fix, edits=tuple(replace(e, column=e.column + shift(e.line),
+                                               end_column=e.end_column + shift(e.end_line)) for e in fix.edits))
+    return replace(finding, column=finding.column + shift(finding.line),
+                   end_column=finding.end_column + shift(finding.end_line), related=related, fix=fix)
 
 
 def check_source_file(source: SourceFile, settings: Settings, path: Path | None = None,
@@ -102,14 +126,16 @@ def check_source_file(source: SourceFile, settings: Settings, path: Path | None 
         analysis.builds = builder.build(analysis)
         result.notes.extend(f"{source.path}: model '{b.model.name}' was not built with Keras: {b.note}"
                             for b in analysis.builds if b.note)
-    for rule_class in settings.enabled_rules():
-        if path is not None and settings.ignored_in_file(rule_class, path):
-            continue
+    rules = [r for r in settings.enabled_rules() if path is None or not settings.ignored_in_file(r, path)]
+    # rules that read the others' findings (unused-noqa) run last
+    for rule_class in sorted(rules, key=lambda r: r.after_others):
         rule = rule_class()
         severity = settings.severity_of(rule_class)
         overridden = severity is not rule_class.severity
+        context = RuleContext(analysis, rule, tuple(result.findings), tuple(rules)) if rule.after_others else (
+            RuleContext(analysis, rule))
         try:
-            for finding in rule.check(RuleContext(analysis, rule)):
+            for finding in rule.check(context):
                 result.findings.append(replace(finding, severity=severity) if overridden else finding)
         except Exception as error:  # a bug in one rule must not hide the others' findings
             result.internal_errors.append(
@@ -120,6 +146,8 @@ def check_source_file(source: SourceFile, settings: Settings, path: Path | None 
         result.findings = once_per_place([f for f in result.findings if not suppressions.silences(f)])
     if source.kind == "notebook":
         result.findings = [in_cells(f, source) for f in result.findings]
+    elif source.column_offsets:
+        result.findings = [in_document(f, source) for f in result.findings]
     result.findings.sort(key=lambda f: f.sort_key)
     return result
 
@@ -135,30 +163,35 @@ def _check_task(task: tuple[SourceFile, Settings, Path]) -> CheckResult:
     return check_source_file(*task)
 
 
-def files_to_check(paths: list[str], overrides: Overrides, explicit: Settings | None) -> list[tuple[Path, Settings]]:
+def files_to_check(paths: list[str], overrides: Overrides, explicit: Settings | None,
+                   force_exclude: bool = False) -> list[tuple[Path, Settings]]:
+    """The files to check with their settings. Files named on the command line are checked
+    even if excluded, like ruff; excludes prune what directory walks find, and with
+    ``force_exclude`` (what pre-commit needs: it names every file) named files too."""
     tasks = []
     for raw in paths:
         root = Path(raw)
         for path in discover([raw]):
             settings = overrides.apply(explicit or discover_settings(path))
-            # Files named on the command line are checked even if excluded, like ruff
-            # without --force-exclude; excludes prune what directory walks find.
-            if path != root and settings.excluded(path):
+            if (path != root or force_exclude) and settings.excluded(path):
                 continue
             tasks.append((path, settings))
     return tasks
 
 
 def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: Settings | None = None,
-                jobs: int = 1, cache: "ResultCache | None" = None, builder: "Builder | None" = None) -> CheckResult:
+                jobs: int = 1, cache: "ResultCache | None" = None, builder: "Builder | None" = None,
+                force_exclude: bool = False) -> CheckResult:
     """Check files and directories; results come back in discovery order whatever ``jobs``.
-    With a ``builder`` (--build) files are checked one by one in this process, uncached."""
+    With a ``builder`` (--build) files are checked one by one in this process, uncached.
+    A path that does not exist is a parse-error finding (it cannot be read); the others
+    are still checked."""
+    tasks = files_to_check(paths, overrides, explicit, force_exclude)
     if builder is not None:
         merged = CheckResult()
-        for path, settings in files_to_check(paths, overrides, explicit):
+        for path, settings in tasks:
             merged.merge(check_source_file(read_source(path), settings, path, builder))
         return merged
-    tasks = files_to_check(paths, overrides, explicit)
     results: list[CheckResult | None] = [None] * len(tasks)
     pending: list[tuple[int, str | None, tuple]] = []
     for index, (path, settings) in enumerate(tasks):

@@ -31,11 +31,12 @@ from kgraphlint.cache import ResultCache, cache_root
 from kgraphlint.checking import CheckResult, check_paths, check_source_file, files_to_check
 from kgraphlint.config import ConfigError, Overrides, Settings, discover_settings, load_pyproject
 from kgraphlint.registry import all_rules, find_rule
-from kgraphlint.fixes.apply import fixed_text, parses, unified_diff, with_noqa, write_atomically
+from kgraphlint.rule import plural
+from kgraphlint.fixes.apply import Changed, fixed_text, noqa_text, unified_diff
+from kgraphlint.fixes.writing import NotWritten, read_for_change, write_back
 from kgraphlint.report.findings import render as render_findings
 from kgraphlint.report.findings import render_statistics
-from kgraphlint.source.files import discover, read_source, source_from_text
-from kgraphlint.source.source_file import SourceFile
+from kgraphlint.source.files import decode_source, discover, read_source, source_from_text
 from kgraphlint.report.stats import Coverage
 from kgraphlint.graph.summary import model_summary
 from kgraphlint.report.tables import render
@@ -48,14 +49,30 @@ class UsageError(Exception):
     """A bad flag, path or configuration value: exit 2 with the message."""
 
 
+PATHS_HELP = ("files (.py, .ipynb, .md) and folders to search for them (default: the current folder)")
+
+
+def positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {value!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kgraphlint", description="A static checker for Keras model code.")
     parser.add_argument("--version", action="version", version=f"kgraphlint {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="check files for Keras model bugs (the default command)")
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    check.add_argument("--format", choices=("full", "concise", "json", "sarif", "github"), default="full")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                       help=f"{PATHS_HELP}; - reads standard input")
+    check.add_argument("--format", choices=("full", "concise", "json", "sarif", "github"), default="full",
+                       help="full: grouped, with code frames (default); concise: one line per finding, [*] when "
+                            "--fix can fix it; json; sarif (SARIF 2.1.0); github (workflow annotations)")
     check.add_argument("--select", help="comma-separated codes, names or prefixes to enable (replaces the default)")
     check.add_argument("--extend-select", help="codes, names or prefixes to enable in addition")
     check.add_argument("--ignore", help="codes, names or prefixes to disable")
@@ -64,13 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--keras-version", choices=("2", "3"), help="the Keras the code targets (default: 3)")
     check.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml instead of searching for one")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings reach --fail-on")
-    check.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
+    check.add_argument("--jobs", "-j", type=positive_int, default=os.cpu_count() or 1, metavar="N",
                        help="check files in N processes (default: the number of cores)")
     check.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     check.add_argument("--statistics", action="store_true", help="count the findings of each rule instead of listing them")
     add_build_arguments(check)
     check.add_argument("--stdin-filename", metavar="NAME",
                        help="check the text on standard input as if it were the file NAME")
+    check.add_argument("--force-exclude", action="store_true",
+                       help="apply the configuration's exclude to files named on the command line too "
+                            "(pre-commit names every file)")
+    check.add_argument("--output-file", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    check.add_argument("--quiet", "-q", action="store_true",
+                       help="print the findings only: no totals, notes or counts of fixes")
     changes = check.add_mutually_exclusive_group()
     changes.add_argument("--fix", action="store_true", help="apply the safe fixes in place")
     changes.add_argument("--diff", action="store_true", help="show the fixes as a diff, write nothing (exit 1 if any)")
@@ -78,8 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-color", action="store_true", help="plain text output")
 
     summary = commands.add_parser("summary", help="show each model's layers, shapes and parameters")
-    summary.add_argument("paths", nargs="*", default=["."], metavar="PATH")
-    summary.add_argument("--format", choices=("table", "json"), default="table")
+    summary.add_argument("paths", nargs="*", default=["."], metavar="PATH", help=PATHS_HELP)
+    summary.add_argument("--format", choices=("table", "json"), default="table",
+                         help="table: like Keras's model.summary() (default); json: one object per model")
     summary.add_argument("--keras-version", choices=("2", "3"), default="3")
     summary.add_argument("--no-color", action="store_true")
     summary.add_argument("--stats", action="store_true",
@@ -88,14 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     add_build_arguments(summary)
 
     graph = commands.add_parser("graph", help="draw each model (Mermaid, Graphviz dot, or SVG/PNG through dot)")
-    graph.add_argument("paths", nargs="+", metavar="PATH")
-    graph.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default="mermaid")
+    graph.add_argument("paths", nargs="+", metavar="PATH", help="files (.py, .ipynb, .md) and folders to search for them")
+    graph.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default="mermaid",
+                       help="mermaid (default) or dot: printed; svg or png: files rendered by Graphviz's dot")
     graph.add_argument("--output", metavar="DIR", help="folder for svg/png files (default: the current one)")
     graph.add_argument("--keras-version", choices=("2", "3"), default="3")
 
     commands.add_parser("lsp", help="run the language server on standard input and output")
 
-    commands.add_parser("rules", help="list every rule with its code, name and severity")
+    rules = commands.add_parser("rules", help="list every rule with its code, name and severity")
+    rules.add_argument("--format", choices=("table", "json"), default="table",
+                       help="table (default) or json: one object per rule")
     rule = commands.add_parser("rule", help="explain one rule")
     rule.add_argument("rule", metavar="CODE|NAME")
     return parser
@@ -128,12 +155,19 @@ def normalize_argv(argv: list[str]) -> list[str]:
     return argv
 
 
-def console_for(no_color: bool) -> Console:
-    return Console(no_color=no_color, highlight=False, soft_wrap=True)
+def console_for(no_color: bool, file=None) -> Console:
+    return Console(no_color=no_color, highlight=False, soft_wrap=True, file=file)
 
 
 def missing_paths(paths: list[str]) -> list[str]:
     return [p for p in paths if not Path(p).exists()]
+
+
+def report_missing(paths: list[str]) -> bool:
+    """Say which paths do not exist (the others are still worked on); whether any does not."""
+    for path in missing_paths(paths):
+        print(f"kgraphlint: error: {path}: no such file or directory", file=sys.stderr)
+    return bool(missing_paths(paths))
 
 
 def confirmed_summary(analysis, build) -> dict:
@@ -155,15 +189,13 @@ def keras_agrees(row: dict, keras: dict) -> bool:
 
 
 def run_summary(args: argparse.Namespace) -> int:
-    if missing := missing_paths(args.paths):
-        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    failed = report_missing(args.paths)
     console = console_for(args.no_color)
     summaries: list[dict] = []
     coverage = Coverage()
-    failed = False
     builder = start_builder(args)
     try:
-        for path in discover(args.paths):
+        for path in discover(p for p in args.paths if Path(p).exists()):
             try:
                 analysis = analyze_source(read_source(path), args.keras_version)
             except AnalysisError as error:
@@ -214,45 +246,49 @@ def split_list(value: str | None) -> tuple[str, ...] | None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    paths = [p for p in args.paths if p != "-"] or (["."] if args.stdin_filename is None else [])
-    if args.stdin_filename is None and (missing := missing_paths(paths)):
-        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    from_stdin = args.stdin_filename is not None or "-" in args.paths
+    paths = [p for p in args.paths if p != "-"]
+    if from_stdin and paths and args.stdin_filename is None:
+        raise UsageError("- (standard input) cannot be checked together with other paths")
     overrides = Overrides(split_list(args.select), split_list(args.extend_select), split_list(args.ignore),
                           args.fail_on, args.keras_version)
     try:
         explicit = None
         if args.config:
             explicit = load_pyproject(Path(args.config)) or Settings(root=Path(args.config).parent)
-        anchor = Path(args.stdin_filename or paths[0])
+        anchor = Path(args.stdin_filename or (paths[0] if paths and not from_stdin else "."))
         settings = overrides.apply(explicit or discover_settings(anchor))
-        if args.stdin_filename is not None:
+        if from_stdin:
             return check_stdin(args, settings)
         cache = None if args.no_cache else ResultCache(cache_root(anchor))
-        jobs = max(1, args.jobs)
         builder = start_builder(args)
         try:
-            result = check_paths(paths, overrides, explicit, jobs, cache, builder)
+            result = check_paths(paths, overrides, explicit, args.jobs, cache, builder, args.force_exclude)
         finally:
             if builder is not None:
                 builder.close()
         if args.fix or args.diff or args.add_noqa:
-            changed = change_files(args, result, files_to_check(paths, overrides, explicit))
+            changed = change_files(args, result, files_to_check(paths, overrides, explicit, args.force_exclude))
             if args.diff:
                 return EXIT_FINDINGS if changed else EXIT_OK
-            result = check_paths(paths, overrides, explicit, jobs, cache)
+            result = check_paths(paths, overrides, explicit, args.jobs, cache, force_exclude=args.force_exclude)
     except ConfigError as error:
         raise UsageError(str(error)) from error
     return report(args, result, settings)
 
 
 def report(args: argparse.Namespace, result: CheckResult, settings: Settings) -> int:
-    console = console_for(args.no_color)
-    if args.statistics:
-        render_statistics(result, args.format, console)
+    if args.output_file:
+        try:
+            with open(args.output_file, "w", encoding="utf-8") as file:
+                render_report(args, result, console_for(True, file))
+        except OSError as error:
+            raise UsageError(f"cannot write {args.output_file}: {error.strerror or error}") from error
     else:
-        render_findings(result, args.format, console)
-    for note in result.notes:
-        print(f"kgraphlint: note: {note}", file=sys.stderr)
+        render_report(args, result, console_for(args.no_color))
+    if not args.quiet:
+        for note in result.notes:
+            print(f"kgraphlint: note: {note}", file=sys.stderr)
     for message in result.internal_errors:
         print(f"kgraphlint: {message}", file=sys.stderr)
     if result.internal_errors:
@@ -261,49 +297,114 @@ def report(args: argparse.Namespace, result: CheckResult, settings: Settings) ->
     return EXIT_FINDINGS if failing and not args.exit_zero else EXIT_OK
 
 
+def render_report(args: argparse.Namespace, result: CheckResult, console: Console) -> None:
+    if args.statistics:
+        render_statistics(result, args.format, console)
+    else:
+        render_findings(result, args.format, console, args.quiet)
+
+
 def check_stdin(args: argparse.Namespace, settings: Settings) -> int:
-    """Editors and pipes: the text comes on standard input; fixes go to standard output."""
+    """Editors and pipes: the text comes on standard input (``-``, or with --stdin-filename,
+    which also names it); fixes go to standard output."""
+    name = args.stdin_filename or "-"
     text = sys.stdin.read()
-    source = source_from_text(args.stdin_filename, text)
-    result = check_source_file(source, settings, Path(args.stdin_filename))
-    if args.fix or args.diff:
-        fixed = fixed_text(text, lambda t: check_source_file(SourceFile(args.stdin_filename, t), settings).findings)
+    path = Path(args.stdin_filename) if args.stdin_filename else None
+    result = check_source_file(source_from_text(name, text), settings, path)
+    if args.fix or args.diff or args.add_noqa:
+        try:
+            if args.add_noqa:
+                changed = noqa_text(name, text, result.findings)
+            else:
+                changed = fixed_text(name, text, lambda t: check_source_file(source_from_text(name, t), settings).findings)
+        except NotWritten as error:
+            raise UsageError(f"{name}: cannot change it: {error}") from error
+        say_changed(args, [changed] if changed.text != text else [])
         if args.diff:
-            sys.stdout.write(unified_diff(args.stdin_filename, text, fixed))
-            return EXIT_FINDINGS if fixed != text else EXIT_OK
-        sys.stdout.write(fixed)
+            sys.stdout.write(diff_text(name, text, changed.text))
+            return EXIT_FINDINGS if changed.text != text else EXIT_OK
+        sys.stdout.write(changed.text)
         return EXIT_OK
     return report(args, result, settings)
 
 
+def diff_text(path: str, before: str, after: str) -> str:
+    """The change as a unified diff; a notebook's cell by cell (``nb.ipynb:cell 2``)."""
+    if not path.endswith(".ipynb"):
+        return unified_diff(path, before, after)
+    from kgraphlint.fixes.notebooks import code_cell_sources
+
+    pairs = zip(code_cell_sources(before), code_cell_sources(after))
+    return "".join(unified_diff(f"{path}:cell {index}", old, new) for index, (old, new) in enumerate(pairs, 1)
+                   if old != new)
+
+
+def say_changed(args: argparse.Namespace, changes: list[Changed]) -> None:
+    """How many findings --fix fixed (--diff would fix) or --add-noqa silenced."""
+    if args.quiet:
+        return
+    findings, files = sum(c.findings for c in changes), plural(len(changes), "file")
+    if args.add_noqa:
+        lines = sum(c.lines for c in changes)
+        message = f"added # noqa to {plural(lines, 'line')}, silencing {plural(findings, 'finding')}, in {files}"
+    elif args.diff:
+        message = f"{plural(findings, 'finding')} would be fixed in {files} (nothing written)"
+    else:
+        message = f"fixed {plural(findings, 'finding')} in {files}"
+    print(f"kgraphlint: {message}", file=sys.stderr)
+
+
 def change_files(args: argparse.Namespace, result: CheckResult, tasks: list) -> bool:
-    """--fix, --diff or --add-noqa on the Python files that have findings."""
+    """--fix, --diff or --add-noqa on the files that have findings. A file is written only
+    if it still holds what was read (kgraphlint.writing)."""
     reported = {f.path for f in result.findings}
-    changed = False
+    changes: list[Changed] = []
     for path, settings in tasks:
-        source = read_source(path)
-        if source.kind != "python" or source.error is not None or source.path not in reported:
+        shown = str(path)
+        if shown not in reported:
             continue
-        if args.add_noqa:
-            findings = [f for f in result.findings if f.path == source.path]
-            new = with_noqa(source.text, findings)
-        else:
-            new = fixed_text(source.text, lambda t: check_source_file(SourceFile(source.path, t), settings).findings)
-        if new == source.text or not parses(new):
+        try:
+            original = read_for_change(path)
+        except OSError:
+            continue  # reported as unreadable already
+        decoded = decode_source(shown, original.data)
+        if decoded.error is not None or source_from_text(shown, decoded.text).error is not None:
             continue
-        changed = True
-        if args.diff:
-            sys.stdout.write(unified_diff(source.path, source.text, new))
-        else:
-            write_atomically(path, new)
-    return changed
+        text = decoded.text
+        try:
+            if args.add_noqa:
+                changed = noqa_text(shown, text, [f for f in result.findings if f.path == shown])
+            else:
+                changed = fixed_text(shown, text, lambda t: check_source_file(
+                    source_from_text(shown, t), settings, path).findings)
+            if changed.text == text:
+                continue
+            if args.diff:
+                sys.stdout.write(diff_text(shown, text, changed.text))
+            else:
+                write_back(original, text, changed.text)
+        except NotWritten as error:
+            print(f"kgraphlint: {shown}: not changed: {error}", file=sys.stderr)
+            continue
+        changes.append(changed)
+    say_changed(args, changes)
+    return bool(changes)
 
 
 RULE_GROUPS = {"correctness": "Bugs", "design": "Design smells (turn them off with --ignore KGL7)",
                "build": "With --build (real Keras)"}
 
 
-def run_rules(console: Console) -> int:
+def run_rules(args: argparse.Namespace) -> int:
+    if args.format == "json":
+        print(json.dumps([rule_json(rule) for rule in all_rules()], indent=2))
+        return EXIT_OK
+    console = console_for(False)
+    if not console.is_terminal:  # piped: one line per rule, never wrapped to a width
+        for rule in all_rules():
+            print("\t".join((rule.code, rule.name, rule.severity.value, "fixable" if rule.fixable else "",
+                             rule.summary)))
+        return EXIT_OK
     for category, title in RULE_GROUPS.items():
         table = Table(title=title, title_justify="left")
         for column in ("code", "name", "severity", "fixable", "finds"):
@@ -313,6 +414,11 @@ def run_rules(console: Console) -> int:
                 table.add_row(rule.code, rule.name, rule.severity.value, "yes" if rule.fixable else "", rule.summary)
         console.print(table)
     return EXIT_OK
+
+
+def rule_json(rule) -> dict:
+    return {"code": rule.code, "name": rule.name, "severity": rule.severity.value, "category": rule.category,
+            "fixable": rule.fixable, "summary": rule.summary, "url": rule.url()}
 
 
 def run_rule(code_or_name: str, console: Console) -> int:
@@ -333,13 +439,12 @@ GRAPHVIZ_HELP = ("rendering svg/png needs Graphviz's `dot` program: install it (
 def run_graph(args: argparse.Namespace) -> int:
     from kgraphlint.report.drawing import dot, mermaid
 
-    if missing := missing_paths(args.paths):
-        raise UsageError(f"no such file or directory: {', '.join(missing)}")
+    failed = report_missing(args.paths)
     renderer = shutil.which("dot") if args.format in ("svg", "png") else None
     if args.format in ("svg", "png") and renderer is None:
         raise UsageError(GRAPHVIZ_HELP)
     output = Path(args.output or ".")
-    for path in discover(args.paths):
+    for path in discover(p for p in args.paths if Path(p).exists()):
         source = read_source(path)
         analysis = analyze_source(source, args.keras_version)
         findings = check_source_file(source, Settings(keras_version=args.keras_version), analysis=analysis).findings
@@ -355,13 +460,23 @@ def run_graph(args: argparse.Namespace) -> int:
             output.mkdir(parents=True, exist_ok=True)
             subprocess.run([renderer, f"-T{args.format}", "-o", str(target)], input=text.encode(), check=True)
             print(target)
-    return EXIT_OK
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """The arguments; an unknown flag is reported with its command's usage, not the top level's."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        commands.choices[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     tune_garbage_collector()
     argv = normalize_argv(list(sys.argv[1:] if argv is None else argv))
-    args = build_parser().parse_args(argv)
+    args = parse_arguments(argv)
     try:
         if args.command == "summary":
             return run_summary(args)
@@ -372,7 +487,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return serve()
         if args.command == "rules":
-            return run_rules(console_for(False))
+            return run_rules(args)
         if args.command == "rule":
             return run_rule(args.rule, console_for(False))
         return run_check(args)

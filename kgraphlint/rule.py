@@ -63,10 +63,14 @@ class Edit:
     end_line: int
     end_column: int
     replacement: str
+    cell: int | None = None  # notebooks: the 1-based code cell; lines are then within the cell
 
     def to_json(self) -> dict:
-        return {"line": self.line, "column": self.column, "end_line": self.end_line,
+        data = {"line": self.line, "column": self.column, "end_line": self.end_line,
                 "end_column": self.end_column, "replacement": self.replacement}
+        if self.cell is not None:
+            data["cell"] = self.cell
+        return data
 
 
 @dataclass(frozen=True)
@@ -131,6 +135,10 @@ class Invalid:
         return self.code.strip()
 
 
+#: the built-in rules' documentation: each rule's module (its rationale and examples)
+RULE_DOCS = "https://github.com/kgraphlint/kgraphlint/blob/main/rules"
+
+
 class Rule:
     """Base class. Subclasses set the class attributes and implement ``check``."""
 
@@ -148,6 +156,14 @@ class Rule:
     example_suffix: ClassVar[str] = ".py"
     #: design smells are grouped apart in `kgraphlint rules` and the README
     category: ClassVar[str] = "correctness"
+    #: runs after the other rules and reads their findings (``RuleContext.others``)
+    after_others: ClassVar[bool] = False
+
+    @classmethod
+    def url(cls) -> str | None:
+        """The rule's documentation (a third-party rule may return its own)."""
+        package, _, module = cls.__module__.rpartition(".")
+        return f"{RULE_DOCS}/{module}.py" if package == "kgraphlint.rules" else None
 
     @classmethod
     def rationale(cls) -> str:
@@ -165,6 +181,10 @@ class RuleContext:
 
     analysis: FileAnalysis
     rule: Rule | None = None
+    #: for a rule that runs ``after_others``: their findings, before suppression comments
+    #: are applied, and the rules that ran on the file
+    others: tuple[Finding, ...] = ()
+    ran: tuple[type[Rule], ...] = ()
 
     # ---------------------------------------------------------------- facts
 
@@ -224,6 +244,10 @@ class RuleContext:
     def line_of(self, node: cst.CSTNode | None) -> int:
         return self.analysis.span(node).line
 
+    def where(self, node: cst.CSTNode | None) -> str:
+        """``line 12`` for messages, or ``cell 3, line 2`` in a notebook."""
+        return self.analysis.where(node)
+
     @staticmethod
     def call_name(call: LayerCall) -> str:
         """``Dense 'dense' (hidden1)``: the class, the layer's name and the variable, if any."""
@@ -234,7 +258,7 @@ class RuleContext:
     def describe(self, tensor: Tensor) -> str:
         """``(None, 4, 4, 64) from 'pool2' (line 12)``"""
         producer = tensor.producer
-        return f"{format_shape(tensor.shape)} from '{producer.layer.name}' (line {self.line_of(producer.node)})"
+        return f"{format_shape(tensor.shape)} from '{producer.layer.name}' ({self.where(producer.node)})"
 
     # ---------------------------------------------------------------- findings
 

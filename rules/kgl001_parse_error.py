@@ -7,7 +7,9 @@ class ParseError(Rule):
 
     ## What it does
     Reports a syntax error (at CPython's own position for it), a file that is not UTF-8
-    text, or a file that cannot be read.
+    text, or a file that cannot be read (one named on the command line that does not
+    exist, too). In a Markdown document, each code block that does not parse is reported
+    by itself and left out; the other blocks are still checked.
 
     ## Why is this bad?
     Python would refuse to run the file, and kgraphlint cannot see any model in it.
@@ -28,3 +30,8 @@ class ParseError(Rule):
         if problem is not None:
             span = Span(problem.line, problem.column, problem.line, problem.column + 1)
             yield ctx.finding(None, f"{problem.message}; nothing in this file was checked", span=span)
+            return
+        for part in ctx.analysis.source.unparsed:
+            span = Span(part.line, part.column, part.line, part.column + 1)
+            yield ctx.finding(None, f"{part.message}; the code block on lines {part.first_line}-{part.last_line} "
+                                    f"was not checked (the others were)", span=span)

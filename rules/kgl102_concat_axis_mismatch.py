@@ -3,7 +3,24 @@ from kgraphlint.keras.shapes import format_shape, is_int, normalize_axis
 
 
 def _axis_label(axis: int, rank: int) -> str:
+    if rank == 3:  # (batch, steps, features): sequences
+        return f"axis {axis}" + {1: " (steps)", 2: " (features)"}.get(axis, "")
     return f"axis {axis}" + (" (channels)" if axis == rank - 1 and rank > 2 else "")
+
+
+def _advice(bad_axes: list[tuple[int, list[int]]], rank: int, producers: list[str]) -> str:
+    axes = [i for i, _ in bad_axes]
+    if rank > 3 and all(i < rank - 1 for i in axes):
+        return ("The branches shrink the feature map by different amounts: give them the same "
+                "strides and padding='same' so their spatial sizes agree.")
+    if rank == 3 and axes == [1]:
+        lengths = " and ".join(map(str, bad_axes[0][1]))
+        strided = any(name.endswith("1D") for name in producers)
+        return (f"The inputs are sequences of different lengths ({lengths} steps): pad or crop them to one "
+                f"length (ZeroPadding1D, Cropping1D, or padding the data)"
+                + (", give the branches the same strides and padding='same'," if strided else ",")
+                + " or concatenate along axis 1 to join them end to end.")
+    return f"Make the inputs agree on those axes, or concatenate along {axes[0]}."
 
 
 class ConcatAxisMismatch(Rule):
@@ -19,8 +36,9 @@ class ConcatAxisMismatch(Rule):
     branches shrink the feature map by different amounts.
 
     ## How to fix
-    Make the branches agree on the other axes (the same strides, padding='same'), or
-    concatenate along the axis where they differ.
+    Make the branches agree on the other axes (the same strides, padding='same'; for
+    sequences of different lengths, pad or crop them to one length), or concatenate along
+    the axis where they differ.
     """
 
     code = "KGL102"
@@ -92,11 +110,7 @@ model = keras.Model(x, layers.concatenate([a, b]))
                 continue
             detail = "; ".join(f"{_axis_label(i, rank)} has sizes {', '.join(map(str, sizes))}"
                                for i, sizes in bad_axes)
-            if rank > 2 and all(i < rank - 1 for i, _ in bad_axes):
-                advice = ("The branches shrink the feature map by different amounts: give them the same "
-                          "strides and padding='same' so their spatial sizes agree.")
-            else:
-                advice = f"Make the inputs agree on those axes, or concatenate along {bad_axes[0][0]}."
+            advice = _advice(bad_axes, rank, [t.producer.layer.class_name for t in call.inputs])
             yield ctx.finding(call.node, (
                 f"{where} joins along {_axis_label(joined, rank)}, but the inputs also differ elsewhere: "
                 f"{detail}. Inputs: {self.listing(ctx, call)}. Keras raises \"A `Concatenate` layer requires inputs with "

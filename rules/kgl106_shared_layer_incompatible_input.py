@@ -83,7 +83,7 @@ model = keras.Model([left, right], merged)
                 message = (f"{layer.class_name} '{layer.name}' is shared, but this call gives it "
                            f"{ctx.describe(call.inputs[0])} with {shape[other_axis]} features, while its weights "
                            f"were built for {first_shape[axis]} by the first call "
-                           f"({format_shape(first_shape)}, line {ctx.line_of(first.node)}). Keras fails {when}. "
+                           f"({format_shape(first_shape)}, {ctx.where(first.node)}). Keras fails {when}. "
                            f"Project both inputs to the same width first, or use two separate layers.")
                 yield ctx.finding(call.node, message, related=[(first.node, f"first call, with {first_shape[axis]} features")])
                 break

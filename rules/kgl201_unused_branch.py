@@ -72,14 +72,14 @@ model = keras.Model(x, output)
         after = len(descendants(ctx.analysis.consumers, call) & dead)
         also = f" (and the {after} layer call{'s' if after != 1 else ''} after it)" if after else ""
         message = (f"The output of {ctx.call_name(call)}{also} reaches no output of model "
-                   f"'{model.name}' (line {ctx.line_of(model.record.node)}): Keras silently drops it and "
+                   f"'{model.name}' ({ctx.where(model.record.node)}): Keras silently drops it and "
                    f"it is never trained.")
         related = [(model.record.node, f"model '{model.name}' is built here")]
         sibling = self.sibling(ctx, call, model)
         if sibling is not None:
             source = call.inputs[0].producer.target or call.inputs[0].producer.layer.name
             dead = call.target or layer.name
-            message += (f" {ctx.call_name(sibling)} (line {ctx.line_of(sibling.node)}) reads "
+            message += (f" {ctx.call_name(sibling)} ({ctx.where(sibling.node)}) reads "
                         f"{source} too; did you mean it to read {dead} instead?")
             related.append((sibling.node, f"'{sibling.layer.name}' reads {source}"))
         else:

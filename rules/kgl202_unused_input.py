@@ -47,7 +47,7 @@ model = keras.Model([image, metadata], score)
                 if call in outputs or not call.layer.is_input:
                     continue
                 if not model.feeds_an_output(call):
-                    message = (f"Input '{call.layer.name}' (line {ctx.line_of(call.node)}) is an input of model "
+                    message = (f"Input '{call.layer.name}' ({ctx.where(call.node)}) is an input of model "
                                f"'{model.name}', but none of its outputs depends on it: Keras accepts this silently "
                                f"and ignores the data fed to it. Connect it to the layers that should read it, "
                                f"or remove it from the inputs.")

@@ -47,7 +47,7 @@ model = keras.Model([title, body], layers.Dense(1)(joined))
                     continue
                 names = ", ".join(f"'{t.producer.layer.name}'" for t in model.record.inputs)
                 message = (f"Model '{model.name}' has outputs that depend on Input '{call.layer.name}' "
-                           f"(line {ctx.line_of(call.node)}), which is not among its inputs ({names}). Keras "
+                           f"({ctx.where(call.node)}), which is not among its inputs ({names}). Keras "
                            f"raises \"Output ... is not connected to `inputs`\" (Keras 2: \"Graph disconnected\"). "
                            f"Add it to the model's inputs.")
                 yield ctx.finding(model.record.node, message, related=[(call.node, f"Input '{call.layer.name}' is created here")])

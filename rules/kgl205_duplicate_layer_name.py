@@ -50,7 +50,7 @@ model = keras.Model(inputs, x)
                     continue
                 same_place = first.construct is layer.construct
                 origin = ("the same line, run more than once (a loop or a helper function)" if same_place
-                          else f"line {ctx.line_of(first.construct)}")
+                          else ctx.where(first.construct))
                 message = (f"Model '{model.name}' has two layers named '{layer.name}' ({first.class_name} from "
                            f"{origin}, and this {layer.class_name}): Keras raises \"The name \"{layer.name}\" is "
                            f"used 2 times in the model\" when the model is assembled. Make the names unique "

@@ -55,6 +55,6 @@ model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(64, activation=
                 if consumer.layer.class_name in LINEAR_MAPS and consumer.certain:
                     yield ctx.finding(call.node, (
                         f"{ctx.call_name(call)} has no activation and feeds {ctx.call_name(consumer)} "
-                        f"(line {ctx.line_of(consumer.node)}) directly: two linear layers in a row collapse into "
+                        f"({ctx.where(consumer.node)}) directly: two linear layers in a row collapse into "
                         f"one linear map. Add an activation to '{call.layer.name}' (e.g. activation=\"relu\")."))
                     break

@@ -65,5 +65,5 @@ model = keras.Sequential([keras.Input(shape=(20,)), layers.Dense(10), layers.Sof
                               f"changes what {first} produced")
                     yield ctx.finding(consumer.node, (
                         f"{ctx.call_name(consumer)} applies {second} to the output of {ctx.call_name(call)} "
-                        f"(line {ctx.line_of(call.node)}), which already applies {first}: the second activation "
+                        f"({ctx.where(call.node)}), which already applies {first}: the second activation "
                         f"{effect}. Keep only one of them."))

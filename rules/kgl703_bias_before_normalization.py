@@ -56,7 +56,7 @@ model = keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Conv2D(16, 3, u
             for consumer, _ in ctx.consumers(call):
                 if consumer.layer.class_name == "BatchNormalization" and consumer.certain:
                     yield ctx.finding(call.node, (
-                        f"{ctx.call_name(call)} adds a bias that {ctx.call_name(consumer)} (line "
-                        f"{ctx.line_of(consumer.node)}) subtracts again with the channel mean: those weights are "
+                        f"{ctx.call_name(call)} adds a bias that {ctx.call_name(consumer)} "
+                        f"({ctx.where(consumer.node)}) subtracts again with the channel mean: those weights are "
                         f"trained for nothing. Pass use_bias=False to '{layer.name}'."))
                     break

@@ -50,6 +50,6 @@ model = keras.Sequential([keras.Input(shape=(32,)), layers.Dense(64, activation=
             for consumer, _ in ctx.consumers(call):
                 if consumer.layer.class_name == "BatchNormalization" and consumer.certain:
                     yield ctx.finding(call.node, (
-                        f"{ctx.call_name(call)} feeds {ctx.call_name(consumer)} (line {ctx.line_of(consumer.node)}): "
+                        f"{ctx.call_name(call)} feeds {ctx.call_name(consumer)} ({ctx.where(consumer.node)}): "
                         f"the normalisation learns statistics of dropped-out activations that do not hold at "
                         f"inference (variance shift). Move the Dropout after the BatchNormalization."))

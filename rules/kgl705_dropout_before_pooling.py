@@ -51,6 +51,6 @@ model = keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(16, 3, a
             for consumer, _ in ctx.consumers(call):
                 if consumer.layer.class_name in POOLING and consumer.certain:
                     yield ctx.finding(call.node, (
-                        f"{ctx.call_name(call)} feeds {ctx.call_name(consumer)} (line {ctx.line_of(consumer.node)}) "
+                        f"{ctx.call_name(call)} feeds {ctx.call_name(consumer)} ({ctx.where(consumer.node)}) "
                         f"directly: pooling mostly picks surviving values, so the dropout barely regularises. "
                         f"Move the Dropout after the pooling."))

@@ -96,7 +96,7 @@ model = keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Conv2D(32, 3, a
                     and is_int(filters) and is_int(later) and later < filters):
                 yield ctx.finding(consumer.node, (
                     f"{ctx.call_name(consumer)} has {later} filters, fewer than the {filters} of "
-                    f"{ctx.call_name(call)} (line {ctx.line_of(call.node)}) before it: feature extractors usually "
+                    f"{ctx.call_name(call)} ({ctx.where(call.node)}) before it: feature extractors usually "
                     f"widen as they go deeper. Check whether the widths were swapped."))
 
     def widening_dense(self, ctx, call, members, model):
@@ -113,5 +113,5 @@ model = keras.Sequential([keras.Input(shape=(32, 32, 3)), layers.Conv2D(32, 3, a
                     and (widest_output is None or widest_output < later)):
                 yield ctx.finding(consumer.node, (
                     f"{ctx.call_name(consumer)} has {later} units, more than the {units} of {ctx.call_name(call)} "
-                    f"(line {ctx.line_of(call.node)}) before it: a head usually narrows towards its output, and "
+                    f"({ctx.where(call.node)}) before it: a head usually narrows towards its output, and "
                     f"the wider layer cannot recover what the narrow one dropped. Check the widths."))

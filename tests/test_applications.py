@@ -78,3 +78,14 @@ def test_applications_are_fully_known(cli):
     stats = result.json()["stats"]
     assert stats["layer_calls"] > 1500
     assert stats["fully_known"] == stats["layer_calls"]
+
+
+@needs_same_keras
+def test_design_smells_on_keras_applications_are_the_ones_the_readme_names(cli):
+    import importlib.util
+    from pathlib import Path
+
+    folder = Path(importlib.util.find_spec("keras").origin).parent / "src" / "applications"
+    result = cli("check", "--format", "json", "--select", "KGL7", folder)
+    assert {(Path(f["path"]).name, f["code"]) for f in result.json()} == {
+        ("resnet.py", "KGL703"), ("efficientnet_v2.py", "KGL708")}

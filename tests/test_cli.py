@@ -78,7 +78,6 @@ def test_exit_codes(cli, write, tmp_path):
     assert cli("check", warning_only).code == 1
     assert cli("check", "--fail-on", "error", warning_only).code == 0
     assert cli("check", "--exit-zero", warning_only).code == 0
-    assert cli("check", tmp_path / "missing.py").code == 2
     assert cli("check", "--select", "KGL999", warning_only).code == 2
 
 
@@ -242,3 +241,154 @@ def test_third_party_rules_register_through_entry_points(cli, write, tmp_path, m
         assert "XYZ001" in cli("rules").out
     finally:
         registry.all_rules.cache_clear()
+
+
+def run_module(*args: str, stdin: str = "", cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kgraphlint", *map(str, args)], input=stdin, capture_output=True,
+                          text=True, cwd=cwd)
+
+
+def test_dash_reads_standard_input(tmp_path):
+    (tmp_path / "elsewhere.py").write_text((FIXTURES / "bugs" / "disconnected.py").read_text())
+    result = run_module("-", "--format", "json", "--no-cache", stdin=CONCAT, cwd=tmp_path)
+    assert [(f["path"], f["code"], f["line"]) for f in json.loads(result.stdout)] == [("-", "KGL102", 5)]
+    assert result.returncode == 1
+    named = run_module("check", "--format", "json", "--stdin-filename", "src/m.py", "-", stdin=CONCAT, cwd=tmp_path)
+    assert [f["path"] for f in json.loads(named.stdout)] == ["src/m.py"]
+    mixed = run_module("check", "-", "elsewhere.py", stdin=CONCAT, cwd=tmp_path)
+    assert mixed.returncode == 2 and "cannot be checked together with other paths" in mixed.stderr
+
+
+def test_a_path_that_does_not_exist_is_reported_and_the_rest_checked(cli, write, tmp_path):
+    model = write(CONCAT, "model.py")
+    missing = tmp_path / "misspelt.py"
+    result = cli("check", "--format", "json", missing, model)
+    assert [(f["path"], f["code"]) for f in result.json()] == [(str(missing), "KGL001"), (str(model), "KGL102")]
+    assert "cannot read file: No such file or directory" in result.json()[0]["message"]
+    assert result.code == 1
+    summary = cli("summary", "--format", "json", missing, model)
+    assert [s["path"] for s in summary.json()] == [str(model)]
+    assert summary.code == 2 and f"{missing}: no such file or directory" in summary.err
+    graph = cli("graph", missing, model)
+    assert graph.code == 2 and "flowchart TD" in graph.out and f"{missing}: no such file or directory" in graph.err
+
+
+def usage_error(capsys, *args: str) -> str:
+    import pytest
+
+    from kgraphlint.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main([str(a) for a in args])
+    assert exited.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_bad_flags_exit_2_with_the_commands_usage(capsys, write):
+    program = write(CONCAT)
+    for jobs in ("0", "-3", "two"):
+        assert "argument --jobs/-j: must be a whole number of at least 1" in usage_error(capsys, "check", "--jobs",
+                                                                                       jobs, program)
+    bogus = usage_error(capsys, "check", "--bogus", program)
+    assert bogus.startswith("usage: kgraphlint check ") and "unrecognized arguments: --bogus" in bogus
+    assert usage_error(capsys, "summary", "--bogus", program).startswith("usage: kgraphlint summary ")
+    assert usage_error(capsys, "--bogus", program).startswith("usage: kgraphlint check ")
+
+
+def test_help_describes_format_and_paths(capsys):
+    from kgraphlint.cli import main
+
+    for command, formats in (("check", "concise: one line per finding"), ("summary", "like Keras's model.summary()"),
+                             ("graph", "rendered by Graphviz")):
+        try:
+            main([command, "--help"])
+        except SystemExit:
+            pass
+        text = " ".join(capsys.readouterr().out.split())
+        assert formats in text
+        assert "files (.py, .ipynb, .md) and folders" in text
+
+
+def test_quiet_and_output_file(cli, write, tmp_path):
+    program = write(CONCAT)
+    loud = cli("check", "--no-color", program)
+    quiet = cli("check", "--no-color", "-q", program)
+    assert "1 error, 0 warnings in 1 file" in loud.out and "in 1 file" not in quiet.out
+    assert "KGL102" in quiet.out and quiet.code == loud.code == 1
+    report = tmp_path / "out" / "report.json"
+    report.parent.mkdir()
+    written = cli("check", "--format", "json", "--output-file", report, program)
+    assert written.out == "" and written.code == 1
+    assert [f["code"] for f in json.loads(report.read_text())] == ["KGL102"]
+    full = cli("check", "-o", tmp_path / "out" / "report.txt", program)
+    assert "\x1b[" not in (tmp_path / "out" / "report.txt").read_text() and full.out == ""
+    assert cli("check", "-o", tmp_path / "no" / "such" / "dir.txt", program).code == 2
+
+
+def test_rules_as_json_and_unwrapped_when_piped():
+    result = subprocess.run([sys.executable, "-m", "kgraphlint", "rules", "--format", "json"], capture_output=True,
+                            text=True)
+    rules = json.loads(result.stdout)
+    from kgraphlint.registry import all_rules
+
+    assert [r["code"] for r in rules] == [r.code for r in all_rules()]
+    swapped = next(r for r in rules if r["code"] == "KGL301")
+    assert swapped == {"code": "KGL301", "name": "swapped-arguments", "severity": "warning",
+                       "category": "correctness", "fixable": True, "summary": swapped["summary"],
+                       "url": "https://github.com/kgraphlint/kgraphlint/blob/main/rules/kgl301_swapped_arguments.py"}
+    piped = subprocess.run([sys.executable, "-m", "kgraphlint", "rules"], capture_output=True, text=True,
+                           env={**__import__("os").environ, "COLUMNS": "40"})
+    lines = piped.stdout.splitlines()
+    assert len(lines) == len(rules)
+    assert lines[0].split("\t")[:3] == [rules[0]["code"], rules[0]["name"], rules[0]["severity"]]
+    assert all(rule["summary"] in line for rule, line in zip(rules, lines))
+
+
+def test_concise_output_marks_fixable_findings(cli):
+    result = cli("check", "--format", "concise", FIXTURES / "bugs" / "question_answering.py")
+    lines = result.out.splitlines()
+    assert ": KGL301 [*] [swapped-arguments] " in lines[0]
+    assert lines[-1] == "[*] fixable with --fix"
+    unfixable = cli("check", "--format", "concise", FIXTURES / "bugs" / "disconnected.py")
+    assert "[*]" not in unfixable.out
+
+
+def test_force_exclude_applies_exclude_to_named_files(cli, write, tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.kgraphlint]\nexclude = ["legacy/*"]\n')
+    old = write(CONCAT, "legacy/old.py")
+    assert [f["code"] for f in cli("check", "--format", "json", old).json()] == ["KGL102"]
+    excluded = cli("check", "--format", "json", "--force-exclude", old)
+    assert excluded.json() == [] and excluded.code == 0
+    walked = cli("check", "--format", "json", "--force-exclude", tmp_path)
+    assert walked.json() == []
+
+
+def test_concatenated_sequences_of_different_lengths_get_sequence_advice(cli, write):
+    [finding] = cli("check", "--format", "json", write(CONCAT)).json()
+    message = finding["message"]
+    assert "joins along axis 2 (features)" in message and "axis 1 (steps) has sizes 4, 5" in message
+    assert "sequences of different lengths (4 and 5 steps)" in message
+    assert "channels" not in message and "strides" not in message and "feature map" not in message
+
+
+def test_unused_noqa_is_reported_and_fixed(cli, write):
+    program = (CONCAT.replace("model = keras.Model([a, b], layers.concatenate([a, b]))\n",
+                              "model = keras.Model([a, b], layers.concatenate(\n    [a, b]))  # noqa: KGL102\n")
+               + "c = layers.Dense(4)(a)  # noqa: KGL101, E501, KGL107\n"
+               + "d = layers.Dense(4)(b)  # kgraphlint: ignore[probable-missing-flatten]\n")
+    path = write(program)
+    findings = cli("check", "--ignore", "unused-branch", "--format", "json", path).json()
+    assert [(f["code"], f["line"]) for f in findings] == [("KGL002", 7), ("KGL002", 8)]
+    first, second = findings
+    assert first["message"].startswith("`# noqa: KGL101, E501, KGL107` silences nothing here: no KGL101, KGL107 "
+                                       "finding is on this line. Remove KGL101, KGL107 from it")
+    assert program.splitlines()[6][first["column"] - 1:first["end_column"] - 1] == "# noqa: KGL101, E501, KGL107"
+    assert "no probable-missing-flatten finding is on this line" in second["message"]
+    ignored = cli("check", "--ignore", "unused-branch,KGL107", "--format", "json", path).json()
+    assert "no KGL101 finding" in ignored[0]["message"] and "KGL107" not in ignored[0]["message"].split(":")[-1]
+    cli("check", "--ignore", "unused-branch", "--add-noqa", path)
+    assert path.read_text() == program, "--add-noqa never silences unused-noqa"
+    cli("check", "--ignore", "unused-branch", "--fix", path)
+    assert path.read_text() == program.replace("# noqa: KGL101, E501, KGL107", "# noqa: E501").replace(
+        "  # kgraphlint: ignore[probable-missing-flatten]", "")
+    assert cli("check", "--ignore", "unused-branch", "--format", "json", path).json() == []

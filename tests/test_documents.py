@@ -66,7 +66,7 @@ def test_corrupt_notebook_is_a_finding_not_a_crash(cli, write, tmp_path):
     codes = {(f["path"].rsplit("/", 1)[-1], f["code"]) for f in result.json()}
     assert codes == {("broken.ipynb", "KGL001"), ("model.py", "KGL203")}
     broken = next(f for f in result.json() if f["code"] == "KGL001")
-    assert "not a valid notebook" in broken["message"]
+    assert "not a valid notebook" in broken["message"] and broken["message"].count("was checked") == 1
     assert result.code == 1 and "Traceback" not in result.err
 
 
@@ -125,3 +125,93 @@ def test_a_table_printed_by_keras_2_is_judged_by_what_both_keras_agree_on(cli, w
     changed = write(text.replace("78        ", "87        "), "stale.ipynb")
     [finding] = cli("check", "--format", "json", changed).json()
     assert finding["code"] == "KGL601" and "87 parameters recorded, 78 computed" in finding["message"]
+
+
+TUTORIAL = """# A tutorial
+
+```python
+import keras
+from keras import layers
+
+
+def tower(x, widths):
+    for width in widths:
+        if width:
+            x = layers.Conv2D(width, 3, strides=2)(x)
+    return x
+```
+
+Training looks like this (a placeholder, not code):
+
+```python
+model.fit(x_train, y_train, epochs=<N>)
+```
+
+1. Then the two towers are joined:
+
+   ```py
+   inputs = keras.Input(shape=(32, 32, 3))
+   a = tower(inputs, [16])
+   b = layers.Conv2D(16, 1)(inputs)
+   merged = layers.concatenate([a, b])
+   ```
+
+> ~~~python
+> words = keras.Input(shape=(None,), dtype="int32")
+> text_model = keras.Model(words, layers.Embedding(64, 20000)(words))
+> ~~~
+"""
+
+
+def test_markdown_code_keeps_its_indentation_and_each_block_is_parsed_alone(cli, write):
+    path = write(TUTORIAL, "tutorial.md")
+    lines = TUTORIAL.splitlines()
+    findings = cli("check", "--format", "json", path).json()
+    by_code = {f["code"]: f for f in findings}
+    assert set(by_code) >= {"KGL001", "KGL102"}, findings
+
+    parse_error = by_code["KGL001"]
+    placeholder = next(n for n, line in enumerate(lines, 1) if "epochs=<N>" in line)
+    assert (parse_error["line"], parse_error["column"]) == (placeholder, lines[placeholder - 1].index("<") + 1)
+    assert f"the code block on lines {placeholder}-{placeholder} was not checked (the others were)" in (
+        parse_error["message"])
+    assert "nothing in this file was checked" not in parse_error["message"]
+
+    concat = by_code["KGL102"]  # the function's body (indented) is followed into from the list item's block
+    line = lines[concat["line"] - 1]
+    assert line.startswith("   merged = ") and line[concat["column"] - 1:].startswith("layers.concatenate([a, b])")
+    assert "from 'conv2d' (line 11)" in concat["message"]  # the line inside the function's body
+    assert "conv2d_1" in concat["message"]
+
+    [quoted] = [f for f in findings if f["code"] == "KGL301"]  # the blockquote's ~~~ block, after '> '
+    assert lines[quoted["line"] - 1][quoted["column"] - 1:].startswith("layers.Embedding(64, 20000)")
+
+
+def test_markdown_without_keras_reports_no_parse_errors(cli, write):
+    path = write("# Notes\n\n```python\nprint(\n```\n", "notes.md")
+    assert cli("check", "--format", "json", path).json() == []
+
+
+def test_a_printed_summary_after_a_block_that_does_not_parse_is_not_compared(cli, write):
+    text = (DOCUMENTS / "functional_tutorial.md").read_text()
+    broken = text.replace("model.summary()", "model.summary(", 1)
+    assert broken != text
+    findings = cli("check", "--format", "json", write(broken, "broken.md")).json()
+    assert [f["code"] for f in findings] == ["KGL001"]
+
+
+def test_notebook_places_are_cells_everywhere(cli):
+    path = FIXTURES / "bugs" / "notebook_bugs.ipynb"
+    [concat, swapped] = cli("check", "--format", "json", path).json()
+    assert (concat["cell"], concat["line"]) == (2, 4)
+    assert "from 'conv2d' (cell 2, line 2)" in concat["message"]
+    assert [(r["cell"], r["line"]) for r in concat["related"]] == [(2, 2), (2, 3)]
+    [edit, _] = swapped["fix"]["edits"]
+    assert (edit["cell"], edit["line"]) == (swapped["cell"], swapped["line"])
+    [first, second] = cli("summary", "--format", "json", path).json()
+    table = cli("summary", "--no-color", path).out
+    assert f"({path}:cell {first['cell']}, line {first['line']})" in table
+    assert f"({path}:cell {second['cell']}, line {second['line']})" in table
+    graph = cli("graph", path).out
+    assert f"%% model '{first['name']}' ({path}:cell {first['cell']}, line {first['line']})" in graph
+    assert "KGL102" in graph and "KGL301" in graph  # the layers findings point at are marked

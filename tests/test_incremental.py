@@ -36,15 +36,16 @@ def nodes(module: cst.Module) -> list[cst.CSTNode]:
     return found
 
 
-def assert_same_as_a_full_parse(text: str) -> None:
+def assert_same_as_a_full_parse(text: str, parser: IncrementalParser | None = None) -> None:
+    parser = parser or IncrementalParser()
     try:
         full = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         with pytest.raises(cst.ParserSyntaxError) as raised:
-            IncrementalParser().parse(text)
+            parser.parse(text)
         assert (raised.value.raw_line, raised.value.raw_column) == (error.raw_line, error.raw_column)
         return
-    assembled = IncrementalParser().parse(text)
+    assembled = parser.parse(text)
     assert assembled.code == full.code and assembled.deep_equals(full)
     fresh, pieced = Positions(full), Positions(assembled)
     for a, b in zip(nodes(full), nodes(assembled)):
@@ -86,6 +87,59 @@ def test_edited_programs_assemble_to_a_full_parse(path, edits, crlf, no_final_ne
     assert_same_as_a_full_parse(text)
 
 
+KEYSTROKES = st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1), st.integers(0, 3),
+                                st.sampled_from(["x", "1", " ", "(", ")", ":", "#", "\\", '"', '"""', ",", ""])),
+                      min_size=1, max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.sampled_from(CUT_IN_FUNCTIONS), KEYSTROKES)
+def test_typing_within_a_line_keeps_the_parse_exact(path, keystrokes):
+    """Edits within one line, one after another on the same parser, as an editor sends
+    them (the pieces of the text before are reused when the edit stays within one): each
+    text still assembles to exactly a full parse, or fails to parse just the same."""
+    text = path.read_text()
+    parser = IncrementalParser()
+    parser.parse(text)
+    for where, column, deleted, typed in keystrokes:
+        lines = text.splitlines(keepends=True)
+        index = int(where * (len(lines) - 1))
+        line = lines[index]
+        body = line.rstrip("\r\n")
+        at = int(column * len(body))
+        lines[index] = body[:at] + typed + body[at + deleted:] + line[len(body):]
+        text = "".join(lines)
+        assert_same_as_a_full_parse(text, parser)
+
+
+def test_an_edit_within_a_line_reuses_the_cut_of_the_text(monkeypatch):
+    import kgraphlint.ide.incremental as incremental
+
+    text = (FIXTURES / "models" / "builder_function.py").read_text()
+    parser = IncrementalParser()
+    parser.parse(text)
+    cuts: list[str] = []
+    original = incremental.split_top_level
+    monkeypatch.setattr(incremental, "split_top_level", lambda t: cuts.append(t) or original(t))
+    edited = text.replace("Conv2D(32, 3", "Conv2D(33, 3", 1)
+    assert edited != text
+    assert parser.parse(edited).code == edited and cuts == []
+    commented = edited.replace("    x = layers.Conv2D(33", "    # x = layers.Conv2D(33", 1)
+    assert parser.parse(commented).code == commented and cuts == [commented]
+
+
+def test_typing_a_comment_into_an_empty_line_after_a_block_keeps_the_parse_exact():
+    """An empty line between pieces of a body decides a cut: a comment typed into it at the
+    block's indentation belongs to the block, which the pieces alone would not know."""
+    body = ["    a = 1"] * 4 + ["    if a:", "        b = 2", "", "    c = 3"] + ["    d = 4"] * 6
+    text = "def build():\n" + "\n".join(body) + "\n    return a\n\nbuild()\n"
+    assert sum(piece.in_body for piece in split_top_level(text)) > 8
+    for typed in ("        # the block's", "    # the body's", "#"):
+        parser = IncrementalParser()
+        parser.parse(text)
+        assert_same_as_a_full_parse(text.replace("\n\n    c", f"\n{typed}\n    c"), parser)
+
+
 EDITS_IN_ONE_PIECE = [
     # a top-level statement
     ("cnn.py", "Conv2D(16, (5, 5)", "Conv2D(16, (99, 99)", False),
@@ -103,8 +157,8 @@ def test_an_edit_reparses_one_piece_and_finds_what_a_fresh_check_finds(monkeypat
     parser, settings = IncrementalParser(), Settings().validate()
     assert lint_source(source_from_text("m.py", text), settings, Path("m.py"), parser)[0] == []
     parsed: list[str] = []
-    original = incremental.parse_fresh
-    monkeypatch.setattr(incremental, "parse_fresh", lambda piece: parsed.append(piece) or original(piece))
+    original = incremental.parse_each
+    monkeypatch.setattr(incremental, "parse_each", lambda pieces: parsed.extend(pieces) or original(pieces))
     edited = text.replace(old, new, 1)
     assert edited != text
     findings, analysis = lint_source(source_from_text("m.py", edited), settings, Path("m.py"), parser)
@@ -113,3 +167,32 @@ def test_an_edit_reparses_one_piece_and_finds_what_a_fresh_check_finds(monkeypat
     assert [f.code for f in findings] == ["KGL104"] and analysis is not None and analysis.models
     assert [(f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in findings] == [
         (f.code, f.line, f.column, f.end_line, f.end_column, f.message) for f in check_source(edited, "m.py")]
+
+
+@pytest.mark.parametrize("line", ["\\\n", "    \\\n"])
+def test_a_line_of_only_a_backslash_is_parsed_whole(line):
+    """It joins a blank line to the next: pieces alone would place that statement elsewhere."""
+    lines = (FIXTURES / "models" / "builder_function.py").read_text().splitlines(keepends=True)
+    blank = next(i for i, text in enumerate(lines) if i > 10 and text == "\n")
+    text = "".join([*lines[:blank], line, *lines[blank + 1:]])
+    assert_same_as_a_full_parse(text)
+    parser = IncrementalParser()
+    parser.parse("".join(lines))
+    assert_same_as_a_full_parse(text, parser)
+
+
+def test_a_prepared_text_is_edited_parsing_one_piece(monkeypatch):
+    """What the language server does after opening a file, between requests: the first
+    edit then parses only its own piece."""
+    import kgraphlint.ide.incremental as incremental
+
+    text = (FIXTURES / "models" / "builder_function.py").read_text()
+    parser = IncrementalParser()
+    steps = list(parser.prepare(text, batch=4))
+    assert len(steps) > 1
+    parsed: list[str] = []
+    original = incremental.parse_each
+    monkeypatch.setattr(incremental, "parse_each", lambda pieces: parsed.extend(pieces) or original(pieces))
+    edited = text.replace("Conv2D(32, 3", "Conv2D(33, 3", 1)
+    assert_same_as_a_full_parse(edited, parser)
+    assert len(parsed) == 1 and "Conv2D(33, 3" in parsed[0]

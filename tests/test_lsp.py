@@ -87,6 +87,8 @@ def test_language_server_end_to_end(tmp_path):
     assert (diagnostic.code, diagnostic.source) == ("KGL301", "kgraphlint")
     assert diagnostic.severity == types.DiagnosticSeverity.Warning
     assert diagnostic.range.start == types.Position(line=6, character=10)
+    assert diagnostic.code_description.href == (
+        "https://github.com/kgraphlint/kgraphlint/blob/main/rules/kgl301_swapped_arguments.py")
     assert "(None, 64)" in result["hover"].contents.value
     assert "Dense" in result["hover"].contents.value and "2,112 parameters" in result["hover"].contents.value
     assert "(None, 32)" in result["argument_hover"].contents.value

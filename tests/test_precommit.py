@@ -52,3 +52,10 @@ def test_commit_is_refused_with_a_bug_and_passes_once_fixed(tmp_path):
     passed = commit("add the model, fixed")
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "kgraphlint" in passed.stdout + passed.stderr and "Passed" in passed.stdout + passed.stderr
+
+    # pre-commit names each staged file; the configuration's exclude still applies to them
+    (project / "pyproject.toml").write_text('[tool.kgraphlint]\nexclude = ["legacy/*"]\n')
+    (project / "legacy").mkdir()
+    (project / "legacy" / "old_model.py").write_text((FIXTURES / "bugs" / "disconnected.py").read_text())
+    excluded = commit("keep an old model that is excluded from checking")
+    assert excluded.returncode == 0, excluded.stdout + excluded.stderr

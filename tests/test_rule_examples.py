@@ -53,7 +53,7 @@ def test_bad_example_is_found(case):
     assert all(finding.name == rule.name for finding in findings)
     assert tuple((f.line, f.column, f.end_line, f.end_column) for f in findings) == example.spans
     if example.fixed is not None:
-        assert fixed_text(program, lambda text: check_source(text, path)) == example.fixed
+        assert fixed_text(path, program, lambda text: check_source(text, path)).text == example.fixed
 
 
 @pytest.mark.parametrize("case", GOOD, ids=[label(c) for c in GOOD])

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from kgraphlint.keras.facts import LayerCall, LayerInstance, ModelRecord, Tensor
 from kgraphlint.keras.shapes import UNKNOWN, is_int
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def call_graph(calls: list[LayerCall]) -> nx.DiGraph:
@@ -57,6 +59,8 @@ class Edge:
 
 
 def networkx_graph(nodes: list[LayerCall], edges: list[Edge]) -> nx.DiGraph:
+    import networkx as nx  # only when a graph is asked for: importing it costs a tenth of a second
+
     graph = nx.DiGraph()
     graph.add_nodes_from(nodes)
     graph.add_edges_from((e.producer, e.consumer, {"tensor": e.tensor, "position": e.position}) for e in edges)

@@ -40,9 +40,8 @@ def layer_text(layer: LayerInstance) -> str:
 
 def tensor_text(name: str, tensor: Tensor, analysis: FileAnalysis) -> str:
     producer = tensor.producer
-    where = analysis.span(producer.node).line
     origin = "an Input" if producer.layer.is_input else f"the output of {layer_text(producer.layer)}"
-    return f"**{name}**: `{format_shape(tensor.shape)}`\n\n{origin} (line {where})"
+    return f"**{name}**: `{format_shape(tensor.shape)}`\n\n{origin} ({analysis.where(producer.node)})"
 
 
 def call_text(call: LayerCall) -> str:

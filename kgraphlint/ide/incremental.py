@@ -19,14 +19,18 @@ import re
 import warnings
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from typing import Iterator
 
 import libcst as cst
 
-from kgraphlint.source.parse import parse_fresh, parse_module
+from kgraphlint.source.parse import parse_module, parser_thread
 from kgraphlint.source.positions import Layout, node_ranges, remember_layout
 
 #: libcst and CPython count lines by these (str.splitlines knows more separators)
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+#: a line holding only a backslash: it joins the next line to a blank one, which the pieces
+#: alone place differently from a whole parse
+CONTINUED_BLANK = re.compile(r"^[ \t\f]*\\(?:\r\n|\r|\n)", re.MULTILINE)
 #: below this many top-level statements, a plain parse is as fast
 MIN_CHUNKS = 8
 
@@ -49,16 +53,28 @@ class Piece:
     in_body: bool = False
 
 
+def prefix_of(piece: Piece) -> str:
+    """What a piece is parsed under: the stand-in ``def`` line for a piece of a body."""
+    if not piece.in_body:
+        return ""
+    first = LINE.match(piece.text).group()
+    return STAND_IN + first[len(first.rstrip("\r\n")):]
+
+
+def parse_each(texts: list[str]) -> list[cst.Module]:
+    """libcst's parse of each text, in one job on the parser thread (one hand-over to it
+    instead of one per piece: a file's first parse has a thousand)."""
+    return parser_thread().submit(lambda: [cst.parse_module(text) for text in texts]).result()
+
+
 class Chunk:
     """One piece of text, parsed; its node offsets are computed when first asked for."""
 
-    def __init__(self, piece: Piece, owner: dict) -> None:
+    def __init__(self, piece: Piece, owner: dict, module: cst.Module) -> None:
         self.owner = owner
-        first = LINE.match(piece.text).group()
-        self.prefix = STAND_IN + first[len(first.rstrip("\r\n")):] if piece.in_body else ""
+        self.prefix = prefix_of(piece)
         self.statement = piece.statement
-        # never shared: each copy of a text has its own nodes
-        self.module = parse_fresh(self.prefix + piece.text)
+        self.module = module  # never shared: each copy of a text has its own nodes
         self._ranges: dict | None = None
 
     @property
@@ -80,22 +96,22 @@ class IncrementalParser:
         self.chunks: OrderedDict[tuple[Piece, int], Chunk] = OrderedDict()
         #: node -> the kept chunk it belongs to (filled as chunks compute their ranges)
         self.owner: dict = {}
+        #: the last text cut into pieces, and its pieces
+        self.last: tuple[str, list[Piece]] | None = None
 
     def parse(self, text: str) -> cst.Module:
         """The same module ``libcst.parse_module(text)`` gives (raises as it does)."""
-        pieces = split_top_level(text)
+        pieces = (edited_pieces(*self.last, text) if self.last is not None else None) or split_top_level(text)
+        self.last = (text, pieces) if pieces is not None else None
         if pieces is None or len(pieces) < MIN_CHUNKS:
             return parse_module(text)
-        seen: Counter = Counter()
+        keys = chunk_keys(pieces)
+        new = [key for key in keys if key not in self.chunks]
         try:
-            # Two equal pieces (the same line twice) must not share nodes: facts and
-            # positions are keyed by node, so the n-th copy of a text has its own parse.
-            chunks = []
-            for piece in pieces:
-                chunks.append(self.chunk((piece, seen[piece])))
-                seen[piece] += 1
+            parsed = dict(zip(new, parse_each([prefix_of(piece) + piece.text for piece, _ in new])))
         except cst.ParserSyntaxError:
             return parse_module(text)  # raises with positions in the whole text
+        chunks = [self.chunk(key, parsed.get(key)) for key in keys]
         starts = [0]
         for piece in pieces[:-1]:
             starts.append(starts[-1] + len(piece.text))
@@ -117,12 +133,44 @@ class IncrementalParser:
         remember_layout(module, Layout(text, offsets, self.owner, replaced, spans))
         return module
 
-    def chunk(self, key: tuple[Piece, int]) -> Chunk:
-        chunk = self.chunks.pop(key, None) or Chunk(key[0], self.owner)
+    def prepare(self, text: str, batch: int = 64) -> Iterator[None]:
+        """Parse a text's pieces and place their nodes ahead of its first edit, a batch at a
+        time: a generator, so that the caller can answer requests between batches."""
+        pieces = split_top_level(text)
+        if pieces is None or len(pieces) < MIN_CHUNKS:
+            return
+        new = [key for key in chunk_keys(pieces) if key not in self.chunks]
+        for start in range(0, len(new), batch):
+            part = new[start:start + batch]
+            try:
+                modules = parse_each([prefix_of(piece) + piece.text for piece, _ in part])
+            except cst.ParserSyntaxError:
+                return
+            for key, module in zip(part, modules):
+                self.chunk(key, module).ranges  # noqa: B018 (placing the nodes fills ``owner``)
+            yield
+        self.last = (text, pieces)
+
+    def chunk(self, key: tuple[Piece, int], module: cst.Module | None) -> Chunk:
+        """The kept chunk of a piece (its parse, ``module``, when it is new)."""
+        chunk = self.chunks.pop(key, None)
+        if chunk is None:  # new, or dropped while this text's pieces were kept (more than ``kept``)
+            chunk = Chunk(key[0], self.owner, module or parse_each([prefix_of(key[0]) + key[0].text])[0])
         self.chunks[key] = chunk
         while len(self.chunks) > self.kept:
             self.chunks.popitem(last=False)[1].forget()
         return chunk
+
+
+def chunk_keys(pieces: list[Piece]) -> list[tuple[Piece, int]]:
+    """Each piece with how many equal pieces come before it: two equal pieces (the same
+    line twice) must not share nodes, as facts and positions are keyed by node."""
+    seen: Counter = Counter()
+    keys = []
+    for piece in pieces:
+        keys.append((piece, seen[piece]))
+        seen[piece] += 1
+    return keys
 
 
 def split_top_level(text: str) -> list[Piece] | None:
@@ -135,7 +183,7 @@ def split_top_level(text: str) -> list[Piece] | None:
             tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    if not tree.body:
+    if not tree.body or CONTINUED_BLANK.search(text):
         return None
     lines = LINE.findall(text)
     starts = [first_line(node) for node in tree.body]
@@ -148,6 +196,38 @@ def split_top_level(text: str) -> list[Piece] | None:
         pieces += [Piece("".join(lines[a:b]), index, in_body=number > 0)
                    for number, (a, b) in enumerate(zip(bounds, bounds[1:]))]
     return pieces
+
+
+def edited_pieces(old: str, pieces: list[Piece], new: str) -> list[Piece] | None:
+    """The pieces of ``new`` from those of ``old`` when the edit between them stays within
+    one line of code of one piece (most of an edit's cost on a long file is CPython's parse
+    of the whole text); None otherwise. The cuts stay valid: no line break changes, and
+    blank and comment lines, which decide where a body may be cut (``body_cuts``), stay
+    as they were; a piece the edit leaves unparsable makes the parse start over."""
+    limit = min(len(old), len(new))
+    start = 0
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end = 0
+    while end < limit - start and old[len(old) - 1 - end] == new[len(new) - 1 - end]:
+        end += 1
+    removed, added = old[start:len(old) - end], new[start:len(new) - end]
+    if "\n" in removed + added or "\r" in removed + added:
+        return None
+    # Blank and comment lines decide where a body may be cut (body_cuts), and a line of
+    # only a backslash whether the text is cut at all: only other lines of code may change.
+    for text, at in ((old, start), (new, start)):
+        line = text[text.rfind("\n", 0, at) + 1:].split("\n", 1)[0].strip()
+        if not line or line.startswith("#") or line == "\\":
+            return None
+    offset = 0
+    for index, piece in enumerate(pieces):
+        if offset <= start and start + len(removed) < offset + len(piece.text):
+            local = start - offset
+            text = piece.text[:local] + added + piece.text[local + len(removed):]
+            return [*pieces[:index], Piece(text, piece.statement, piece.in_body), *pieces[index + 1:]]
+        offset += len(piece.text)
+    return None
 
 
 def first_line(node: ast.stmt) -> int:

@@ -578,6 +578,9 @@ class KerasOverlay(Overlay):
             return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
         if not all(fully_known(s) for s in out_shapes) and all(fully_known(s) for s in shapes):
             self.machine.lose_track(self.why_shape_unknown(layer), node)
+        if not layer.calls and found is not None and self.flavour == KERAS3:
+            for inner in found.builds_unnamed:  # built on the first call
+                self.names.auto_name(inner)
         layer.calls.append(call)
         self.facts.calls.append(call)
         return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
@@ -878,16 +881,25 @@ def flatten_structure(value: object) -> tuple[list[Tensor], bool]:
     if isinstance(value, Tensor):
         return [value], True
     if isinstance(value, dict):
-        value = list(value.values())
+        value = [value[key] for key in sorted_keys(value)]
     if isinstance(value, (list, tuple)) and value:
         tensors = [v for v in value if isinstance(v, Tensor)]
         return tensors, len(tensors) == len(value)
     return [], False
 
 
+def sorted_keys(value: dict) -> list:
+    """A dict's keys in the order Keras flattens it (keras.tree, tf.nest: sorted)."""
+    try:
+        return sorted(value)
+    except TypeError:  # keys that do not compare: Keras would refuse them anyway
+        return list(value)
+
+
 def dict_keys(value: object) -> tuple[str, ...] | None:
+    """The keys of a dict of inputs or outputs, in the order of its flattened tensors."""
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return tuple(value)
+        return tuple(sorted_keys(value))
     return None
 
 

@@ -21,11 +21,13 @@ def call_label(call: LayerCall) -> str:
 
 
 def flagged_calls(analysis: FileAnalysis, model: ModelGraph, findings: list[Finding]) -> dict[LayerCall, set[str]]:
-    """The calls findings point at (by line), with the codes."""
+    """The calls findings point at (by program line: a notebook finding's cell line is
+    counted back), with the codes."""
     by_line: dict[int, set[str]] = {}
     for finding in findings:
-        if finding.path == analysis.source.path and finding.cell is None:
-            by_line.setdefault(finding.line, set()).add(finding.code)
+        if finding.path == analysis.source.path:
+            line = analysis.source.program_line(finding.cell, finding.line)
+            by_line.setdefault(line, set()).add(finding.code)
     if not by_line:
         return {}
     flagged = {}
@@ -46,7 +48,8 @@ def node_ids(model: ModelGraph) -> dict[LayerCall, str]:
 
 def mermaid(analysis: FileAnalysis, model: ModelGraph, findings: list[Finding]) -> str:
     ids, flagged = node_ids(model), flagged_calls(analysis, model, findings)
-    lines = [f"%% model '{model.name}' ({analysis.source.path}:{analysis.span(model.record.node).line})",
+    place = analysis.source.location(analysis.span(model.record.node).line)
+    lines = [f"%% model '{model.name}' ({analysis.source.path}:{place})",
              "flowchart TD"]
     grouped = set()
     for index, (layer, calls) in enumerate(shared_groups(model).items()):

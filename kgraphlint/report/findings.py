@@ -23,25 +23,30 @@ def github_escape(text: str, property_value: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
 
 
-def render(result, fmt: str, console: Console) -> None:
+def render(result, fmt: str, console: Console, quiet: bool = False) -> None:
+    """The findings in a format, to the console's file; ``quiet`` leaves out the totals."""
+    out = console.file
     if fmt == "json":
-        print(json.dumps([f.to_json() for f in result.findings], indent=2))
+        print(json.dumps([f.to_json() for f in result.findings], indent=2), file=out)
     elif fmt == "sarif":
         from kgraphlint.report.sarif import sarif_log
 
-        print(json.dumps(sarif_log(result.findings), indent=2))
+        print(json.dumps(sarif_log(result.findings), indent=2), file=out)
     elif fmt == "github":
         for f in result.findings:
             title = github_escape(f"kgraphlint ({f.code} {f.name})", True)
             where = (f"file={github_escape(f.path, True)},line={f.line},col={f.column},"
                      f"endLine={f.end_line},endColumn={f.end_column}")
-            print(f"::{GITHUB_LEVELS[f.severity]} title={title},{where}::{github_escape(f.message)}")
+            print(f"::{GITHUB_LEVELS[f.severity]} title={title},{where}::{github_escape(f.message)}", file=out)
     elif fmt == "concise":
         for f in result.findings:
             where = f"cell {f.cell}:{f.line}:{f.column}" if f.cell is not None else f"{f.line}:{f.column}"
-            print(f"{f.path}:{where}: {f.code} [{f.name}] {f.message}")
+            fixable = " [*]" if f.fix is not None else ""
+            print(f"{f.path}:{where}: {f.code}{fixable} [{f.name}] {f.message}", file=out)
+        if not quiet and any(f.fix is not None for f in result.findings):
+            print("[*] fixable with --fix", file=out)
     else:
-        render_full(result, console)
+        render_full(result, console, quiet)
 
 
 def render_statistics(result, fmt: str, console: Console) -> None:
@@ -57,7 +62,7 @@ def render_statistics(result, fmt: str, console: Console) -> None:
         rows.append({"code": code, "name": rule.name if rule else "", "count": count,
                      "fixable": bool(rule and rule.fixable)})
     if fmt == "json":
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows, indent=2), file=console.file)
         return
     for row in rows:
         fixable = "[*] " if row["fixable"] else "    "
@@ -83,7 +88,7 @@ def code_frame(source_file, finding: Finding) -> list[str]:
     ]
 
 
-def render_full(result, console: Console) -> None:
+def render_full(result, console: Console, quiet: bool = False) -> None:
     for path, findings in groupby(result.findings, key=lambda f: f.path):
         console.print(f"[bold]{escape(path)}[/]")
         for f in findings:
@@ -100,6 +105,8 @@ def render_full(result, console: Console) -> None:
             if f.fix is not None:
                 console.print(f"  [green]fix:[/] {escape(f.fix.message)}")
             console.print()
+    if quiet:
+        return
     counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
     line = f"{plural(counts[Severity.ERROR], 'error')}, {plural(counts[Severity.WARNING], 'warning')}"
     if counts[Severity.INFO]:

@@ -37,7 +37,8 @@ def keras_cell(row: dict) -> str:
 
 def render(summaries: list[dict], console: Console) -> None:
     for summary in summaries:
-        title = f'{summary["kind"].capitalize()} model "{summary["name"]}"  ({summary["path"]}:{summary["line"]})'
+        place = f'cell {summary["cell"]}, line {summary["line"]}' if "cell" in summary else summary["line"]
+        title = f'{summary["kind"].capitalize()} model "{summary["name"]}"  ({summary["path"]}:{place})'
         functional = summary["kind"] == "functional"
         table = Table(title=title, title_justify="left", show_lines=False)
         table.add_column("Layer (type)")

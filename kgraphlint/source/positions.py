@@ -10,7 +10,6 @@ the nodes a finding or a summary asks about. It runs at most once per file.
 from __future__ import annotations
 
 import bisect
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -18,7 +17,7 @@ from typing import Iterator
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-LINE_BREAK = re.compile(r"\r\n?|\n")
+from kgraphlint.source.source_file import LINE_BREAK
 
 
 @dataclass(frozen=True)

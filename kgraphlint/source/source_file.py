@@ -3,7 +3,25 @@ came from (notebook cells, Markdown fences, the outputs a document recorded)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+#: the line breaks of libcst and CPython's tokenizer (str.splitlines also breaks at form
+#: feeds, U+2028, \x1c and others, which would shift every line after them)
+LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def split_lines(text: str, keepends: bool = False) -> list[str]:
+    """The lines of a text as libcst counts them (no empty last line after a final break)."""
+    if not text:
+        return []
+    if keepends:
+        starts = [0] + [match.end() for match in LINE_BREAK.finditer(text)]
+        if starts[-1] == len(text):
+            starts.pop()
+        return [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)])]
+    lines = LINE_BREAK.split(text)
+    return lines[:-1] if lines[-1] == "" else lines
 
 
 @dataclass(frozen=True)
@@ -29,6 +47,19 @@ class RecordedOutput:
 
 
 @dataclass(frozen=True)
+class Unparsed:
+    """A part of a document that does not parse and was left out of its program (a
+    Markdown code block), and why; positions are the document's own."""
+
+    message: str
+    line: int
+    column: int
+    #: the document lines the part spans
+    first_line: int
+    last_line: int
+
+
+@dataclass(frozen=True)
 class SourceFile:
     path: str  # as shown to the user
     text: str  # the Python program
@@ -39,10 +70,23 @@ class SourceFile:
     recorded: tuple[RecordedOutput, ...] = ()
     #: a Markdown file's own text (its program keeps only the python fences)
     document: str | None = None
+    #: the parts of a document that do not parse on their own (not in the program)
+    unparsed: tuple[Unparsed, ...] = ()
+    #: per program line (from line 1), the characters the document has before it (a
+    #: Markdown fence's indentation or container markers): columns shift by that much
+    column_offsets: tuple[int, ...] = ()
 
     @property
     def document_lines(self) -> list[str]:
-        return (self.document if self.document is not None else self.text).splitlines()
+        return split_lines(self.document if self.document is not None else self.text)
+
+    def column_offset(self, line: int) -> int:
+        return self.column_offsets[line - 1] if 1 <= line <= len(self.column_offsets) else 0
+
+    def location(self, line: int) -> str:
+        """Where a program line is, as the user finds it: ``12``, or ``cell 3, line 2`` in a notebook."""
+        where = self.cell_at(line) if self.kind == "notebook" else None
+        return f"cell {where[0]}, line {where[1]}" if where else str(line)
 
     def cell_at(self, line: int) -> tuple[int, int] | None:
         """(cell index, line within the cell) for a program line of a notebook."""

@@ -62,7 +62,9 @@ def mha_params(config: Config, shapes: list) -> Params:
     return (total + heads * value_dim * out_size + bias * out_size, 0)
 
 
-@register("MultiHeadAttention", params=mha_params, every_argument=True)
+# keras.src.layers.attention.multi_head_attention._build_attention: Softmax(axis=...) and
+# Dropout(rate=...), whatever the dropout rate
+@register("MultiHeadAttention", params=mha_params, every_argument=True, builds_unnamed=("Softmax", "Dropout"))
 def mha_output(config: Config, shapes: list) -> Shape:
     found = _mha_shapes(config, shapes)
     if found is None:

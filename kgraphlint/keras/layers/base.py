@@ -28,6 +28,9 @@ class LayerKnowledge:
     #: its shapes are those of every tensor argument in order (attention's query, value, key),
     #: not only the first argument's
     every_argument: bool = False
+    #: Keras 3 classes of the layers it makes without a name when it is first called
+    #: (built): each takes an automatic name, so later layers of that class count on
+    builds_unnamed: tuple[str, ...] = ()
 
 
 CATALOGUE: dict[str, LayerKnowledge] = {}
