@@ -6,7 +6,8 @@ A *site* is a call expression at which a Keras model comes into being. Four kind
 - ``constructor``: a call whose callee is a name or attribute chain ending in ``Model``,
   ``Sequential`` or ``Functional`` (``keras.Model(...)``, ``tf.keras.models.Sequential(...)``,
   ``models.Model(...)`` with ``models`` injected at run time, a bare ``Model(...)``), unless
-  the chain starts at ``self``/``cls``.
+  the chain starts at ``self``/``cls`` or at a name imported from a package other than
+  keras, tf_keras and tensorflow (``openvino.Model``).
 - ``super-init``: inside a class that is a Model subclass, ``super().__init__(...)``,
   ``super(C, self).__init__(...)`` or ``Base.__init__(self, ...)`` given ``inputs=`` and
   ``outputs=`` (or the two as positional arguments): the functional graph every keras-hub
@@ -20,9 +21,9 @@ A *site* is a call expression at which a Keras model comes into being. Four kind
   is not a site there: the site inside it already is.
 
 Model subclasses and builders are known by name over every file scanned together, and the
-rest of their packages (a class
-is a Model subclass when one of its bases' last names is Model, Functional, Sequential or a
-known Model subclass), so a user program calling ``keras_hub.models.BertBackbone`` counts
+rest of their packages (a class is a Model subclass when one of its bases' last names is
+Model, Functional, Sequential or a known Model subclass; a class the file itself defines is
+known by that definition), so a user program calling ``keras_hub.models.BertBackbone`` counts
 when keras-hub's source is scanned with it. A site spans its call's first to last line:
 kgraphlint is said to extract it when its summary lists a model of that file at one of
 those lines (the line convention of ``kgraphlint summary``: the innermost line of the file
@@ -33,11 +34,13 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MODEL_CLASSES = frozenset({"Model", "Sequential", "Functional"})
 LAYER_CLASSES = frozenset({"Layer"})
+#: the packages whose Model, Sequential and Functional are Keras models
+KERAS_PACKAGES = frozenset({"keras", "tf_keras", "tensorflow"})
 
 
 @dataclass(frozen=True)
@@ -72,20 +75,27 @@ def base_names(cls: ast.ClassDef) -> list[str]:
 class Index:
     """What the scanned files define, by name: classes with their bases, builder functions."""
 
-    bases: dict[str, set[str]]
+    bases: dict[str, set[str]]  # class name -> the bases of every class of that name
+    local: dict[tuple[str, str], set[str]]  # (file, class name) -> that class's bases
     builders: dict[str, set[str]]  # function name -> files defining it as a builder
+    known: dict[tuple, bool] = field(default_factory=dict)  # descends(), remembered
 
-    def descends(self, name: str, roots: frozenset[str], seen: frozenset[str] = frozenset()) -> bool:
+    def descends(self, name: str, roots: frozenset[str], path: str | None = None,
+                 seen: frozenset[str] = frozenset()) -> bool:
         if name in roots:
             return True
         if name in seen:
             return False
-        return any(self.descends(b, roots, seen | {name}) for b in self.bases.get(name, ()))
+        key = (name, roots, path if (path, name) in self.local else None)
+        if key not in self.known:
+            bases = self.local.get((path, name)) if key[2] else self.bases.get(name, ())
+            self.known[key] = any(self.descends(b, roots, None, seen | {name}) for b in bases)
+        return self.known[key]
 
-    def is_model_class(self, name: str) -> bool:
-        return self.descends(name, MODEL_CLASSES)
+    def is_model_class(self, name: str, path: str | None = None) -> bool:
+        return self.descends(name, MODEL_CLASSES, path)
 
-    def scope(self, scopes: list[ast.AST]) -> str:
+    def scope(self, scopes: list[ast.AST], path: str) -> str:
         """The scope label of a call inside SCOPES (its classes and functions, outermost first)."""
         if not scopes:
             return "module level"
@@ -93,9 +103,9 @@ class Index:
         owner = scopes[-1] if isinstance(scopes[-1], ast.ClassDef) else scopes[-2] if in_method else None
         if owner is None:
             return "function"
-        if self.is_model_class(owner.name):
+        if self.is_model_class(owner.name, path):
             return "Model subclass"
-        return "Layer subclass" if self.descends(owner.name, LAYER_CLASSES) else "other class"
+        return "Layer subclass" if self.descends(owner.name, LAYER_CLASSES, path) else "other class"
 
 
 def parse(path: Path) -> ast.Module | None:
@@ -106,19 +116,20 @@ def parse(path: Path) -> ast.Module | None:
 
 
 def build_index(trees: dict[str, ast.Module]) -> Index:
-    bases: dict[str, set[str]] = {}
-    for tree in trees.values():
+    index = Index({}, {}, {})
+    for path, tree in trees.items():
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
-                bases.setdefault(node.name, set()).update(base_names(node))
-    index = Index(bases, {})
-    functions = [(path, node) for path, tree in trees.items() for node in tree.body
+                index.bases.setdefault(node.name, set()).update(base_names(node))
+                index.local.setdefault((path, node.name), set()).update(base_names(node))
+    imports = {path: imported_names(tree) for path, tree in trees.items()}
+    functions = [(path, imports[path], node) for path, tree in trees.items() for node in tree.body
                  if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))]
     changed = True
     while changed:  # builders returning what builders return: to a fixed point
         changed = False
-        for path, function in functions:
-            if path not in index.builders.get(function.name, ()) and returns_model(function, index, path):
+        for path, imported, function in functions:
+            if path not in index.builders.get(function.name, ()) and returns_model(function, index, path, imported):
                 index.builders.setdefault(function.name, set()).add(path)
                 changed = True
     return index
@@ -132,10 +143,11 @@ def own_statements(function: ast.AST) -> Iterable[ast.AST]:
             yield from own_statements(child)
 
 
-def returns_model(function: ast.FunctionDef | ast.AsyncFunctionDef, index: Index, path: str) -> bool:
+def returns_model(function: ast.FunctionDef | ast.AsyncFunctionDef, index: Index, path: str,
+                  imported: dict[str, str]) -> bool:
     """FUNCTION returns a site's call, or a name it assigned from one."""
     def is_site(value: ast.expr | None) -> bool:
-        return isinstance(value, ast.Call) and call_kind(value, index, path, None, []) is not None
+        return isinstance(value, ast.Call) and call_kind(value, index, path, imported, [], anywhere=True) is not None
 
     nodes = list(own_statements(function))
     made = {target.id for node in nodes if isinstance(node, ast.Assign) and is_site(node.value)
@@ -144,22 +156,27 @@ def returns_model(function: ast.FunctionDef | ast.AsyncFunctionDef, index: Index
                for node in nodes)
 
 
-def imported_names(tree: ast.Module) -> set[str]:
-    names = set()
+def imported_names(tree: ast.Module) -> dict[str, str]:
+    """Each name the file's imports bind -> the package it comes from ("" for a relative import)."""
+    names = {}
     for node in ast.walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
+        if isinstance(node, ast.Import):
             for alias in node.names:
-                names.add((alias.asname or alias.name).split(".")[0])
+                names[(alias.asname or alias.name).split(".")[0]] = alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            package = "" if node.level else (node.module or "").split(".")[0]
+            for alias in node.names:
+                names[alias.asname or alias.name] = package
     return names
 
 
-def call_kind(call: ast.Call, index: Index, path: str, imported: set[str] | None,
-              enclosing: list[ast.ClassDef]) -> str | None:
-    """The kind of site CALL is, or None. IMPORTED: the names the file imports, or None to
-    count a builder wherever it is defined (while finding builders)."""
+def call_kind(call: ast.Call, index: Index, path: str, imported: dict[str, str],
+              enclosing: list[ast.ClassDef], anywhere: bool = False) -> str | None:
+    """The kind of site CALL is, or None. IMPORTED: the names the file imports; ANYWHERE: a
+    builder counts wherever it is defined (while finding builders)."""
     func = call.func
     if (isinstance(func, ast.Attribute) and func.attr == "__init__" and enclosing
-            and index.is_model_class(enclosing[-1].name)):
+            and index.is_model_class(enclosing[-1].name, path)):
         receiver = func.value
         is_super = isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Name) and receiver.func.id == "super"
         is_base = (parts := dotted(receiver)) is not None and parts[-1] in base_names(enclosing[-1])
@@ -173,25 +190,26 @@ def call_kind(call: ast.Call, index: Index, path: str, imported: set[str] | None
         return None
     name = parts[-1]
     if name in MODEL_CLASSES:
-        return "constructor"
-    if index.is_model_class(name) and not any(c.name == name for c in enclosing):
+        package = imported.get(parts[0], "")
+        return "constructor" if package in KERAS_PACKAGES or not package else None
+    if index.is_model_class(name, path) and not any(c.name == name for c in enclosing):
         return "subclass"
     defined_in = index.builders.get(name, set())
-    if imported is None:
+    if anywhere:
         return "builder" if defined_in else None
     return "builder" if parts[0] in imported and defined_in - {path} else None
 
 
 def calls_in(tree: ast.Module, index: Index, path: str) -> Iterable[tuple[ast.Call, str | None, str]]:
-    """Each call in TREE with its site kind (None: not a site) and its scope."""
+    """Each call in TREE with its site kind (None: not a site) and a site's scope."""
     imported = imported_names(tree)
 
     def visit(node: ast.AST, scopes: list[ast.AST]):
         if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             scopes = [*scopes, node]
         if isinstance(node, ast.Call):
-            classes = [s for s in scopes if isinstance(s, ast.ClassDef)]
-            yield node, call_kind(node, index, path, imported, classes), index.scope(scopes)
+            kind = call_kind(node, index, path, imported, [s for s in scopes if isinstance(s, ast.ClassDef)])
+            yield node, kind, index.scope(scopes, path) if kind else ""
         for child in ast.iter_child_nodes(node):
             yield from visit(child, scopes)
 
