@@ -10,7 +10,8 @@ build wrong models on purpose), on keras/src of the installed keras, and on the 
 programs in benchmarks/corpus_programs (which use those libraries as their READMEs show):
 
 - ``kgraphlint summary --format json``: the models extracted, fully (every output shape and
-  parameter count known) or partly;
+  parameter count known) or partly, and how many have opaque nodes (rows marked "opaque":
+  calls kgraphlint could not see into);
 - ``kgraphlint summary --stats --format json``: layer calls, the share with fully known
   shapes, and the top reasons shapes were lost;
 - ``kgraphlint check --format json --no-cache``: findings by code and severity, and every
@@ -149,6 +150,7 @@ def measure(name: str, files: list[Path], sites: list[corpus_sites.Site], python
         "models": len(models),
         "models_fully_known": len(models) - partly,
         "models_partly_known": partly,
+        "models_with_opaque_nodes": sum(any("opaque" in row for row in m["layers"]) for m in models),
         "layer_calls": stats["layer_calls"],
         "layer_calls_fully_known": stats["fully_known"],
         "reasons": stats["reasons"],
@@ -190,19 +192,21 @@ def all_packages(results: list[dict]) -> dict:
     """The row of all packages together."""
     row = {key: sum(r[key] for r in results) for key in (
         "files", "lines", "sites", "sites_extracted", "models", "models_fully_known", "models_partly_known",
-        "layer_calls", "layer_calls_fully_known")}
+        "models_with_opaque_nodes", "layer_calls", "layer_calls_fully_known")}
     row["findings_by_severity"] = {s: sum(r["findings_by_severity"][s] for r in results) for s in SEVERITIES}
     return {"package": "**all**", **row}
 
 
 def report(results: list[dict], programs: list[dict]) -> list[str]:
-    out = ["| package | files | lines | sites | sites extracted | models (fully / partly) | layer calls | fully known | errors / warnings / infos |",
+    out = ["| package | files | lines | sites | sites extracted | models (fully / partly known; with opaque nodes) "
+           "| layer calls | fully known | errors / warnings / infos |",
            "|---|---|---|---|---|---|---|---|---|"]
     for r in [*results, all_packages(results)] if len(results) > 1 else results:
         sev = r["findings_by_severity"]
         out.append(f"| {r['package']} | {r['files']:,} | {r['lines']:,} | {r['sites']:,} | "
                    f"{r['sites_extracted']:,} ({share(r['sites_extracted'], r['sites'])}) | "
-                   f"{r['models']:,} ({r['models_fully_known']:,} / {r['models_partly_known']:,}) | "
+                   f"{r['models']:,} ({r['models_fully_known']:,} / {r['models_partly_known']:,}; "
+                   f"{r['models_with_opaque_nodes']:,}) | "
                    f"{r['layer_calls']:,} | {share(r['layer_calls_fully_known'], r['layer_calls'])} | "
                    f"{sev['error']} / {sev['warning']} / {sev['info']} |")
     out += ["", "Sites by kind and scope (extracted / found):", ""]
