@@ -53,7 +53,10 @@ model = keras.Model(x, output)
             for tensor in model.record.inputs:
                 for call in descendants(consumers, tensor.producer):
                     model_of.setdefault(call, model)
-        dead = {call for call in model_of if call not in used and self.unused_downstream(consumers, call, used)}
+        # An opaque node (what kgraphlint could not see into, or undecided code's join) may be
+        # used in ways the analysis does not see: it is never called dead.
+        dead = {call for call in model_of if call not in used and call.layer.opaque is None
+                and self.unused_downstream(consumers, call, used)}
         for call in (c for c in analysis.facts.calls if c in dead):
             if any(t.producer in dead for t in call.inputs):
                 continue  # report each dead branch once, at its first call

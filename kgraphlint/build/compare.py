@@ -143,6 +143,9 @@ class SpecWriter:
                 inputs.append({"tensor": tensors[id(call.outputs[0])], "batch_shape": list(shape),
                                "dtype": dtype if isinstance(dtype, str) else None, "name": call.layer.name})
                 continue
+            if call.main_inputs is not None:
+                raise NotRebuildable(f"'{call.layer.name}' is called with tensors in several arguments (as "
+                                     f"attention's query, value and key), which is not rebuilt yet")
             calls.append({
                 "layer": self.layer(call.layer),
                 "inputs": [tensors[id(t)] for t in call.inputs],

@@ -908,8 +908,15 @@ class Interpreter:
         for target in node.comparisons:
             right = self.eval(target.comparator, frame)
             op = type(target.operator)
+            if op in (cst.Is, cst.IsNot) and left is not UNKNOWN and right is not UNKNOWN \
+                    and (right is None or left is None or not (is_plain(left) and is_plain(right))):
+                ok = (left is right) == (op is cst.Is)  # identity of any two known objects
+                if not ok:
+                    return False
+                left = right
+                continue
             if len(node.comparisons) == 1 and (type(left) in self.owners or type(right) in self.owners) \
-                    and op not in (cst.Is, cst.IsNot, cst.In, cst.NotIn):
+                    and op not in (cst.In, cst.NotIn):
                 return self.binary(op, left, right, node)  # x > 0 on tensors is an operation
             if not is_plain(left) or not is_plain(right):
                 return UNKNOWN

@@ -109,6 +109,9 @@ class LayerCall:
     #: the inputs as Keras's node lists them, where that differs from ``inputs`` (main input
     #: first, each tensor once): positional arguments, then keywords sorted, repeats kept
     keras_inputs: list[Tensor] | None = None
+    #: how many of the inputs came in the first argument (the rest by other arguments:
+    #: attention's value and key, an RNN's initial_state, a mask); None: all of them
+    main_inputs: int | None = None
 
     @property
     def listed_inputs(self) -> list[Tensor]:

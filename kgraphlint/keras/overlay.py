@@ -56,6 +56,12 @@ MODEL_USES = frozenset({"compile", "fit", "evaluate", "predict", "train_on_batch
 MAIN_TENSOR_KEYWORDS = ("inputs", "query", "x", "input", "sequences")
 #: the order of the other tensor keywords in attention layers' call signatures
 TENSOR_KEYWORD_ORDER = {"value": 0, "key": 1}
+#: ``backend.is_keras_tensor(x)`` however reached (keras.applications ask it of input_tensor)
+KERAS_TENSOR_TESTS = frozenset({"keras.backend.is_keras_tensor", "keras.src.backend.is_keras_tensor",
+                                "keras.src.backend.common.keras_tensor.is_keras_tensor", "keras.utils.is_keras_tensor"})
+#: ``operation_utils.get_source_inputs(x)``: the Inputs a tensor is computed from
+SOURCE_INPUTS = frozenset({"keras.src.ops.operation_utils.get_source_inputs", "keras.utils.get_source_inputs",
+                           "keras.src.utils.get_source_inputs"})
 #: what ``keras.ops.shape`` is reached as
 SHAPE_FUNCTIONS = frozenset({"keras.ops.shape", "keras.ops.core.shape", "keras.src.ops.core.shape"})
 #: layer attributes whose meaning depends on which call of a shared layer is meant
@@ -275,6 +281,12 @@ class KerasOverlay(Overlay):
         if symbol is not None:
             return self.call_keras(symbol, args, kwargs, partial, node, arg_nodes)
         canonical = kimports.canonical_module(dotted)
+        if canonical in KERAS_TENSOR_TESTS and len(args) == 1:
+            return type(args[0]) is Tensor if type(args[0]) is Tensor or is_known(args[0]) else UNKNOWN
+        if canonical in SOURCE_INPUTS and len(args) == 1 and type(args[0]) is Tensor:
+            # keras.applications' input_tensor=: the model's inputs are the Inputs it comes from
+            sources = source_inputs(args[0])
+            return sources if sources is not None else UNKNOWN
         if canonical in SHAPE_FUNCTIONS and len(args) == 1 and type(args[0]) is Tensor:
             # ops.shape(x) of a symbolic tensor is its static shape: None where Keras has none
             shape = args[0].shape
@@ -551,7 +563,8 @@ class KerasOverlay(Overlay):
         if keywords is not None:  # every tensor by keyword: Keras lists them all in sorted order
             keras_inputs = [t for _, value in sorted(keywords.items()) for t in iter_tensors(value)]
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=input_nodes,
-                         keras_inputs=keras_inputs if keras_inputs != inputs else None)
+                         keras_inputs=keras_inputs if keras_inputs != inputs else None,
+                         main_inputs=main_count if len(inputs) > main_count else None)
         found = knowledge(layer.knowledge_class)
         shapes = [t.shape for t in (shape_inputs if found is not None and found.every_argument
                                     else shape_inputs[:main_count])]
@@ -958,6 +971,26 @@ def may_make_layers(callee: object, node: cst.Call) -> bool:
         return kimports.may_make_layers(callee.dotted)
     name = dotted_name(node.func)
     return name is None or name.split(".", 1)[0] not in BUILTIN_NAMES
+
+
+def source_inputs(tensor: Tensor) -> list[Tensor] | None:
+    """The Input tensors ``tensor`` is computed from, in the order they are first met; None
+    when an opaque node stands in the way (it may hide others)."""
+    found: list[Tensor] = []
+    seen: set[int] = set()
+    stack = [tensor]
+    while stack:
+        current = stack.pop()
+        call = current.producer
+        if id(call) in seen:
+            continue
+        seen.add(id(call))
+        if call.layer.opaque is not None:
+            return None
+        if call.layer.is_input:
+            found.append(current)
+        stack.extend(reversed(call.inputs))
+    return found
 
 
 def is_registration(decorator: cst.BaseExpression) -> bool:
