@@ -173,7 +173,8 @@ NO_LAYERS = frozenset({"numpy", "sklearn", "scipy", "pandas", "matplotlib", "sea
 #: parts of Keras and TensorFlow that make no layers (utilities, data, training)
 NO_LAYERS_KERAS = ("keras.utils", "keras.callbacks", "keras.optimizers", "keras.losses", "keras.metrics",
                    "keras.datasets", "keras.preprocessing", "keras.config", "keras.random", "keras.mixed_precision",
-                   "keras.regularizers", "keras.initializers", "keras.constraints", "tensorflow.random",
+                   "keras.regularizers", "keras.initializers", "keras.constraints", "keras.backend",
+                   "keras.saving", "keras.activations", "tensorflow.random",
                    "tensorflow.config", "tensorflow.data", "tensorflow.io", "tensorflow.debugging")
 
 
@@ -183,5 +184,5 @@ def may_make_layers(dotted: str) -> bool:
     top = dotted.split(".", 1)[0]
     if top in NO_LAYERS or top in sys.stdlib_module_names:
         return False
-    path = canonical_module(dotted)
+    path = canonical_module(dotted).replace("keras.src.", "keras.", 1)
     return not any(path == root or path.startswith(root + ".") for root in NO_LAYERS_KERAS)
