@@ -93,3 +93,14 @@ def test_unbuilt_sequential_models_are_not_judged_by_their_outputs(cli, write):
         "model.compile(optimizer='adam', loss='mse', metrics=[keras.metrics.Hinge(), 'mse'])\n"
         "model.fit([[1.0], [2.0]], [1.0, 2.0])\n")
     assert cli("check", "--format", "json", "--ignore", "KGL7", path).json() == []
+
+
+PARTIAL = sorted((FIXTURES / "partial").glob("*.py"))
+
+
+@pytest.mark.parametrize("fixture", PARTIAL, ids=lambda p: p.stem)
+def test_partly_followed_correct_programs_report_nothing(cli, fixture):
+    """What the analysis could not follow (a loop over data read at run time, keywords a caller
+    passes, an operation it does not model) is unknown, and unknown values never report."""
+    result = cli("check", "--format", "json", fixture)
+    assert result.json() == [] and result.code == 0

@@ -285,3 +285,14 @@ model = keras.Model(inputs, Doubled(4)(inputs))
     doubled = model["layers"][1]
     assert (doubled["name"], doubled["class"]) == ("doubled", "Doubled")
     assert doubled["output_shape"] == "?" and doubled["params"] is None and model["total_params"] is None
+
+
+def test_a_custom_layer_whose_call_is_partly_unfollowed_has_unknown_weights(cli):
+    """keras.io's TokenAndPositionEmbedding: ops.arange is not followed, so the position
+    embedding's call is not seen; Keras counts 646,400 weights, and kgraphlint must not say
+    640,000 (the token embedding alone)."""
+    program = FIXTURES / "partial" / "position_embedding.py"
+    [model] = cli("summary", "--format", "json", program).json()
+    embedding = model["layers"][1]
+    assert embedding["class"] == "TokenAndPositionEmbedding"
+    assert embedding["params"] is None and model["total_params"] is None

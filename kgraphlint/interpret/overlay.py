@@ -29,6 +29,8 @@ class Machine(Protocol):
     bound_names: set[str]
     #: the analysed file has a star import (any name may be defined)
     star_import: bool
+    #: where the analysis lost track so far (it only grows)
+    blind_spots: list
 
     @property
     def in_other_module(self) -> bool: ...

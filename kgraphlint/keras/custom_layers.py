@@ -214,6 +214,7 @@ class CustomLayers:
         input_shape = shapes[0] if len(shapes) == 1 else list(shapes)
         run = LayerRun(layer)
         self.runs.append(run)
+        lost_before = len(self.machine.blind_spots)
         try:
             if layer.params is None and "build" in methods:
                 self.machine.call_function(methods["build"], [instance, input_shape], {}, node=layer.construct)
@@ -228,7 +229,9 @@ class CustomLayers:
         finally:
             self.runs.pop()
         if layer.params is None:
-            layer.params = custom_params(instance, run.sublayers)
+            # Where the run lost track, a sublayer it did not see called may hold weights.
+            followed = len(self.machine.blind_spots) == lost_before
+            layer.params = custom_params(instance, run.sublayers) if followed else (UNKNOWN, UNKNOWN)
         return out
 
     def inside(self, sublayer: LayerInstance | None = None) -> bool:
