@@ -139,7 +139,11 @@ class Interpreter:
                 self.run_uncalled(function)
         for cls in list(self.classes):
             if not cls.instantiated:
-                self.run_uncalled_class(cls)
+                if cls.owner is not None:
+                    with self.uncalled():  # a library-based class (a keras.Model subclass) nobody makes
+                        cls.owner.uncalled_class(cls)
+                else:
+                    self.run_uncalled_class(cls)
         for overlay in self.overlays:
             overlay.finish()
 
@@ -344,7 +348,7 @@ class Interpreter:
                 self.exec_block((statement,), body)
         attributes = {**(inherited.attributes if inherited is not None else {}), **body.scope.names}
         cls = ClassValue(node, methods, attributes, owner=owner)
-        if not self.in_other_module and not layer:
+        if not self.in_other_module:
             self.classes.append(cls)
         return cls
 

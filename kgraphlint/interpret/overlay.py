@@ -150,6 +150,10 @@ class Overlay:
     def instantiate(self, cls: object, args: list, kwargs: dict, partial: bool, node: cst.Call) -> object:
         return NotImplemented
 
+    def uncalled_class(self, cls: object) -> None:
+        """A class built on the library's base that the analysed file never instantiates:
+        make what it would make with its defaults, if that is worth knowing."""
+
     def object_attribute(self, instance: object, attr: str) -> object:
         """An attribute the library base class gives an instance (``self.add_weight``)."""
         return NotImplemented

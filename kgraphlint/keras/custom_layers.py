@@ -133,7 +133,8 @@ class CustomLayers:
         receiver.state.layer_kwargs.update(kwargs)
         return None
 
-    def construct_model(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.Call) -> object:
+    def construct_model(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.CSTNode,
+                        defaults_only: bool = False) -> object:
         """An instance of a keras.Model subclass: the functional model its __init__ makes, or
         a subclassed model, built when it is first called or fed."""
         cls.instantiated = True
@@ -141,7 +142,8 @@ class CustomLayers:
         instance = ObjectValue(cls, dict(cls.attributes), state)
         init = cls.methods.get("__init__")
         if init is not None:
-            self.machine.call_function(init, [instance, *args], kwargs, node=node, partial=partial)
+            self.machine.call_function(init, [instance, *args], kwargs, node=node, partial=partial,
+                                       defaults_only=defaults_only)
         elif args or "inputs" in kwargs:  # Subclass(inputs, outputs): Model's own __init__
             state.functional = self.overlay.make_functional(args, kwargs, partial, node, {},
                                                             class_name=cls.node.name.value)

@@ -391,6 +391,12 @@ class KerasOverlay(Overlay):
                                                           partial, node)
         return self.custom.construct(cls, args, kwargs, partial, node)
 
+    def uncalled_class(self, cls: object) -> None:
+        # A keras.Model subclass defined for others to use (a keras-hub backbone): the model
+        # its __init__ builds with its defaults, the rest of its arguments unknown.
+        if self.is_model_class(cls) and "__init__" in cls.methods:
+            self.custom.construct_model(cls, [], {}, False, cls.node, defaults_only=True)
+
     def object_attribute(self, instance: object, attr: str) -> object:
         return LayerMethod(instance, attr) if attr == "add_weight" else NotImplemented
 
@@ -757,10 +763,14 @@ class KerasOverlay(Overlay):
         explicit = isinstance(name, str)
         if not explicit:
             name = self.names.auto_name(class_name)
+            if partial:
+                name += "?"  # **kwargs kgraphlint could not see may name it
         input_tensors, inputs_ok = flatten_structure(inputs)
         output_tensors, outputs_ok = flatten_structure(outputs)
+        # Hidden **kwargs cannot hide inputs and outputs given by name.
+        given = "inputs" in kwargs and "outputs" in kwargs or len(args) >= 2
         model = ModelRecord("functional", name, explicit, node, self.machine.certain, input_tensors, output_tensors,
-                            complete=inputs_ok and outputs_ok and not partial,
+                            complete=inputs_ok and outputs_ok and (not partial or given),
                             input_keys=dict_keys(inputs), output_keys=dict_keys(outputs))
         self.facts.records.append(model)
         return model
