@@ -79,14 +79,22 @@ class CustomLayers:
         #: the custom layers being built or called, innermost last
         self.runs: list[LayerRun] = []
 
-    def construct(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.Call) -> LayerInstance:
+    def new_instance(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.CSTNode,
+                     defaults_only: bool = False) -> tuple[ObjectValue, LayerState, bool]:
+        """An instance of a class the overlay models, its __init__ run: (instance, its
+        state, whether the class has an __init__ of its own)."""
         cls.instantiated = True
         state = LayerState()
         instance = ObjectValue(cls, dict(cls.attributes), state)
         init = cls.methods.get("__init__")
         if init is not None:
-            self.machine.call_function(init, [instance, *args], kwargs, node=node, partial=partial)
-        else:
+            self.machine.call_function(init, [instance, *args], kwargs, node=node, partial=partial,
+                                       defaults_only=defaults_only)
+        return instance, state, init is not None
+
+    def construct(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.Call) -> LayerInstance:
+        instance, state, has_init = self.new_instance(cls, args, kwargs, partial, node)
+        if not has_init:
             state.layer_kwargs.update(kwargs)  # Layer.__init__ itself receives them
         name = state.layer_kwargs.get("name")
         explicit = isinstance(name, str)
@@ -137,17 +145,11 @@ class CustomLayers:
                         defaults_only: bool = False) -> object:
         """An instance of a keras.Model subclass: the functional model its __init__ makes, or
         a subclassed model, built when it is first called or fed."""
-        cls.instantiated = True
-        state = LayerState()
-        instance = ObjectValue(cls, dict(cls.attributes), state)
-        init = cls.methods.get("__init__")
-        if init is not None:
-            self.machine.call_function(init, [instance, *args], kwargs, node=node, partial=partial,
-                                       defaults_only=defaults_only)
-        elif args or "inputs" in kwargs:  # Subclass(inputs, outputs): Model's own __init__
+        instance, state, has_init = self.new_instance(cls, args, kwargs, partial, node, defaults_only)
+        if not has_init and (args or "inputs" in kwargs):  # Subclass(inputs, outputs): Model's own __init__
             state.functional = self.overlay.make_functional(args, kwargs, partial, node, {},
                                                             class_name=cls.node.name.value)
-        else:
+        elif not has_init:
             state.layer_kwargs.update(kwargs)
         if state.functional is not None:
             state.functional.node = self.machine.site(node)  # the model is where the code makes it
@@ -168,12 +170,8 @@ class CustomLayers:
         """``class MyConv(layers.Conv2D)``: the built-in made with what the subclass's
         __init__ passes to it, named after the subclass. Where the subclass overrides how
         it computes (call, build, compute_output_shape), its shape and weights are unknown."""
-        cls.instantiated = True
-        state = LayerState()
-        instance = ObjectValue(cls, dict(cls.attributes), state)
-        init = cls.methods.get("__init__")
-        if init is not None:
-            self.machine.call_function(init, [instance, *args], kwargs, node=node, partial=partial)
+        instance, state, has_init = self.new_instance(cls, args, kwargs, partial, node)
+        if has_init:
             args, kwargs, partial = state.base_arguments or ([], {}, True)
         class_name, flavour = base
         kwargs = dict(kwargs)
