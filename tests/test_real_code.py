@@ -98,3 +98,24 @@ def test_a_layer_with_an_error_gets_no_design_smell_on_its_line():
     """
     # Dense(0) without an activation feeding a Dense: the error, not "missing-nonlinearity" too
     assert codes(program) == ["KGL304"]
+
+
+def test_a_model_that_trains_its_own_way_is_not_judged_by_compile_and_fit():
+    # keras/src/models/model_test.py: compute_loss splits the one output into two losses
+    assert codes("""
+        import numpy as np
+        from keras import Input, Model, layers
+
+        class MyModel(Model):
+            def __init__(self):
+                inputs = Input(shape=(3,), name="inputs")
+                outputs = layers.Dense(1, name="a")(inputs)
+                super().__init__(inputs=inputs, outputs=outputs)
+
+            def compute_loss(self, x, y, y_pred, sample_weight=None, **kwargs):
+                return super().compute_loss(x=x, y=y, y_pred=[y_pred, y_pred], sample_weight=sample_weight)
+
+        model = MyModel()
+        model.compile(optimizer="sgd", loss=["mean_squared_error", "binary_crossentropy"])
+        model.fit(np.random.rand(8, 3), (np.random.rand(8, 1), np.random.rand(8, 1)), epochs=1)
+    """) == []

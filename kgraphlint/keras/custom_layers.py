@@ -153,6 +153,7 @@ class CustomLayers:
             state.layer_kwargs.update(kwargs)
         if state.functional is not None:
             state.functional.node = self.machine.site(node)  # the model is where the code makes it
+            state.functional.custom_training = bool(TRAINING_OVERRIDES & cls.methods.keys())
             return state.functional
         name = state.layer_kwargs.get("name")
         explicit = isinstance(name, str)
@@ -161,7 +162,8 @@ class CustomLayers:
         site = self.machine.site(node)
         layer = LayerInstance(cls.node.name.value, name, explicit, {}, site, self.machine.certain, custom=instance)
         self.overlay.register_layer(layer)
-        record = ModelRecord("subclassed", name, explicit, site, self.machine.certain, as_layer=layer)
+        record = ModelRecord("subclassed", name, explicit, site, self.machine.certain, as_layer=layer,
+                             custom_training=bool(TRAINING_OVERRIDES & cls.methods.keys()))
         self.overlay.facts.records.append(record)
         return record
 
@@ -243,6 +245,9 @@ class CustomLayers:
         return True
 
 
+#: methods whose override changes how a model is trained, and so what compile and fit accept
+TRAINING_OVERRIDES = frozenset({"compute_loss", "train_step", "test_step", "predict_step", "compile", "fit",
+                                "evaluate", "predict", "compute_metrics"})
 #: methods whose override changes what a built-in layer computes
 OVERRIDES = frozenset({"call", "build", "compute_output_shape"})
 

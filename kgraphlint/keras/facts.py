@@ -148,6 +148,9 @@ class ModelRecord:
     #: a Sequential whose first layer declares an input shape kgraphlint could not read:
     #: Keras builds it from that, not from the data it is fed
     declares_input: bool = False
+    #: a keras.Model subclass that overrides how it is trained (compute_loss, train_step...):
+    #: what compile and fit are given is its own business
+    custom_training: bool = False
 
     @property
     def built(self) -> bool:

@@ -246,7 +246,7 @@ class KerasOverlay(Overlay):
                         self.build_sequential_from(receiver, shape, self.machine.site(node))
                     else:
                         self.custom.build_model(receiver, [shape], None, node, "call")
-            if method in MODEL_USES:
+            if method in MODEL_USES and not receiver.custom_training:
                 if method == "compile":
                     kwargs = {k: as_losses(v) if k == "loss" else v for k, v in kwargs.items()}
                     args = [as_losses(a) if i == 1 else a for i, a in enumerate(args)]
