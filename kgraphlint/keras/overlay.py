@@ -1004,10 +1004,12 @@ def source_inputs(tensor: Tensor) -> list[Tensor] | None:
 
 
 def is_registration(decorator: cst.BaseExpression) -> bool:
-    """``@keras.saving.register_keras_serializable(...)`` (however reached): it returns the
-    class it decorates, unchanged."""
+    """``@keras.saving.register_keras_serializable(...)``, and the export decorators of
+    libraries built on Keras (``@keras_export(...)``, keras-hub's ``@keras_hub_export(...)``):
+    they register the class they decorate and return it unchanged."""
     target = decorator.func if type(decorator) is cst.Call else decorator
-    return (dotted_name(target) or "").rpartition(".")[2] == "register_keras_serializable"
+    name = (dotted_name(target) or "").rpartition(".")[2]
+    return name == "register_keras_serializable" or name.endswith("_export")
 
 
 def callable_name(callee: object, node: cst.Call) -> str:
