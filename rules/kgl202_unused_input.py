@@ -46,9 +46,24 @@ model = keras.Model([image, metadata], score)
                 call = tensor.producer
                 if call in outputs or not call.layer.is_input:
                     continue
+                if any(t.escaped for t in descendant_tensors(ctx.analysis.consumers, call)):
+                    continue  # it went where the analysis could not follow: it may be used there
                 if not model.feeds_an_output(call):
                     message = (f"Input '{call.layer.name}' ({ctx.where(call.node)}) is an input of model "
                                f"'{model.name}', but none of its outputs depends on it: Keras accepts this silently "
                                f"and ignores the data fed to it. Connect it to the layers that should read it, "
                                f"or remove it from the inputs.")
                     yield ctx.finding(model.record.node, message, related=[(call.node, f"Input '{call.layer.name}'")])
+
+
+def descendant_tensors(consumers: dict, call) -> list:
+    """The tensors ``call`` makes and every tensor computed from them."""
+    found, stack, seen = [], [call], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        found.extend(current.outputs)
+        stack.extend(consumers.get(current, []))
+    return found
