@@ -103,6 +103,11 @@ class SpecWriter:
         return len(self.layers) - 1
 
     def arguments(self, layer: LayerInstance) -> dict:
+        if layer.library:
+            # The arguments keras.applications code gives its layers are not carried over:
+            # rebuilt layer by layer, Keras would refuse them for what the user did not write.
+            raise NotRebuildable(f"'{layer.name}' is made by library code (keras.applications), which is not "
+                                 f"rebuilt yet")
         if layer.operation:
             raise NotRebuildable(f"'{layer.name}' is a {layer.class_name} operation (an operator or keras.ops call), "
                                  "which is not rebuilt from source")
