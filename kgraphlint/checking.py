@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from kgraphlint.analysis import AnalysisError, FileAnalysis, analyze_source
 from kgraphlint.config import Overrides, Settings, discover_settings
 from kgraphlint.rule import Finding, RuleContext, Severity
-from kgraphlint.source.files import discover, read_source, source_from_text
+from kgraphlint.source.files import discover, read_source, skipped_reason, source_from_text
 from kgraphlint.source.source_file import SourceFile
 from kgraphlint.fixes.suppression import find_suppressions
 
@@ -190,11 +190,17 @@ def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: 
     if builder is not None:
         merged = CheckResult()
         for path, settings in tasks:
+            if (reason := skipped_reason(path)) is not None:
+                merged.notes.append(f"{path}: {reason}")
+                continue
             merged.merge(check_source_file(read_source(path), settings, path, builder))
         return merged
     results: list[CheckResult | None] = [None] * len(tasks)
     pending: list[tuple[int, str | None, tuple]] = []
     for index, (path, settings) in enumerate(tasks):
+        if (reason := skipped_reason(path)) is not None:
+            results[index] = CheckResult(files=0, notes=[f"{path}: {reason}"])
+            continue
         source = read_source(path)
         key = cache.key(source, settings) if cache is not None else None
         cached = cache.get(key) if key is not None else None

@@ -133,3 +133,26 @@ def test_warnings_about_user_code_are_not_printed(tmp_path):
                              "--no-cache", str(program)], capture_output=True, text=True)
     assert result.stderr == ""
     assert "KGL001" in result.stdout and result.returncode == 1
+
+
+def test_inputs_that_are_not_regular_files_are_skipped_with_a_note(tmp_path):
+    """A named pipe would block the run, a link to /dev/zero would be read without end:
+    named or found by a walk, they are skipped and said so. (In a subprocess, so that a
+    regression fails the test instead of hanging it.)"""
+    import subprocess
+    import sys
+
+    os.mkfifo(tmp_path / "pipe.py")
+    os.symlink("/dev/zero", tmp_path / "zero.py")
+    (tmp_path / "model.py").write_text((FIXTURES / "bugs" / "disconnected.py").read_text())
+    for arguments in ([str(tmp_path)], [str(tmp_path / "pipe.py"), str(tmp_path / "zero.py"), str(tmp_path / "model.py")]):
+        for jobs in ("1", "2"):
+            result = subprocess.run([sys.executable, "-m", "kgraphlint", "check", "--format", "json", "--no-cache",
+                                     "--jobs", jobs, *arguments], capture_output=True, text=True, timeout=120)
+            assert [f["code"] for f in json.loads(result.stdout)] == ["KGL203"] and result.returncode == 1
+            assert result.stderr.splitlines() == [
+                f"kgraphlint: note: {tmp_path / 'pipe.py'}: skipped: not a regular file (a named pipe)",
+                f"kgraphlint: note: {tmp_path / 'zero.py'}: skipped: not a regular file (a character device)"]
+    summary = subprocess.run([sys.executable, "-m", "kgraphlint", "summary", str(tmp_path / "pipe.py")],
+                             capture_output=True, text=True, timeout=120)
+    assert "not a regular file (a named pipe)" in summary.stderr

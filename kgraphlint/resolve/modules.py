@@ -17,6 +17,7 @@ from pathlib import Path
 import libcst as cst
 
 from kgraphlint.resolve.symbols import canonical_module
+from kgraphlint.source.files import read_bytes
 from kgraphlint.source.parse import bracket_depth, parse_module
 
 #: packages whose meaning kgraphlint models (or that hold no model builders)
@@ -81,7 +82,7 @@ def parsed(path: Path) -> cst.Module | None:
     shared: libcst trees are immutable); None when it cannot be read, is too large or does
     not parse."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_bytes(path, MAX_MODULE_BYTES).decode("utf-8")
         # The same guard as for the analysed file: libcst's native parser crashes the
         # process on very deep nesting.
         if len(text) > MAX_MODULE_BYTES or bracket_depth(text) > 150:
