@@ -22,7 +22,7 @@ from kgraphlint.keras.facts import Facts, LayerCall
 from kgraphlint.keras.overlay import KerasOverlay
 from kgraphlint.keras.signatures import KERAS2, KERAS3
 from kgraphlint.source.source_file import SourceFile
-from kgraphlint.source.parse import SourceProblem, mentions_keras, parse_module, syntax_problem, too_nested
+from kgraphlint.source.parse import SourceProblem, mentions_keras, parse_module, syntax_problem, limit_problem
 from kgraphlint.source.positions import Positions, Span
 
 
@@ -101,9 +101,9 @@ def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.
         return FileAnalysis(source, problem=SourceProblem(source.error))
     if not mentions_keras(source.text):
         return FileAnalysis(source, keras_version=keras_version)
-    nesting = too_nested(source.text, source.path)
-    if nesting is not None:
-        return FileAnalysis(source, problem=nesting)
+    beyond = limit_problem(source.text, source.path)
+    if beyond is not None:
+        return FileAnalysis(source, problem=beyond)
     try:
         module = parse(source.text)
     except cst.ParserSyntaxError as error:

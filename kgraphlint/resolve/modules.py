@@ -18,7 +18,7 @@ import libcst as cst
 
 from kgraphlint.resolve.symbols import canonical_module
 from kgraphlint.source.files import read_bytes
-from kgraphlint.source.parse import bracket_depth, parse_module
+from kgraphlint.source.parse import limit_problem, parse_module
 
 #: packages whose meaning kgraphlint models (or that hold no model builders)
 NOT_FOLLOWED = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "sklearn", "scipy", "pandas", "torch",
@@ -83,9 +83,9 @@ def parsed(path: Path) -> cst.Module | None:
     not parse."""
     try:
         text = read_bytes(path, MAX_MODULE_BYTES).decode("utf-8")
-        # The same guard as for the analysed file: libcst's native parser crashes the
-        # process on very deep nesting.
-        if len(text) > MAX_MODULE_BYTES or bracket_depth(text) > 150:
+        # The same guard as for the analysed file: libcst's parser crashes the process on
+        # very deep nesting, and takes time and memory with the square of the depth.
+        if limit_problem(text, str(path)) is not None:
             return None
         return parse_module(text)
     except Exception:  # unreadable or unparsable: that module stays unknown
