@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +15,7 @@ from kgraphlint.rule import Finding, RuleContext, Severity
 from kgraphlint.source.files import discover, read_source, skipped_reason, source_from_text
 from kgraphlint.source.source_file import SourceFile
 from kgraphlint.fixes.suppression import find_suppressions
+from kgraphlint.workers import run_in_processes
 
 if TYPE_CHECKING:
     from kgraphlint.build.compare import Builder
@@ -163,6 +163,13 @@ def _check_task(task: tuple[SourceFile, Settings, Path]) -> CheckResult:
     return check_source_file(*task)
 
 
+def _worker_died(task: tuple[SourceFile, Settings, Path], how: str) -> CheckResult:
+    source = task[0]
+    return CheckResult(files=1, internal_errors=[
+        f"{source.path}: internal error: the worker process checking this file died ({how}); "
+        "the other files were checked"])
+
+
 def files_to_check(paths: list[str], overrides: Overrides, explicit: Settings | None,
                    force_exclude: bool = False) -> list[tuple[Path, Settings]]:
     """The files to check with their settings. Files named on the command line are checked
@@ -209,8 +216,7 @@ def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: 
         else:
             pending.append((index, key, (source, settings, path)))
     if jobs > 1 and len(pending) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as pool:
-            outcomes = list(pool.map(_check_task, [task for _, _, task in pending], chunksize=4))
+        outcomes = run_in_processes([task for _, _, task in pending], jobs, _check_task, _worker_died)
     else:
         outcomes = [_check_task(task) for _, _, task in pending]
     for (index, key, _), outcome in zip(pending, outcomes):

@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 from rich.console import Console
@@ -493,6 +494,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args)
     except UsageError as error:
         print(f"kgraphlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as error:  # a bug in kgraphlint: exit 2 (1 would read as "findings"), with its traceback
+        traceback.print_exc(file=sys.stderr)
+        print(f"kgraphlint: internal error: {type(error).__name__}: {error} (a bug in kgraphlint; the traceback "
+              "above says where)", file=sys.stderr)
         return EXIT_ERROR
 
 
