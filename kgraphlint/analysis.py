@@ -38,7 +38,8 @@ class FileAnalysis:
     keras_version: str = "3"
     #: the file was too large or dynamic to follow to the end; what was found is partial
     gave_up: bool = False
-    #: the other modules' files the analysis read (imports it followed)
+    #: the other modules' files the analysis read (imports it followed), and the places it
+    #: looked for a module and found none (a module created there changes the result)
     dependencies: tuple[str, ...] = ()
     #: with --build: what real Keras made of each model (kgraphlint.build.compare.ModelBuild)
     builds: list | None = None
@@ -121,5 +122,5 @@ def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.
     models = [build_model_graph(m) for m in facts.records if m.complete and m.outputs]
     return FileAnalysis(
         source, module, facts=facts, models=models, keras_version=keras_version, gave_up=gave_up,
-        dependencies=tuple(interpreter.loaded), blind_spots=interpreter.blind_spots,
+        dependencies=(*interpreter.loaded, *sorted(interpreter.absent_files)), blind_spots=interpreter.blind_spots,
         module_trees=interpreter.module_trees)

@@ -99,8 +99,10 @@ class Interpreter:
         #: the followed modules that are a library's own code (an overlay says which)
         self.library_files: set[str] = set()
         self.resolved: dict[tuple, object] = {}
-        #: (module, importing file) -> the module's file, or None
-        self.module_files: dict[tuple, object] = {}
+        #: (module, importing file) -> the module's file (or None) and where it was not
+        self.module_files: dict[tuple, tuple] = {}
+        #: where a module was looked for and not found: creating one of them changes the result
+        self.absent_files: set[str] = set()
         self.bound_names: set[str] = set()
         self.star_import = False
         self.functions: list[FunctionValue] = []
@@ -195,7 +197,8 @@ class Interpreter:
         where = (module, self.current_path)
         if where not in self.module_files:  # each lookup costs a few file system checks
             self.module_files[where] = modules.module_file(module, self.current_path)
-        path = self.module_files[where]
+        path, absent = self.module_files[where]
+        self.absent_files.update(map(str, absent))
         if path is None:
             return None
         key = str(path)
