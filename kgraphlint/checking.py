@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from kgraphlint.analysis import AnalysisError, FileAnalysis, analyze_source
 from kgraphlint.config import Overrides, Settings, discover_settings
+from kgraphlint.interpret.budget import NOT_ANALYSED
 from kgraphlint.rule import Finding, RuleContext, Severity
 from kgraphlint.source.files import discover, read_source, skipped_reason, source_from_text
 from kgraphlint.source.source_file import SourceFile
@@ -34,6 +35,9 @@ class CheckResult:
     notes: list[str] = field(default_factory=list)
     #: the files of other modules the checked files import and kgraphlint followed
     dependencies: list[str] = field(default_factory=list)
+    #: False when a file ran out of its time budget: a result that depends on the machine's
+    #: speed is not cached
+    cacheable: bool = True
 
     def merge(self, other: "CheckResult") -> None:
         self.findings.extend(other.findings)
@@ -117,11 +121,12 @@ def check_source_file(source: SourceFile, settings: Settings, path: Path | None 
     result = CheckResult(files=1, sources={source.path: source})
     if analysis is None:
         try:
-            analysis = analyze_source(source, settings.keras_version)
+            analysis = analyze_source(source, settings.keras_version, time_budget=settings.time_budget)
         except AnalysisError as error:
             result.internal_errors.append(str(error))
             return result
     result.dependencies = list(analysis.dependencies)
+    result.cacheable = all(limit.effect != NOT_ANALYSED for limit in analysis.limits)
     if builder is not None:
         analysis.builds = builder.build(analysis)
         result.notes.extend(f"{source.path}: model '{b.model.name}' was not built with Keras: {b.note}"
@@ -221,7 +226,7 @@ def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: 
         outcomes = [_check_task(task) for _, _, task in pending]
     for (index, key, _), outcome in zip(pending, outcomes):
         results[index] = outcome
-        if key is not None and not outcome.internal_errors:
+        if key is not None and not outcome.internal_errors and outcome.cacheable:
             cache.put(key, outcome.findings, outcome.dependencies)
     merged = CheckResult()
     for result in results:

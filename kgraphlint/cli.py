@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
                        help="lowest severity that makes the exit code 1 (default: warning)")
     check.add_argument("--keras-version", choices=("2", "3"), help="the Keras the code targets (default: 3)")
+    check.add_argument("--time-budget", type=float, metavar="SECONDS",
+                       help="seconds of analysis per file; past them the file is reported as not analysed "
+                            "(KGL003) and the run goes on (default: 60)")
     check.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml instead of searching for one")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings reach --fail-on")
     check.add_argument("--jobs", "-j", type=positive_int, default=os.cpu_count() or 1, metavar="N",
@@ -252,7 +255,7 @@ def run_check(args: argparse.Namespace) -> int:
     if from_stdin and paths and args.stdin_filename is None:
         raise UsageError("- (standard input) cannot be checked together with other paths")
     overrides = Overrides(split_list(args.select), split_list(args.extend_select), split_list(args.ignore),
-                          args.fail_on, args.keras_version)
+                          args.fail_on, args.keras_version, args.time_budget)
     try:
         explicit = None
         if args.config:

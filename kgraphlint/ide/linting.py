@@ -67,7 +67,8 @@ def lint_source(source: SourceFile, settings: Settings, path: Path, parser: Incr
                 ) -> tuple[list[Finding], FileAnalysis | None]:
     """One document's findings, and the analysis they came from (for its hover facts)."""
     try:
-        analysis = analyze_source(source, settings.keras_version, parse=parser.parse)
+        analysis = analyze_source(source, settings.keras_version, parse=parser.parse,
+                                  time_budget=settings.time_budget)
     except AnalysisError:
         analysis = None  # check_source_file analyses again and reports the internal error
     return check_source_file(source, settings, path, analysis=analysis).findings, analysis

@@ -1,15 +1,16 @@
 """Parse a file's text with libcst, safely: deep nesting, libcst's own limits and its
-wrong error positions are handled here, so a bad file yields a ``SourceProblem``.
+wrong error positions are handled here, so a bad file yields a ``SourceProblem`` (KGL001)
+or a ``Refusal`` (KGL003: valid code kgraphlint does not analyse).
 
 libcst's parser takes time and memory that grow with the square of an expression's depth
 (measured: 5,000 nested lambdas 20 s and 4.8 GB; 5,000 ``not`` 1.4 GB; a chain of 5,000
-``+ 1`` 16 s), and its native code crashes the process on a few thousand nested brackets.
-CPython's own parser is linear and bounded, so it reads a program first whenever a logical
-line is long enough to nest that deep: it measures the depth, and only a program within
-the limits reaches libcst. One past them gets a problem (KGL001) that says which limit and
-where, instead of a hang. CPython's verdict on syntax is final only for such programs: for
-ordinary ones the Python running kgraphlint may be older than the code's (libcst knows
-newer syntax), so libcst decides.
+``+ 1`` 16 s), its native code crashes the process on a few thousand nested brackets, and
+its code generation (what finds a finding's position) recurses once or twice per level,
+so that 500 levels exceed Python's recursion limit. CPython's own parser is linear and
+bounded, so it reads a program first: it measures the depth as libcst's tree will have it,
+and only a program within the limits reaches libcst. CPython's verdict on syntax is final
+only for programs that could be too deep: for the others the Python running kgraphlint
+may be older than the code's (libcst knows newer syntax), so libcst decides.
 """
 
 from __future__ import annotations
@@ -18,8 +19,11 @@ import ast
 import os
 import re
 import threading
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextvars import ContextVar
 from functools import lru_cache
 
 import libcst as cst
@@ -35,6 +39,14 @@ class SourceProblem:
     column: int = 1
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Valid code past kgraphlint's limits (too large, too deeply nested): not analysed."""
+
+    message: str
+    line: int = 1
+
+
 BRACKETS = re.compile(r"[()\[\]{}]")
 OPENING = frozenset("([{")
 #: CPython refuses more than 200 nested brackets; libcst's native parser crashes the whole
@@ -42,13 +54,19 @@ OPENING = frozenset("([{")
 SAFE_NESTING = 150
 #: the most characters of code parsed per file (libcst reads about 200,000 a second)
 MAX_PROGRAM_CHARACTERS = 2_000_000
-#: the deepest syntax tree parsed (libcst needs about 200 MB for this many nested lambdas;
-#: CPython itself accepts about 3,000)
-MAX_DEPTH = 1000
-#: nesting in a statement costs at least one character a level, and statements nest at most
-#: 100 indentation levels (CPython's limit), two tree levels each: a program whose logical
-#: lines are all shorter than this cannot be deeper than MAX_DEPTH
-SHORT_LINE = MAX_DEPTH - 250
+#: the deepest libcst tree analysed: half of what libcst's code generation survives under
+#: Python's default recursion limit (real code is about 30 deep; CPython accepts about 3,000)
+MAX_DEPTH = 250
+#: a character of a logical line adds at most two levels (``[`` is a List and an Element),
+#: and so does a level of indentation (a statement and its body): a program whose lines
+#: weigh less than this cannot be deeper than MAX_DEPTH, whatever CPython says of it
+SHALLOW = (MAX_DEPTH - 10) // 2
+#: edges of CPython's tree that are longer in libcst's: an argument is an Arg around its
+#: value, a slice a SubscriptElement and an Index, an element of a display an Element
+EXTRA_LEVELS = {
+    (ast.Call, "args"): 1, (ast.Subscript, "slice"): 2, (ast.List, "elts"): 1, (ast.Tuple, "elts"): 1,
+    (ast.Set, "elts"): 1, (ast.Dict, "keys"): 1, (ast.Dict, "values"): 1,
+}
 #: comments and string literals, read whole: the brackets and line ends in them do not count
 STRINGS_AND_COMMENTS = re.compile("|".join((
     r"#[^\n]*",
@@ -97,9 +115,28 @@ def parser_thread() -> ThreadPoolExecutor:
 PARSED_KEPT = 64
 
 
+#: when the parse asked for now must be done (the time budget of the file being analysed)
+DEADLINE: ContextVar[float | None] = ContextVar("kgraphlint_parse_deadline", default=None)
+
+
+class OutOfTime(Exception):
+    """libcst's parse did not end before the DEADLINE."""
+
+
 def parse_fresh(text: str) -> cst.Module:
     """libcst's parse, on the parser thread: a tree of new nodes."""
-    return parser_thread().submit(cst.parse_module, text).result()
+    executor = parser_thread()
+    future = executor.submit(cst.parse_module, text)
+    deadline = DEADLINE.get()
+    if deadline is None:
+        return future.result()
+    try:
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        # libcst cannot be interrupted: its thread is left to finish, later parses get a new one
+        _parser_thread.cache_clear()
+        executor.shutdown(wait=False)
+        raise OutOfTime() from None
 
 
 @lru_cache(maxsize=PARSED_KEPT)
@@ -137,26 +174,54 @@ def cpython_parse(text: str, path: str) -> ast.Module:
         return compile(text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
 
 
-def deepest(tree: ast.AST) -> tuple[int, int]:
-    """The depth of the syntax tree and the line where it is deepest."""
+def deepest(tree: ast.AST, text: str) -> tuple[int, int]:
+    """The depth libcst's tree of the program will have (CPython's, with EXTRA_LEVELS and
+    the nesting libcst gives ``a and b and c`` and ``"a" "b" "c"``), and the line where it
+    is deepest."""
     depth, line = 0, 1
+    lines: list[str] = []
     stack = [(tree, 1, 1)]
     while stack:
         node, level, where = stack.pop()
         where = getattr(node, "lineno", where)
+        if isinstance(node, ast.BoolOp):
+            level += len(node.values) - 2
+        elif isinstance(node, (ast.Constant, ast.JoinedStr)) and node.end_lineno != node.lineno:
+            lines = lines or text.splitlines()
+            level += string_parts(lines, node) - 1
         if level > depth:
             depth, line = level, where
-        stack.extend((child, level + 1, where) for child in ast.iter_child_nodes(node))
+        for field, value in ast.iter_fields(node):
+            step = 1 + EXTRA_LEVELS.get((type(node), field), 0)
+            if isinstance(value, ast.AST):
+                stack.append((value, level + step, where))
+            elif isinstance(value, list):
+                stack.extend((child, level + step, where) for child in value if isinstance(child, ast.AST))
     return depth, line
 
 
-def limit_problem(text: str, path: str) -> SourceProblem | None:
-    """Why libcst must not parse this program (too large, too deeply nested, or a syntax
-    error CPython is sure of because the program is also too deep to hand on), or None."""
+def string_parts(lines: list[str], node: ast.expr) -> int:
+    """How many literals a string spread over lines is made of (``("a"\n "b")``: 2)."""
+    first = lines[node.lineno - 1].encode()[node.col_offset:].decode(errors="ignore")
+    last = lines[node.end_lineno - 1].encode()[:node.end_col_offset].decode(errors="ignore")
+    segment = "\n".join([first, *lines[node.lineno:node.end_lineno - 1], last])
+    return max(1, sum(1 for match in STRINGS_AND_COMMENTS.finditer(segment) if match.group()[0] != "#"))
+
+
+def weight(text: str) -> int:
+    """The longest logical line plus the deepest indentation, in characters."""
+    indent = max((len(line) - len(line.lstrip(" \t")) for line in text.splitlines()), default=0)
+    return longest_line(text) + indent
+
+
+def limit_problem(text: str, path: str) -> SourceProblem | Refusal | None:
+    """Why libcst must not parse this program, or None: too large or too deep for kgraphlint
+    (a Refusal), too deep for Python, or a syntax error CPython is sure of because the
+    program could be too deep to hand on (a SourceProblem)."""
     if len(text) > MAX_PROGRAM_CHARACTERS:
-        return SourceProblem(f"too large to analyse ({len(text):,} characters of code; kgraphlint parses at most "
-                             f"{MAX_PROGRAM_CHARACTERS:,})")
-    doubtful = longest_line(text) >= SHORT_LINE or bracket_depth(text) > SAFE_NESTING
+        return Refusal(f"the file has {len(text):,} characters of code (kgraphlint analyses at most "
+                       f"{MAX_PROGRAM_CHARACTERS:,})")
+    doubtful = weight(text) >= SHALLOW or bracket_depth(text) > SAFE_NESTING
     if not doubtful:
         return None
     try:
@@ -165,10 +230,10 @@ def limit_problem(text: str, path: str) -> SourceProblem | None:
         return SourceProblem(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
     except (RecursionError, MemoryError, ValueError):
         return SourceProblem("too deeply nested for Python to parse")
-    depth, line = deepest(tree)
+    depth, line = deepest(tree, text)
     if depth > MAX_DEPTH:
-        return SourceProblem(f"too deeply nested to analyse ({depth:,} levels of syntax at line {line}; kgraphlint "
-                             f"parses at most {MAX_DEPTH:,})", line)
+        return Refusal(f"the code nests {depth:,} levels deep at line {line} (kgraphlint follows at most "
+                       f"{MAX_DEPTH:,})", line)
     return None
 
 
