@@ -156,6 +156,7 @@ HOSTILE_SHAPES = {
     # libcst nests what CPython keeps flat: `and` chains and strings written side by side
     "conditions.py": ("x = 1" + " and 1" * 400 + "\n", "KGL003", "not analysed: the code nests"),
     "concatenated.py": ("text = (\n" + '    "a"\n' * 400 + ")\n", "KGL003", "not analysed: the code nests"),
+    "side_by_side.py": ('text = (' + '"a" ' * 3000 + ")\n", "KGL003", "not analysed: the code nests 3,002 levels"),
     "subscripted.py": ("x = " + "y[" * 120 + "0" + "]" * 120 + "\n", "KGL003", "not analysed: the code nests"),
     "large.py": ("x = 1\n" * 400_000, "KGL003",
                  "not analysed: the file has 2,400,038 characters of code (kgraphlint analyses at most 2,000,000)"),
@@ -263,3 +264,54 @@ def test_the_time_budget_is_configurable(cli, write, tmp_path):
     write("[tool.kgraphlint]\ntime-budget = \"long\"\n", "other/pyproject.toml")
     result = cli("check", "--no-cache", write("import keras\n", "other/program.py"))
     assert result.code == 2 and "time-budget must be a positive number of seconds" in result.err
+
+
+#: the shapes that once hung kgraphlint or took gigabytes, by size (issue 23)
+HOSTILE_FRAGMENTS = (
+    lambda n: "f = x" + ".a" * n, lambda n: "f = x" + "()" * n, lambda n: "f = x" + "[0]" * n,
+    lambda n: "f = 1" + " + 1" * n, lambda n: "f = " + "lambda: " * n + "1", lambda n: "f = " + "not " * n + "x",
+    lambda n: "f = " + "1 if x else " * n + "2", lambda n: "f = 1" + " and 1" * n,
+    lambda n: "f = (" + '"a" ' * n + ")", lambda n: "f = " + "-" * n + "1",
+    lambda n: "n = 9**9**9", lambda n: 'text = "a" * 3_000_000_000', lambda n: "n = sum(range(10**11))",
+    lambda n: 'text = "x".zfill(3_000_000_000)', lambda n: "items = 10**10 * [0]",
+    lambda n: 'text = f"{1:>3000000000}"', lambda n: "import math\nn = math.prod(range(1, 10**8))",
+    lambda n: "n = 3\nfor _ in range(500):\n    n = n * n",
+)
+HOSTILE_SIZES = (10, 200, 400, 3000, 60_000)
+FUZZED_PROGRAMS = 200
+GRAMMAR_PROGRAMS = hypothesmith.from_grammar()  # built once: building its grammar takes seconds
+
+
+@st.composite
+def program_with_a_hostile_shape(draw):
+    """A hypothesmith program with one hostile shape put between two of its lines."""
+    lines = draw(GRAMMAR_PROGRAMS).splitlines(keepends=True)
+    fragment = draw(st.sampled_from(HOSTILE_FRAGMENTS))(draw(st.sampled_from(HOSTILE_SIZES)))
+    at = draw(st.integers(0, len(lines)))
+    return KERAS_PRELUDE + "".join(lines[:at]) + fragment + "\n" + "".join(lines[at:])
+
+
+@settings(max_examples=FUZZED_PROGRAMS, deadline=None, suppress_health_check=list(HealthCheck))
+@given(program_with_a_hostile_shape())
+def test_generated_programs_with_hostile_shapes_never_crash(program):
+    """Through the command line: exit 0 or 1 (never 2: no internal error), JSON out, and a
+    bounded result (each finding inside the file, a message of reasonable length)."""
+    import contextlib
+    import io
+    import tempfile
+
+    from kgraphlint.cli import main
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "generated.py")
+        with open(path, "w", encoding="utf-8") as file:
+            file.write(program)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["check", "--format", "json", "--no-cache", "--jobs", "1", path])
+    assert code in (0, 1) and err.getvalue() == "", err.getvalue()
+    findings = json.loads(out.getvalue())
+    lines = program.count("\n") + 1
+    assert len(findings) <= 10 * lines
+    for finding in findings:
+        assert 1 <= finding["line"] <= lines and finding["column"] >= 1 and 0 < len(finding["message"]) < 2000

@@ -186,8 +186,9 @@ def deepest(tree: ast.AST, text: str) -> tuple[int, int]:
         where = getattr(node, "lineno", where)
         if isinstance(node, ast.BoolOp):
             level += len(node.values) - 2
-        elif isinstance(node, (ast.Constant, ast.JoinedStr)) and node.end_lineno != node.lineno:
-            lines = lines or text.splitlines()
+        elif isinstance(node, (ast.Constant, ast.JoinedStr)) and (
+                node.end_lineno != node.lineno or level + (node.end_col_offset - node.col_offset) // 2 > MAX_DEPTH):
+            lines = lines or text.splitlines()  # written side by side, its parts may nest deep
             level += string_parts(lines, node) - 1
         if level > depth:
             depth, line = level, where
@@ -201,10 +202,13 @@ def deepest(tree: ast.AST, text: str) -> tuple[int, int]:
 
 
 def string_parts(lines: list[str], node: ast.expr) -> int:
-    """How many literals a string spread over lines is made of (``("a"\n "b")``: 2)."""
-    first = lines[node.lineno - 1].encode()[node.col_offset:].decode(errors="ignore")
-    last = lines[node.end_lineno - 1].encode()[:node.end_col_offset].decode(errors="ignore")
-    segment = "\n".join([first, *lines[node.lineno:node.end_lineno - 1], last])
+    """How many literals a string is written as (``("a"\n "b")``: 2)."""
+    if node.lineno == node.end_lineno:
+        segment = lines[node.lineno - 1].encode()[node.col_offset:node.end_col_offset].decode(errors="ignore")
+    else:
+        first = lines[node.lineno - 1].encode()[node.col_offset:].decode(errors="ignore")
+        last = lines[node.end_lineno - 1].encode()[:node.end_col_offset].decode(errors="ignore")
+        segment = "\n".join([first, *lines[node.lineno:node.end_lineno - 1], last])
     return max(1, sum(1 for match in STRINGS_AND_COMMENTS.finditer(segment) if match.group()[0] != "#"))
 
 
