@@ -487,9 +487,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "graph":
             return run_graph(args)
         if args.command == "lsp":
+            from kgraphlint.ide.linting import Linter
+
+            # Before pygls loads (and starts threads): the analysis worker is a fork of this
+            # process and warms up while the server loads. Both read the rules (the server
+            # for their documentation links), loaded once, before the fork.
+            all_rules()
+            linter = Linter()
+            linter.start(fork=True)
             from kgraphlint.ide.server import serve
 
-            return serve()
+            return serve(linter)
         if args.command == "rules":
             return run_rules(args)
         if args.command == "rule":

@@ -9,7 +9,11 @@ One analysis runs at a time. Each document waits with its newest text only (an e
 comes while it waits replaces it), and a result for a version older than the document's
 is dropped when it arrives. The worker keeps the incremental parser of the open
 documents. It sends a document's findings as soon as they are known, then its hover
-facts (none, when it was told that another document waits: that one goes first).
+facts (none, when it was told that another document waits: that one goes first). It
+checks a small program when it starts, so that the tables the checks read are loaded
+before the first document comes; a document's first check parses it whole (the quickest
+way to its diagnostics), and its pieces are parsed for the incremental parser afterwards,
+while nothing else waits.
 
 The two sides never write a large message at the same time (two full pipes would block
 both): the server sends a document only when the worker has sent its last message for
@@ -19,11 +23,12 @@ the previous one, and otherwise only the one-word hint that something waits.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from kgraphlint.analysis import AnalysisError, FileAnalysis, analyze_source
 from kgraphlint.checking import check_source_file
@@ -36,6 +41,16 @@ from kgraphlint.source.source_file import SourceFile
 
 #: the server to the worker, while it analyses: another document is waiting
 HURRY = "hurry"
+#: what the warm-up checks: a little of everything the first real check needs
+WARM_UP = """import keras
+from keras import layers
+inputs = keras.Input(shape=(28, 28, 1))
+x = layers.Conv2D(8, 3, activation="relu")(inputs)
+x = layers.Flatten()(x)
+outputs = layers.Dense(10, activation="softmax")(x)
+model = keras.Model(inputs, outputs)
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+"""
 
 
 @dataclass(frozen=True)
@@ -63,11 +78,12 @@ class Outcome:
         return self.findings is not None
 
 
-def lint_source(source: SourceFile, settings: Settings, path: Path, parser: IncrementalParser
+def lint_source(source: SourceFile, settings: Settings, path: Path, parser: IncrementalParser | None
                 ) -> tuple[list[Finding], FileAnalysis | None]:
-    """One document's findings, and the analysis they came from (for its hover facts)."""
+    """One document's findings, and the analysis they came from (for its hover facts).
+    Without a ``parser`` the text is parsed whole (faster once; the parser is faster on edits)."""
     try:
-        analysis = analyze_source(source, settings.keras_version, parse=parser.parse,
+        analysis = analyze_source(source, settings.keras_version, parse=parser.parse if parser else None,
                                   time_budget=settings.time_budget)
     except AnalysisError:
         analysis = None  # check_source_file analyses again and reports the internal error
@@ -76,8 +92,13 @@ def lint_source(source: SourceFile, settings: Settings, path: Path, parser: Incr
 
 def _serve(connection: Connection) -> None:
     """The worker: analyse each request, answer with findings, then hover facts."""
+    lint_source(source_from_text("warm_up.py", WARM_UP), Settings(), Path("warm_up.py"), IncrementalParser())
     parser = IncrementalParser()
+    checked: set[str] = set()
+    #: opened documents whose pieces are still to be parsed for their first edit
+    preparing: dict[str, Iterator[None]] = {}
     while True:
+        prepare(preparing, connection)
         try:
             request = connection.recv()
         except (EOFError, OSError):
@@ -92,22 +113,42 @@ def _serve(connection: Connection) -> None:
         except ConfigError as error:
             config_error, settings = str(error), Settings()
         source = source_from_text(request.path, request.text)
-        findings, analysis = lint_source(source, settings, Path(request.path), parser)
+        preparing.pop(request.uri, None)  # edited: its check parses what it needs
+        first = request.uri not in checked
+        checked.add(request.uri)
+        findings, analysis = lint_source(source, settings, Path(request.path), None if first else parser)
         connection.send(Outcome(request.uri, request.version, findings, config_error))
         hurry = connection.poll()
         if hurry:
             connection.recv()
         facts = hover_facts(analysis) if analysis is not None and not hurry else None
         connection.send(Outcome(request.uri, request.version, hovers=facts))
+        if first and source.kind == "python":
+            preparing[request.uri] = parser.prepare(request.text)
+
+
+def prepare(preparing: dict[str, Iterator[None]], connection: Connection) -> None:
+    """Parse opened documents' pieces and place their nodes, a batch at a time, while the
+    server sends nothing: a first edit then re-parses and places only its own."""
+    for uri in list(preparing):
+        while not connection.poll():
+            try:
+                next(preparing[uri])
+            except Exception:  # noqa: BLE001 (done, or a text libcst cannot parse: its check said so)
+                del preparing[uri]
+                break
+        else:
+            return
 
 
 class Linter:
     """The server's side: a queue of documents for the worker, and results handed to
-    ``deliver`` on the thread ``call_soon`` schedules on (the server's event loop)."""
+    ``deliver`` on the thread ``call_soon`` schedules on (the server's event loop: both
+    are known once it runs, ``attach``)."""
 
-    def __init__(self, deliver: Callable[[Outcome], None], call_soon: Callable) -> None:
-        self.deliver = deliver
-        self.call_soon = call_soon
+    def __init__(self) -> None:
+        self.deliver: Callable[[Outcome], None] | None = None
+        self.call_soon: Callable | None = None
         self.waiting: dict[str, Request] = {}  # by document, the newest text only
         self.running: Request | None = None
         self.hurried = False  # whether the running analysis was told that others wait
@@ -115,9 +156,20 @@ class Linter:
         self.connection: Connection | None = None
         self.process = None
 
-    def _start(self) -> None:
-        # spawn, not fork: the server has threads, and forking them is unsafe
-        context = multiprocessing.get_context("spawn")
+    def attach(self, deliver: Callable[[Outcome], None], call_soon: Callable) -> None:
+        self.deliver, self.call_soon = deliver, call_soon
+
+    def start(self, fork: bool = False) -> None:
+        """Start the worker now, if it is not running: it warms up while the editor gets
+        ready. ``fork``: while this process has no thread yet, the worker can be a fork of
+        it, with everything already imported (where the platform forks); later workers
+        (after a crash) are spawned, as forking a process with threads is unsafe."""
+        with self.lock:
+            if self.process is None:
+                self._start(fork and "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux")
+
+    def _start(self, fork: bool = False) -> None:
+        context = multiprocessing.get_context("fork" if fork else "spawn")
         self.connection, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(child,), daemon=True, name="kgraphlint-lint")
         self.process.start()
