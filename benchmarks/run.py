@@ -34,7 +34,7 @@ from kgraphlint.checking import check_paths
 from kgraphlint.cli import tune_garbage_collector
 from kgraphlint.config import Overrides, Settings
 from kgraphlint.ide.incremental import IncrementalParser
-from kgraphlint.ide.server import lint_source
+from kgraphlint.ide.linting import lint_source
 from kgraphlint.source.files import source_from_text
 
 ROOT = Path(__file__).resolve().parent.parent

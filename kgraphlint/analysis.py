@@ -8,6 +8,7 @@ parsed yields a FileAnalysis whose ``problem`` says why.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -16,13 +17,23 @@ import libcst as cst
 
 from kgraphlint.feeding.overlay import DataOverlay
 from kgraphlint.graph.model_graph import ModelGraph, build_model_graph, call_graph, consumers_map
-from kgraphlint.interpret.machine import GiveUp, Interpreter
+from kgraphlint.interpret.budget import NOT_ANALYSED, Budget, Limit, OutOfBudget
+from kgraphlint.interpret.machine import Interpreter
 from kgraphlint.interpret.values import BlindSpot
 from kgraphlint.keras.facts import Facts, LayerCall
 from kgraphlint.keras.overlay import KerasOverlay
 from kgraphlint.keras.signatures import KERAS2, KERAS3
 from kgraphlint.source.source_file import SourceFile
-from kgraphlint.source.parse import SourceProblem, mentions_keras, parse_module, syntax_problem, too_nested
+from kgraphlint.source.parse import (
+    DEADLINE,
+    OutOfTime,
+    Refusal,
+    SourceProblem,
+    limit_problem,
+    mentions_keras,
+    parse_module,
+    syntax_problem,
+)
 from kgraphlint.source.positions import Positions, Span
 
 
@@ -38,7 +49,11 @@ class FileAnalysis:
     keras_version: str = "3"
     #: the file was too large or dynamic to follow to the end; what was found is partial
     gave_up: bool = False
-    #: the other modules' files the analysis read (imports it followed)
+    #: where the analysis met a bound (kgraphlint.interpret.budget.Limit): the first value
+    #: that became unknown, and where it stopped, if it stopped (KGL003 reports them)
+    limits: tuple[Limit, ...] = ()
+    #: the other modules' files the analysis read (imports it followed), and the places it
+    #: looked for a module and found none (a module created there changes the result)
     dependencies: tuple[str, ...] = ()
     #: with --build: what real Keras made of each model (kgraphlint.build.compare.ModelBuild)
     builds: list | None = None
@@ -86,40 +101,54 @@ def source_path(source: SourceFile) -> str | None:
 
 
 def analyze_source(source: SourceFile, keras_version: str = "3",
-                   parse: Callable[[str], cst.Module] | None = None) -> FileAnalysis:
+                   parse: Callable[[str], cst.Module] | None = None,
+                   time_budget: float | None = None) -> FileAnalysis:
     """Everything kgraphlint knows about one file. Bad input yields a FileAnalysis with a
     ``problem``; a bug in kgraphlint raises AnalysisError naming the file. ``parse``
-    replaces libcst's parse (the language server re-parses only what an edit changed)."""
+    replaces libcst's parse (the language server re-parses only what an edit changed).
+    Past ``time_budget`` seconds the file is not analysed: its only limit says so."""
+    budget = Budget(time.monotonic() + time_budget, time_budget) if time_budget is not None else Budget()
+    deadline = DEADLINE.set(budget.deadline)
     try:
-        return _analyze(source, keras_version, parse or parse_module)
+        return _analyze(source, keras_version, parse or parse_module, budget)
     except Exception as error:
         raise AnalysisError(source.path, error) from error
+    finally:
+        DEADLINE.reset(deadline)
 
 
-def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.Module]) -> FileAnalysis:
+def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.Module],
+             budget: Budget) -> FileAnalysis:
     if source.error is not None:
         return FileAnalysis(source, problem=SourceProblem(source.error))
     if not mentions_keras(source.text):
         return FileAnalysis(source, keras_version=keras_version)
-    nesting = too_nested(source.text, source.path)
-    if nesting is not None:
-        return FileAnalysis(source, problem=nesting)
+    beyond = limit_problem(source.text, source.path)
+    if isinstance(beyond, Refusal):
+        return FileAnalysis(source, keras_version=keras_version,
+                            limits=(Limit(beyond.message, None, NOT_ANALYSED, beyond.line),))
+    if beyond is not None:
+        return FileAnalysis(source, problem=beyond)
     try:
         module = parse(source.text)
+    except OutOfTime:
+        return FileAnalysis(source, limits=(Limit(f"{budget.out_of_time()} while parsing", None, NOT_ANALYSED),))
     except cst.ParserSyntaxError as error:
         return FileAnalysis(source, problem=syntax_problem(source.text, source.path, error))
     except (RecursionError, MemoryError, ValueError) as error:
         return FileAnalysis(source, problem=SourceProblem(f"cannot parse: {type(error).__name__}"))
     keras = KerasOverlay.maker(KERAS3 if keras_version == "3" else KERAS2)
-    interpreter = Interpreter(module, [keras, DataOverlay], source_path(source))
-    gave_up = False
+    interpreter = Interpreter(module, [keras, DataOverlay], source_path(source), budget)
+    stop = None
     try:
         interpreter.run()
-    except (GiveUp, RecursionError):
-        gave_up = True
+    except OutOfBudget as out:
+        stop = out.limit
+    if stop is not None and stop.effect == NOT_ANALYSED:  # what was found depends on the machine's speed
+        return FileAnalysis(source, module, keras_version=keras_version, limits=(stop,))
     facts = interpreter.overlays[0].facts
     models = [build_model_graph(m) for m in facts.records if m.complete and m.outputs]
     return FileAnalysis(
-        source, module, facts=facts, models=models, keras_version=keras_version, gave_up=gave_up,
-        dependencies=tuple(interpreter.loaded), blind_spots=interpreter.blind_spots,
-        module_trees=interpreter.module_trees)
+        source, module, facts=facts, models=models, keras_version=keras_version, gave_up=stop is not None,
+        dependencies=(*interpreter.loaded, *sorted(interpreter.absent_files)), blind_spots=interpreter.blind_spots,
+        module_trees=interpreter.module_trees, limits=tuple(limit for limit in (budget.first, stop) if limit is not None))

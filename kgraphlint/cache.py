@@ -17,6 +17,7 @@ from pathlib import Path
 from kgraphlint import __version__
 from kgraphlint.config import Settings, absolute
 from kgraphlint.rule import Edit, Finding, Fix, Related, Severity
+from kgraphlint.source.files import NotReadable, read_bytes
 from kgraphlint.source.source_file import SourceFile
 
 CACHE_DIR_NAME = ".kgraphlint_cache"
@@ -63,8 +64,8 @@ def finding_from_json(data: dict) -> Finding:
 
 def file_digest(path: str) -> str | None:
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_bytes(Path(path))).hexdigest()
+    except (OSError, NotReadable):
         return None
 
 

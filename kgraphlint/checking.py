@@ -5,17 +5,18 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kgraphlint.analysis import AnalysisError, FileAnalysis, analyze_source
 from kgraphlint.config import Overrides, Settings, discover_settings
+from kgraphlint.interpret.budget import NOT_ANALYSED
 from kgraphlint.rule import Finding, RuleContext, Severity
-from kgraphlint.source.files import discover, read_source, source_from_text
+from kgraphlint.source.files import discover, read_source, skipped_reason, source_from_text
 from kgraphlint.source.source_file import SourceFile
 from kgraphlint.fixes.suppression import find_suppressions
+from kgraphlint.workers import run_in_processes
 
 if TYPE_CHECKING:
     from kgraphlint.build.compare import Builder
@@ -34,6 +35,9 @@ class CheckResult:
     notes: list[str] = field(default_factory=list)
     #: the files of other modules the checked files import and kgraphlint followed
     dependencies: list[str] = field(default_factory=list)
+    #: False when a file ran out of its time budget: a result that depends on the machine's
+    #: speed is not cached
+    cacheable: bool = True
 
     def merge(self, other: "CheckResult") -> None:
         self.findings.extend(other.findings)
@@ -117,11 +121,12 @@ def check_source_file(source: SourceFile, settings: Settings, path: Path | None 
     result = CheckResult(files=1, sources={source.path: source})
     if analysis is None:
         try:
-            analysis = analyze_source(source, settings.keras_version)
+            analysis = analyze_source(source, settings.keras_version, time_budget=settings.time_budget)
         except AnalysisError as error:
             result.internal_errors.append(str(error))
             return result
     result.dependencies = list(analysis.dependencies)
+    result.cacheable = all(limit.effect != NOT_ANALYSED for limit in analysis.limits)
     if builder is not None:
         analysis.builds = builder.build(analysis)
         result.notes.extend(f"{source.path}: model '{b.model.name}' was not built with Keras: {b.note}"
@@ -163,6 +168,13 @@ def _check_task(task: tuple[SourceFile, Settings, Path]) -> CheckResult:
     return check_source_file(*task)
 
 
+def _worker_died(task: tuple[SourceFile, Settings, Path], how: str) -> CheckResult:
+    source = task[0]
+    return CheckResult(files=1, internal_errors=[
+        f"{source.path}: internal error: the worker process checking this file died ({how}); "
+        "the other files were checked"])
+
+
 def files_to_check(paths: list[str], overrides: Overrides, explicit: Settings | None,
                    force_exclude: bool = False) -> list[tuple[Path, Settings]]:
     """The files to check with their settings. Files named on the command line are checked
@@ -190,11 +202,17 @@ def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: 
     if builder is not None:
         merged = CheckResult()
         for path, settings in tasks:
+            if (reason := skipped_reason(path)) is not None:
+                merged.notes.append(f"{path}: {reason}")
+                continue
             merged.merge(check_source_file(read_source(path), settings, path, builder))
         return merged
     results: list[CheckResult | None] = [None] * len(tasks)
     pending: list[tuple[int, str | None, tuple]] = []
     for index, (path, settings) in enumerate(tasks):
+        if (reason := skipped_reason(path)) is not None:
+            results[index] = CheckResult(files=0, notes=[f"{path}: {reason}"])
+            continue
         source = read_source(path)
         key = cache.key(source, settings) if cache is not None else None
         cached = cache.get(key) if key is not None else None
@@ -203,13 +221,12 @@ def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: 
         else:
             pending.append((index, key, (source, settings, path)))
     if jobs > 1 and len(pending) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as pool:
-            outcomes = list(pool.map(_check_task, [task for _, _, task in pending], chunksize=4))
+        outcomes = run_in_processes([task for _, _, task in pending], jobs, _check_task, _worker_died)
     else:
         outcomes = [_check_task(task) for _, _, task in pending]
     for (index, key, _), outcome in zip(pending, outcomes):
         results[index] = outcome
-        if key is not None and not outcome.internal_errors:
+        if key is not None and not outcome.internal_errors and outcome.cacheable:
             cache.put(key, outcome.findings, outcome.dependencies)
     merged = CheckResult()
     for result in results:

@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import traceback
 from pathlib import Path
 
 from rich.console import Console
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-on", choices=("error", "warning", "info", "never"),
                        help="lowest severity that makes the exit code 1 (default: warning)")
     check.add_argument("--keras-version", choices=("2", "3"), help="the Keras the code targets (default: 3)")
+    check.add_argument("--time-budget", type=float, metavar="SECONDS",
+                       help="seconds of analysis per file; past them the file is reported as not analysed "
+                            "(KGL003) and the run goes on (default: 60)")
     check.add_argument("--config", metavar="PYPROJECT", help="use this pyproject.toml instead of searching for one")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings reach --fail-on")
     check.add_argument("--jobs", "-j", type=positive_int, default=os.cpu_count() or 1, metavar="N",
@@ -251,7 +255,7 @@ def run_check(args: argparse.Namespace) -> int:
     if from_stdin and paths and args.stdin_filename is None:
         raise UsageError("- (standard input) cannot be checked together with other paths")
     overrides = Overrides(split_list(args.select), split_list(args.extend_select), split_list(args.ignore),
-                          args.fail_on, args.keras_version)
+                          args.fail_on, args.keras_version, args.time_budget)
     try:
         explicit = None
         if args.config:
@@ -483,9 +487,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "graph":
             return run_graph(args)
         if args.command == "lsp":
+            from kgraphlint.ide.linting import Linter
+
+            # Before pygls loads (and starts threads): the analysis worker is a fork of this
+            # process and warms up while the server loads. Both read the rules (the server
+            # for their documentation links), loaded once, before the fork.
+            all_rules()
+            linter = Linter()
+            linter.start(fork=True)
             from kgraphlint.ide.server import serve
 
-            return serve()
+            return serve(linter)
         if args.command == "rules":
             return run_rules(args)
         if args.command == "rule":
@@ -493,6 +505,11 @@ def main(argv: list[str] | None = None) -> int:
         return run_check(args)
     except UsageError as error:
         print(f"kgraphlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as error:  # a bug in kgraphlint: exit 2 (1 would read as "findings"), with its traceback
+        traceback.print_exc(file=sys.stderr)
+        print(f"kgraphlint: internal error: {type(error).__name__}: {error} (a bug in kgraphlint; the traceback "
+              "above says where)", file=sys.stderr)
         return EXIT_ERROR
 
 

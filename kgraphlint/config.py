@@ -8,6 +8,7 @@
     exclude = ["legacy/*"]
     fail-on = "warning"               # error | warning | info | never
     keras-version = "3"               # "2" for tf_keras / Keras 2 code
+    time-budget = 60                  # seconds per file; past it the file is not analysed (KGL003)
 
     [tool.kgraphlint.severity]
     KGL107 = "error"
@@ -34,7 +35,10 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 FAIL_ON = ("error", "warning", "info", "never")
-KEYS = {"select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on", "keras-version", "severity"}
+KEYS = {"select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on", "keras-version", "severity",
+        "time-budget"}
+#: seconds of analysis per file unless configured
+TIME_BUDGET = 60.0
 
 
 class ConfigError(Exception):
@@ -74,6 +78,8 @@ class Settings:
     exclude: tuple[str, ...] = ()
     fail_on: str = "warning"
     keras_version: str = "3"
+    #: seconds `check` spends on one file before it reports it as not analysed
+    time_budget: float = TIME_BUDGET
     severity_overrides: tuple[tuple[str, str], ...] = ()
     #: the folder patterns are relative to (the pyproject's folder)
     root: Path = field(default_factory=Path.cwd)
@@ -88,6 +94,9 @@ class Settings:
             raise ConfigError(f"fail-on must be one of {', '.join(FAIL_ON)}, not {self.fail_on!r}")
         if self.keras_version not in ("2", "3"):
             raise ConfigError(f"keras-version must be \"2\" or \"3\", not {self.keras_version!r}")
+        if isinstance(self.time_budget, bool) or not isinstance(self.time_budget, (int, float)) or not (
+                0 < self.time_budget < float("inf")):
+            raise ConfigError(f"time-budget must be a positive number of seconds, not {self.time_budget!r}")
         for selector, level in self.severity_overrides:
             if level not in ("error", "warning", "info"):
                 raise ConfigError(f"severity for {selector} must be error, warning or info, not {level!r}")
@@ -154,6 +163,7 @@ def settings_from_table(table: dict, root: Path, where: str) -> Settings:
         exclude=_strings(table, "exclude", where),
         fail_on=str(table.get("fail-on", "warning")),
         keras_version=str(table.get("keras-version", "3")),
+        time_budget=table.get("time-budget", TIME_BUDGET),
         severity_overrides=tuple((k, str(v)) for k, v in severity.items()),
         root=root,
         source=where,
@@ -202,6 +212,7 @@ class Overrides:
     ignore: tuple[str, ...] | None = None
     fail_on: str | None = None
     keras_version: str | None = None
+    time_budget: float | None = None
 
     def apply(self, settings: Settings) -> Settings:
         changes = {k: v for k, v in vars(self).items() if v is not None}

@@ -127,3 +127,77 @@ def test_device_gpu_without_a_gpu_is_a_clear_error(cli):
         pytest.skip("this machine has a GPU")
     result = cli("check", "--build", "--device", "gpu", FIXTURES / "models" / "mlp.py")
     assert result.code == 2 and "TensorFlow sees no GPU" in result.err
+
+
+@needs_tensorflow
+def test_the_build_worker_never_imports_modules_beside_the_checked_code(cli, write, tmp_path, monkeypatch):
+    marker = tmp_path / "imported"
+    for name in ("json.py", "keras.py", "tensorflow.py", "sitecustomize.py"):
+        write(f"open({str(marker)!r}, 'a').write({name!r})\n", name)
+    path = write((FIXTURES / "models" / "mlp.py").read_text(), "model.py")
+    monkeypatch.chdir(tmp_path)  # where `python -m` would look first
+    result = cli("check", "--build", "--device", "cpu", "--no-cache", "--select", "KGL9", "--format", "json", path)
+    assert not marker.exists(), marker.read_text()
+    assert (result.code, result.json()) == (0, []) and "not built" not in result.err
+
+
+@needs_tensorflow
+def test_layers_that_load_files_are_not_built_and_the_note_says_why(cli, write, tmp_path, monkeypatch):
+    write("alpha\nbeta\n", "vocab.txt")
+    (tmp_path / "exported").mkdir()
+    path = write(textwrap.dedent("""
+        import keras
+        from keras import layers
+        x = keras.Input(shape=(8,))
+        y = layers.TFSMLayer("exported", call_endpoint="serve")(x)
+        saved = keras.Model(x, layers.Dense(2)(y))
+        words = keras.Sequential([keras.Input(shape=(4,), dtype="string"),
+                                  layers.StringLookup(vocabulary="vocab.txt"), layers.Dense(2)])
+    """))
+    monkeypatch.chdir(tmp_path)
+    result = cli("check", "--build", "--device", "cpu", "--no-cache", "--format", "json", path)
+    assert result.json() == []  # nothing was loaded, so Keras raised nothing
+    notes = [line for line in result.err.splitlines() if "was not built with Keras" in line]
+    assert len(notes) == 2, result.err
+    assert "'tfsm_layer' is a TFSMLayer, which loads a SavedModel from disk" in notes[0]
+    assert "'string_lookup' is a StringLookup whose vocabulary is read from the file 'vocab.txt'" in notes[1]
+
+
+def test_the_build_worker_confines_itself(tmp_path):
+    """Past the specs' own refusals, the worker's audit hook refuses the network, programs
+    and files outside the Python installation (run here without TensorFlow)."""
+    import subprocess
+    import sys
+
+    from kgraphlint.build.compare import WORKER
+
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    probe = textwrap.dedent(f"""
+        import importlib.util, os, socket, subprocess, sys, tempfile
+        spec = importlib.util.spec_from_file_location("worker", {str(WORKER)!r})
+        worker = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(worker)
+        folder = tempfile.mkdtemp()
+        sys.addaudithook(worker.Sandbox(folder))
+        attempts = {{
+            "read outside": lambda: open({str(outside)!r}).read(),
+            "write outside": lambda: open({str(outside)!r} + ".new", "w"),
+            "remove outside": lambda: os.remove({str(outside)!r}),
+            "socket": lambda: socket.create_connection(("127.0.0.1", 9)),
+            "program": lambda: subprocess.run(["true"]),
+            "read the installation": lambda: open(os.__file__).read(),
+            "write its own folder": lambda: open(os.path.join(folder, "scratch"), "w").write("x"),
+        }}
+        for name, attempt in attempts.items():
+            try:
+                attempt()
+                print(name, "allowed")
+            except PermissionError:
+                print(name, "refused")
+    """)
+    result = subprocess.run([sys.executable, "-I", "-c", probe], capture_output=True, text=True, check=True)
+    assert result.stdout.splitlines() == [
+        "read outside refused", "write outside refused", "remove outside refused", "socket refused",
+        "program refused", "read the installation allowed", "write its own folder allowed"]
+    assert outside.read_text() == "secret" and not (tmp_path / "secret.txt.new").exists()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from conftest import FIXTURES
 
@@ -392,3 +394,41 @@ def test_unused_noqa_is_reported_and_fixed(cli, write):
     assert path.read_text() == program.replace("# noqa: KGL101, E501, KGL107", "# noqa: E501").replace(
         "  # kgraphlint: ignore[probable-missing-flatten]", "")
     assert cli("check", "--ignore", "unused-branch", "--format", "json", path).json() == []
+
+
+def test_a_dead_worker_is_reported_with_its_file_and_the_other_results_are_kept(cli, write, tmp_path, monkeypatch):
+    """A --jobs worker killed while it checks one file (here: that file makes it kill
+    itself) costs that file only: the others' findings stay, the file is named, exit 2."""
+    import signal
+
+    from kgraphlint import checking
+
+    real = checking.check_source_file
+
+    def dies_on_crash_py(source, *args, **kwargs):
+        if source.path.endswith("crash.py"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(checking, "check_source_file", dies_on_crash_py)  # the workers are forked with it
+    for name in ("a.py", "b.py", "c.py", "d.py"):
+        write((FIXTURES / "bugs" / "disconnected.py").read_text(), name)
+    write("import keras\n", "crash.py")
+    result = cli("check", "--format", "json", "--no-cache", "--jobs", "2", tmp_path)
+    assert result.code == 2 and "Traceback" not in result.err
+    assert sorted(Path(f["path"]).name for f in result.json()) == ["a.py", "b.py", "c.py", "d.py"]
+    [message] = result.err.splitlines()
+    assert message == (f"kgraphlint: {tmp_path / 'crash.py'}: internal error: the worker process checking this file "
+                       "died (killed by SIGKILL); the other files were checked")
+
+
+def test_an_uncaught_internal_error_exits_2_with_a_message(cli, write, monkeypatch):
+    from kgraphlint import cli as cli_module
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer exploded")
+
+    monkeypatch.setattr(cli_module, "render_findings", broken)
+    result = cli("check", "--no-cache", write("import keras\n"))
+    assert result.code == 2
+    assert result.err.splitlines()[-1].startswith("kgraphlint: internal error: RuntimeError: renderer exploded")

@@ -16,7 +16,7 @@ from kgraphlint.checking import check_source
 from kgraphlint.config import Settings
 from kgraphlint.ide.incremental import IncrementalParser, split_top_level
 from kgraphlint.source.positions import Positions
-from kgraphlint.ide.server import lint_source
+from kgraphlint.ide.linting import lint_source
 from kgraphlint.source.files import source_from_text
 
 ROOT = Path(__file__).resolve().parent.parent

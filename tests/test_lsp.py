@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 
 import pytest
@@ -100,3 +101,123 @@ def test_language_server_end_to_end(tmp_path):
     assert "`Dense` 'dense_1'" in result["layer_hover"].contents.value
     assert "not called yet" in result["layer_hover"].contents.value
     assert [d.code for d in result["saved"].diagnostics] == ["KGL301"]
+
+
+class RawSession:
+    """The server over stdio, driven frame by frame: pygls' client cannot send a bad frame.
+    Messages from the server arrive in order on a queue; waiting for one fails the test
+    after a minute instead of hanging it."""
+
+    def __init__(self, folder) -> None:
+        import queue
+        import subprocess
+        import threading
+
+        self.log = folder / "server.log"
+        self.process = subprocess.Popen([sys.executable, "-m", "kgraphlint", "lsp"], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self.log.open("wb"), cwd=folder)
+        self.messages: queue.Queue = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        stream = self.process.stdout
+        while True:
+            length = None
+            while True:
+                line = stream.readline()
+                if not line:
+                    return
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+                elif not line.strip():
+                    break
+            self.messages.put(json.loads(stream.read(length)))
+
+    def send(self, message: dict, length: int | None = None, before: bytes = b"") -> None:
+        body = json.dumps(message).encode()
+        self.process.stdin.write(before + b"Content-Length: %d\r\n\r\n" % (len(body) if length is None else length)
+                                 + body)
+        self.process.stdin.flush()
+
+    def request(self, id: int, method: str, params: object = None, **framing) -> None:
+        self.send({"jsonrpc": "2.0", "id": id, "method": method, "params": params}, **framing)
+
+    def notify(self, method: str, params: object) -> None:
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def until(self, done) -> list[dict]:
+        """The messages that arrive up to and including the first one ``done`` accepts."""
+        import queue
+
+        seen = []
+        while True:
+            try:
+                seen.append(self.messages.get(timeout=60))
+            except queue.Empty:
+                raise AssertionError(f"the server stopped answering; it had sent {seen}; its log ends with "
+                                     f"{self.log.read_text()[-2000:]!r}") from None
+            if done(seen[-1]):
+                return seen
+
+    def start(self, root) -> None:
+        self.request(1, "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}})
+        self.until(lambda m: m.get("id") == 1)
+        self.notify("initialized", {})
+
+    def open(self, path, text: str, version: int = 1) -> None:
+        self.notify("textDocument/didOpen", {"textDocument": {"uri": path.as_uri(), "languageId": "python",
+                                                               "version": version, "text": text}})
+
+    def finish(self, id: int) -> list[dict]:
+        self.request(id, "shutdown")
+        seen = self.until(lambda m: m.get("id") == id)
+        self.notify("exit", None)
+        self.process.stdin.close()
+        assert self.process.wait(timeout=60) == 0
+        return seen
+
+
+def diagnostics_of(message: dict, uri: str) -> bool:
+    return message.get("method") == "textDocument/publishDiagnostics" and message["params"]["uri"] == uri
+
+
+def test_the_server_survives_framing_errors(tmp_path):
+    """A length that is not a number, too short, too long or absurd, junk between frames:
+    each costs at most its own message, and the server goes on answering."""
+    session = RawSession(tmp_path)
+    session.start(tmp_path)
+    session.request(2, "kgraphlint/ping", before=b"Content-Length: abc\r\n\r\n{not json at all", length=5)
+    session.request(3, "kgraphlint/ping")
+    session.request(4, "kgraphlint/ping", length=500)
+    session.request(5, "kgraphlint/ping", before=b"some junk\r\n")
+    session.request(6, "kgraphlint/ping", length=10 ** 15)
+    session.request(7, "kgraphlint/ping")
+    answered = {m["id"] for m in session.finish(8) if "id" in m}
+    assert {3, 5, 7, 8} <= answered
+
+
+def test_requests_never_wait_for_a_running_analysis_and_stale_analyses_are_dropped(tmp_path):
+    small, big = tmp_path / "model.py", tmp_path / "big.py"
+    slow = "import keras\nfrom keras import layers\nx = keras.Input(shape=(8,))\n" + (
+        "x = layers.Dense(8)(x)\n" * 4000) + "model = keras.Model(x, x)\n"
+    session = RawSession(tmp_path)
+    session.start(tmp_path)
+    session.open(small, PROGRAM.replace("vocab_size", "20000"))
+    session.until(lambda m: diagnostics_of(m, small.as_uri()))
+    # The big document's analysis takes seconds: a hover on the other one is answered first.
+    session.open(big, slow)
+    session.request(10, "textDocument/hover", {"textDocument": {"uri": small.as_uri()},
+                                               "position": {"line": 4, "character": 0}})
+    seen = session.until(lambda m: m.get("id") == 10)
+    assert "(None, 64)" in seen[-1]["result"]["contents"]["value"]
+    assert not any(diagnostics_of(m, big.as_uri()) for m in seen)
+    # A newer version while the old one is analysed: only the newer one's result is published.
+    session.notify("textDocument/didChange", {"textDocument": {"uri": big.as_uri(), "version": 2},
+                                              "contentChanges": [{"text": PROGRAM.replace("vocab_size", "20000")}]})
+    [published] = [m for m in session.until(lambda m: diagnostics_of(m, big.as_uri())) if diagnostics_of(m, big.as_uri())]
+    assert published["params"]["version"] == 2
+    assert [d["code"] for d in published["params"]["diagnostics"]] == ["KGL301"]
+    # Shutdown does not wait for a running analysis either.
+    session.open(tmp_path / "other.py", slow)
+    seen = session.finish(11)
+    assert not any(diagnostics_of(m, (tmp_path / "other.py").as_uri()) for m in seen)

@@ -57,3 +57,23 @@ def test_modules_that_cannot_be_found_or_parsed_stay_unknown(cli, write):
     )
     result = cli("check", "--format", "json", program)
     assert result.json() == [] and result.code == 0
+
+
+def test_creating_a_module_that_was_missing_invalidates_the_cached_result(cli, write):
+    """A module missing when a result was cached is a dependency too: once it exists, the
+    importer is checked again and the bug seeded in it is found."""
+    write("", "pkg/__init__.py")
+    program = write(
+        "import keras\n"
+        "from keras import layers\n"
+        "from .blocks import head\n"
+        "inputs = keras.Input(shape=(8, 8, 3))\n"
+        "model = keras.Model(inputs, head(inputs))\n",
+        "pkg/model.py",
+    )
+    assert cli("check", "--format", "json", program).json() == []
+    write("from keras import layers\n"
+          "def head(x):\n"
+          "    return layers.Add()([layers.Conv2D(4, 3)(x), layers.Conv2D(8, 3)(x)])\n", "pkg/blocks.py")
+    [finding] = cli("check", "--format", "json", program).json()
+    assert finding["code"] == "KGL101" and finding["path"] == str(program)

@@ -3,10 +3,14 @@
 Never the user's file: each model is exported from its graph as a spec (layer classes with
 the literal arguments the code gave them, calls wired as the graph says, shared layers
 shared, every layer named as kgraphlint named it) and a separate worker process
-(``kgraphlint.build.worker``, which imports TensorFlow) builds the specs. Data loading,
+(``kgraphlint/build/worker.py``, which imports TensorFlow) builds the specs. Data loading,
 training and side effects in the user's code never run. Layers whose arguments are not
-known statically, Lambda layers and custom layers cannot be rebuilt faithfully: their
-models are not built, and a note says why.
+known statically, Lambda layers, custom layers and layers that load files (a SavedModel,
+a vocabulary file) are not rebuilt: their models are not built, and a note says why.
+
+The worker runs isolated: ``python -I -B`` (no current directory, no PYTHONPATH, no user
+site-packages on ``sys.path``), in a temporary folder of its own that is also its
+KERAS_HOME and TMPDIR, confined by an audit hook (see ``kgraphlint.build.worker``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import os
 import select
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import networkx as nx
 
@@ -29,6 +35,12 @@ from kgraphlint.keras.signatures import KERAS3, known_layer_names
 
 INSTALL_HINT = "--build needs TensorFlow: pip install 'kgraphlint[build]'"
 TIMEOUT_SECONDS = 300
+#: run as a script, not as ``-m kgraphlint.build.worker``: it must not need kgraphlint importable
+WORKER = Path(__file__).with_name("worker.py")
+#: layers whose construction reads a file the code names, and what it reads
+FILE_LOADING_LAYERS = {"TFSMLayer": "a SavedModel"}
+#: arguments that, given a string, are a file Keras reads when the layer is made
+PATH_ARGUMENTS = {"StringLookup": "vocabulary", "IntegerLookup": "vocabulary", "TextVectorization": "vocabulary"}
 
 
 class BuildUnavailable(Exception):
@@ -113,6 +125,9 @@ class SpecWriter:
                                  "which is not rebuilt from source")
         if layer.class_name not in known_layer_names(KERAS3) or layer.class_name == "Lambda" or layer.custom is not None:
             raise NotRebuildable(f"'{layer.name}' is a {layer.class_name}, which is not rebuilt from source")
+        if layer.class_name in FILE_LOADING_LAYERS:
+            raise NotRebuildable(f"'{layer.name}' is a {layer.class_name}, which loads "
+                                 f"{FILE_LOADING_LAYERS[layer.class_name]} from disk (--build never loads files)")
         kwargs = {}
         for key in layer.arg_nodes:
             if not isinstance(key, str) or key == "name":
@@ -123,6 +138,9 @@ class SpecWriter:
                 continue
             if not is_known(value) or not jsonable(value):
                 raise NotRebuildable(f"'{layer.name}': the value of {key} is not known statically")
+            if isinstance(value, str) and PATH_ARGUMENTS.get(layer.class_name) == key:
+                raise NotRebuildable(f"'{layer.name}' is a {layer.class_name} whose {key} is read from the file "
+                                     f"{value!r} (--build never loads files)")
             kwargs[key] = as_json(value)
         if layer.binding is not None and layer.binding.too_many_positional:
             raise NotRebuildable(f"'{layer.name}' is given more positional arguments than it takes")
@@ -176,16 +194,19 @@ class Builder:
     def __init__(self, device: str = "auto") -> None:
         if importlib.util.find_spec("tensorflow") is None or importlib.util.find_spec("keras") is None:
             raise BuildUnavailable(INSTALL_HINT)
-        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow"}
+        self.folder = tempfile.TemporaryDirectory(prefix="kgraphlint-build-")
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow",
+               "KERAS_HOME": self.folder.name, "TMPDIR": self.folder.name}
         if device == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kgraphlint.build.worker", device], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+            [sys.executable, "-I", "-B", str(WORKER), device], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True, env=env, cwd=self.folder.name)
         ready = self.read()
         if ready.get("error"):
             self.close()
-            raise BuildUnavailable(ready["error"])
+            raise BuildUnavailable(f"{ready['error']} (the Keras build worker runs with python -I: TensorFlow "
+                                   "must be installed in the interpreter's own site-packages)")
         self.device = ready.get("device", "")
 
     def read(self) -> dict:
@@ -210,6 +231,9 @@ class Builder:
             self.process.stdin.write(json.dumps(spec) + "\n")
             self.process.stdin.flush()
             answer = self.read()
+            if "refused" in answer:
+                builds.append(ModelBuild(model, note=f"building it needed {answer['refused']}"))
+                continue
             error = answer.get("error")
             node = None
             if error is not None:
@@ -225,3 +249,5 @@ class Builder:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
+        self.folder.cleanup()

@@ -6,56 +6,37 @@ tables the checks read (rules, layer signatures) are loaded while the client wai
 ``initialize``, so the first document opened is checked as fast as the next. Hovering a name bound to a tensor, a layer call or a layer
 shows its shape, class and parameters. Findings that carry a fix offer it as a quick fix,
 and every finding offers a ``# noqa`` comment.
+
+The analyses run in a worker process (``kgraphlint.ide.linting``), so that no request
+waits for one, and standard input is read through ``kgraphlint.ide.framing``, so that a
+bad frame from the client costs that frame only.
 """
 
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
+import sys
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from kgraphlint import __version__
-from kgraphlint.analysis import AnalysisError, FileAnalysis, analyze_source
-from kgraphlint.checking import check_source_file
-from kgraphlint.ide.incremental import IncrementalParser
-from kgraphlint.config import ConfigError, Settings, discover_settings
 from kgraphlint.fixes.apply import with_noqa
-from kgraphlint.ide.hover import HoverFact, hover_at, hover_facts
+from kgraphlint.ide.framing import FramedInput
+from kgraphlint.ide.hover import HoverFact, hover_at
+from kgraphlint.ide.linting import Linter, Outcome, Request
 from kgraphlint.registry import find_rule
 from kgraphlint.rule import Finding, Severity
-from kgraphlint.source.files import source_from_text
-from kgraphlint.source.source_file import SourceFile
 
 #: how long a change waits for a newer one before it is checked: long enough to gather the
 #: messages already on their way, short against the check itself (benchmarks/editor.py)
 DEBOUNCE_SECONDS = 0.02
-#: what the warm-up checks: a little of everything the first real check needs
-WARM_UP = """import keras
-from keras import layers
-inputs = keras.Input(shape=(28, 28, 1))
-x = layers.Conv2D(8, 3, activation="relu")(inputs)
-x = layers.Flatten()(x)
-outputs = layers.Dense(10, activation="softmax")(x)
-model = keras.Model(inputs, outputs)
-model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-"""
+#: how long a hover waits for the hover facts of an analysis that has finished (they follow
+#: its findings); it never waits for an analysis itself
+HOVER_FACTS_WAIT_SECONDS = 2.0
 SEVERITIES = {Severity.ERROR: types.DiagnosticSeverity.Error, Severity.WARNING: types.DiagnosticSeverity.Warning,
               Severity.INFO: types.DiagnosticSeverity.Information}
-
-
-def lint_source(source: SourceFile, settings: Settings, path: Path, parser: IncrementalParser | None
-                ) -> tuple[list[Finding], FileAnalysis | None]:
-    """One document's findings, and the analysis they came from (hovers are read from it
-    when the user first hovers: their positions are not worth computing before). Without
-    a ``parser`` the text is parsed whole (faster once; the parser is faster on edits)."""
-    try:
-        analysis = analyze_source(source, settings.keras_version, parse=parser.parse if parser else None)
-    except AnalysisError:
-        analysis = None  # check_source_file analyses again and reports the internal error
-    return check_source_file(source, settings, path, analysis=analysis).findings, analysis
 
 
 class KgraphlintServer(LanguageServer):
@@ -63,54 +44,58 @@ class KgraphlintServer(LanguageServer):
         super().__init__("kgraphlint", __version__)
         self.findings: dict[str, list[Finding]] = {}
         self.hovers: dict[str, list[HoverFact]] = {}
-        self.analyses: dict[str, FileAnalysis | None] = {}
         self.versions: dict[str, int | None] = {}
-        #: parsed chunks of the open documents, so that an edit re-parses only what changed
-        self.parser = IncrementalParser()
+        self.linter = Linter()
+        #: documents whose findings are published and whose hover facts are on their way
+        self.facts_coming: dict[str, asyncio.Event] = {}
 
-    def hover_facts(self, uri: str) -> list[HoverFact]:
-        if uri not in self.hovers:
-            analysis = self.analyses.get(uri)
-            self.hovers[uri] = hover_facts(analysis) if analysis is not None else []
-        return self.hovers[uri]
+    def start_linting(self) -> None:
+        """The worker, started, and handing its results to this event loop."""
+        self.linter.attach(self.deliver, asyncio.get_running_loop().call_soon_threadsafe)
+        self.linter.start()
+
+    async def hover_facts(self, uri: str) -> list[HoverFact]:
+        """The hover facts of the document's newest analysis that has them: those of the
+        published findings, if they are about to arrive, else the previous ones."""
+        coming = self.facts_coming.get(uri)
+        if coming is not None:
+            try:
+                await asyncio.wait_for(coming.wait(), HOVER_FACTS_WAIT_SECONDS)
+            except asyncio.TimeoutError:
+                pass
+        return self.hovers.get(uri, [])
 
     def lint(self, uri: str) -> None:
+        """Queue the document's current text for the worker; ``deliver`` publishes the result."""
+        self.start_linting()
         document = self.workspace.get_text_document(uri)
-        path = to_fs_path(uri) or uri
-        try:
-            settings = discover_settings(Path(path))
-        except ConfigError as error:
-            self.window_show_message(types.ShowMessageParams(types.MessageType.Error, f"kgraphlint: {error}"))
-            settings = Settings()
-        source = source_from_text(path, document.source)
-        opened = uri not in self.analyses
-        # A document's first check parses it whole (the quickest way to its diagnostics);
-        # its pieces are parsed for the incremental parser right after, before the first edit.
-        findings, self.analyses[uri] = lint_source(source, settings, Path(path), None if opened else self.parser)
-        self.hovers.pop(uri, None)
-        self.findings[uri] = findings
-        diagnostics = [self.diagnostic(document, finding) for finding in findings if finding.cell is None]
+        self.linter.submit(Request(uri, document.version, to_fs_path(uri) or uri, document.source))
+
+    def deliver(self, outcome: Outcome) -> None:
+        """A result from the worker, on the server's thread: dropped when the document has
+        changed (or closed) since that version was sent."""
+        document = self.workspace.text_documents.get(outcome.uri)
+        if not outcome.has_findings:
+            coming = self.facts_coming.pop(outcome.uri, None)
+            if coming is not None:
+                coming.set()
+        if document is None or document.version != outcome.version:
+            return
+        if not outcome.has_findings:
+            if outcome.hovers is not None:
+                self.hovers[outcome.uri] = outcome.hovers
+            return
+        self.facts_coming[outcome.uri] = asyncio.Event()
+        if outcome.config_error is not None:
+            self.window_show_message(types.ShowMessageParams(types.MessageType.Error,
+                                                             f"kgraphlint: {outcome.config_error}"))
+        self.findings[outcome.uri] = outcome.findings
+        diagnostics = [self.diagnostic(document, finding) for finding in outcome.findings if finding.cell is None]
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, version=document.version, diagnostics=diagnostics))
-        if opened and source.kind == "python":
-            self.prepare_edits(uri, document.version)
+            types.PublishDiagnosticsParams(uri=outcome.uri, version=document.version, diagnostics=diagnostics))
 
-    def prepare_edits(self, uri: str, version: int | None) -> None:
-        """Parse an opened document's pieces and place their nodes, a batch at a time
-        between requests, so that the first edit re-parses and places only its own."""
-        steps = self.parser.prepare(self.workspace.get_text_document(uri).source)
-        loop = asyncio.get_event_loop()
-
-        def step() -> None:
-            if self.workspace.get_text_document(uri).version != version or uri not in self.analyses:
-                return  # edited or closed meanwhile: its check parses what it needs
-            try:
-                next(steps)
-            except (StopIteration, Exception):  # noqa: BLE001 (a text libcst cannot parse: the check said so)
-                return
-            loop.call_soon(step)
-
-        loop.call_soon(step)
+    def stop_linting(self) -> None:
+        self.linter.stop()
 
     @staticmethod
     def to_range(document, line: int, column: int, end_line: int, end_column: int) -> types.Range:
@@ -144,9 +129,8 @@ server = KgraphlintServer()
 
 @server.feature(types.INITIALIZE)
 def initialize(ls: KgraphlintServer, params: types.InitializeParams) -> None:
-    """Check a small program once: the rules, signatures and parser thread are then ready
-    before the editor opens the first document."""
-    lint_source(source_from_text("warm_up.py", WARM_UP), Settings(), Path("warm_up.py"), IncrementalParser())
+    """The worker (started with the server) hands its results to the event loop from now on."""
+    ls.start_linting()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -174,15 +158,16 @@ def did_close(ls: KgraphlintServer, params: types.DidCloseTextDocumentParams) ->
     uri = params.text_document.uri
     ls.findings.pop(uri, None)
     ls.hovers.pop(uri, None)
-    ls.analyses.pop(uri, None)
+    ls.linter.forget(uri)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
-def hover(ls: KgraphlintServer, params: types.HoverParams) -> types.Hover | None:
+async def hover(ls: KgraphlintServer, params: types.HoverParams) -> types.Hover | None:
+    facts = await ls.hover_facts(params.text_document.uri)
     document = ls.workspace.get_text_document(params.text_document.uri)
     position = document.position_codec.position_from_client_units(document.lines, params.position)
-    fact = hover_at(ls.hover_facts(params.text_document.uri), position.line + 1, position.character + 1)
+    fact = hover_at(facts, position.line + 1, position.character + 1)
     if fact is None:
         return None
     return types.Hover(
@@ -219,6 +204,21 @@ def code_action(ls: KgraphlintServer, params: types.CodeActionParams) -> list[ty
     return actions
 
 
-def serve() -> int:
-    server.start_io()
+@server.feature(types.SHUTDOWN)
+def shutdown(ls: KgraphlintServer, params: None) -> None:
+    """Analyses still running are of no use once the editor is leaving: stop them now."""
+    ls.stop_linting()
+
+
+@server.feature(types.EXIT)
+def exit_(ls: KgraphlintServer, params: None) -> None:
+    ls.stop_linting()
+
+
+def serve(linter: Linter | None = None) -> int:
+    """Serve on standard input and output; ``linter``: a worker already started (the
+    command line starts it before this module loads, so that it warms up meanwhile)."""
+    if linter is not None:
+        server.linter = linter
+    server.start_io(stdin=FramedInput(sys.stdin.buffer))
     return 0

@@ -13,12 +13,14 @@ arrays) and module-level names it cannot compute belong to the overlays it is gi
 
 from __future__ import annotations
 
+import itertools
 import operator
 from contextlib import ExitStack
 from typing import Callable, Sequence
 
 import libcst as cst
 
+from kgraphlint.interpret.budget import CLOCK_EVERY, MAX_LENGTH, STOPPED, Budget, Limit, OutOfBudget
 from kgraphlint.interpret.builtins import PURE_BUILTINS, PURE_MODULE_FUNCTIONS, pure_call, string_method
 from kgraphlint.interpret.overlay import Overlay
 from kgraphlint.interpret.values import (
@@ -41,7 +43,6 @@ from kgraphlint.resolve import modules
 
 MAX_LOOP_ITERATIONS = 512
 MAX_CALL_DEPTH = 16
-MAX_STEPS = 400_000  # expressions evaluated per file; past this the file is given up quietly
 MAX_MODULES = 32  # other modules followed per file
 
 NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
@@ -63,10 +64,6 @@ COMPARISONS = {
 }
 
 
-class GiveUp(Exception):
-    """The file is too large or too dynamic to follow; the analysis stays quiet."""
-
-
 class _Return(Exception):
     def __init__(self, value: object) -> None:
         self.value = value
@@ -85,7 +82,7 @@ class Interpreter:
     the machine (``Overlay(machine)``), the first owning a type wins."""
 
     def __init__(self, module: cst.Module, overlays: Sequence[Callable[["Interpreter"], Overlay]],
-                 path: str | None = None) -> None:
+                 path: str | None = None, budget: Budget | None = None) -> None:
         self.module = module
         self.path = path
         #: the file whose code runs now: another module's while one of its functions runs
@@ -99,8 +96,10 @@ class Interpreter:
         #: the followed modules that are a library's own code (an overlay says which)
         self.library_files: set[str] = set()
         self.resolved: dict[tuple, object] = {}
-        #: (module, importing file) -> the module's file, or None
-        self.module_files: dict[tuple, object] = {}
+        #: (module, importing file) -> the module's file (or None) and where it was not
+        self.module_files: dict[tuple, tuple] = {}
+        #: where a module was looked for and not found: creating one of them changes the result
+        self.absent_files: set[str] = set()
         self.bound_names: set[str] = set()
         self.star_import = False
         self.functions: list[FunctionValue] = []
@@ -108,6 +107,12 @@ class Interpreter:
         self.certain = True
         self.depth = 0
         self.steps = 0
+        #: the step at which the budget is next asked (statements count steps too)
+        self.checkpoint = CLOCK_EVERY
+        #: what the folds may compute, and the file's budget (kgraphlint.interpret.budget)
+        self.budget = budget or Budget()
+        #: the statement running now (where the analysis stopped, if it stops)
+        self.statement: cst.CSTNode | None = None
         self.module_scope = Scope()
         self.blind_spots: list[BlindSpot] = []
         #: the scopes of the functions running now, innermost last (what forgetting walks)
@@ -125,6 +130,14 @@ class Interpreter:
     # ------------------------------------------------------------------ entry point
 
     def run(self) -> None:
+        """Run the module; OutOfBudget says where it stopped, if it stopped."""
+        try:
+            self._run()
+        except RecursionError as error:
+            where = self.statement if self.statement is not None else self.module
+            raise OutOfBudget(Limit("the code nests too deeply for kgraphlint to follow", where, STOPPED)) from error
+
+    def _run(self) -> None:
         # The analysed file runs as a script (``if __name__ == "__main__":`` is true); a
         # module it imports runs under its own name.
         self.module_scope.names["__name__"] = "__main__"
@@ -195,7 +208,8 @@ class Interpreter:
         where = (module, self.current_path)
         if where not in self.module_files:  # each lookup costs a few file system checks
             self.module_files[where] = modules.module_file(module, self.current_path)
-        path = self.module_files[where]
+        path, absent = self.module_files[where]
+        self.absent_files.update(map(str, absent))
         if path is None:
             return None
         key = str(path)
@@ -279,6 +293,7 @@ class Interpreter:
     def exec_block(self, body, frame: Frame) -> None:
         for statement in body:
             self.steps += 1
+            self.statement = statement
             method = STATEMENTS.get(type(statement))
             if method is not None:  # match statements and anything newer stay opaque
                 method(self, statement, frame)
@@ -606,12 +621,11 @@ class Interpreter:
             return list(value)
         if isinstance(value, (tuple, list)) and len(value) <= MAX_LOOP_ITERATIONS:
             return list(value)
-        if isinstance(value, dict):
-            return list(value)
-        if isinstance(value, str):
+        if isinstance(value, (dict, str)) and len(value) <= MAX_LOOP_ITERATIONS:
             return list(value)
         if isinstance(value, (zip, enumerate, reversed)):
-            return list(value)
+            items = list(itertools.islice(value, MAX_LOOP_ITERATIONS + 1))  # zip(range(10**9), ...) is long
+            return items if len(items) <= MAX_LOOP_ITERATIONS else None
         owner = self.owners.get(type(value))
         return owner.iterate(value) if owner is not None else None
 
@@ -689,8 +703,9 @@ class Interpreter:
 
     def eval(self, node: cst.CSTNode, frame: Frame) -> object:
         self.steps += 1
-        if self.steps > MAX_STEPS:
-            raise GiveUp()
+        if self.steps >= self.checkpoint:
+            self.checkpoint = self.steps + CLOCK_EVERY
+            self.budget.step(self.steps, self.site(node))
         method = EVALUATORS.get(type(node))
         if method is None:
             return UNKNOWN
@@ -734,13 +749,15 @@ class Interpreter:
             spec = self.formatted(part.format_spec, frame) if part.format_spec else ""
             if spec is UNKNOWN:
                 return UNKNOWN
+            if not self.budget.allows_format(value, spec, self.site(part)):
+                return UNKNOWN
             if part.conversion is not None:
                 value = {"r": repr, "s": str, "a": ascii}[part.conversion](value)
             try:
                 pieces.append(format(value, spec))
             except (ValueError, TypeError):
                 return UNKNOWN
-        return "".join(pieces)
+        return self.budget.charge("".join(pieces), parts[0] if parts else None)
 
     def eval_Name(self, node: cst.Name, frame: Frame) -> object:
         name = node.value
@@ -866,10 +883,14 @@ class Interpreter:
                     if result is not NotImplemented:
                         return result
                     break
+        if not self.budget.allows_binary(op_type, left, right, self.site(node)):
+            self.escape(left)
+            self.escape(right)
+            return UNKNOWN
         if type(left) is type(right) and type(left) in (list, tuple) and op_type is cst.Add:
-            return left + right  # lists of anything (tensors, layers) concatenate
-        if type(left) in (list, tuple) and is_int(right) and op_type is cst.Multiply and len(left) * right <= 100_000:
-            return left * right
+            return self.budget.charge(left + right, node)  # lists of anything (tensors, layers) concatenate
+        if type(left) in (list, tuple) and is_int(right) and op_type is cst.Multiply:
+            return self.budget.charge(left * right, node)
         function = BINARY_OPERATORS.get(op_type)
         if function is None or not is_plain(left) or not is_plain(right):
             self.escape(left)
@@ -879,9 +900,9 @@ class Interpreter:
             result = function(left, right)
         except Exception:
             return UNKNOWN
-        if isinstance(result, (tuple, list, str)) and len(result) > 100_000:
+        if isinstance(result, (tuple, list, str)) and len(result) > MAX_LENGTH:
             return UNKNOWN
-        return result
+        return self.budget.charge(result, node)
 
     def eval_UnaryOperation(self, node: cst.UnaryOperation, frame: Frame) -> object:
         value = self.eval(node.expression, frame)
@@ -1004,10 +1025,12 @@ class Interpreter:
             method = func.attr.value
             if isinstance(receiver, str):
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
-                return string_method(receiver, method, args, kwargs, partial)
+                if not self.budget.allows_string_method(receiver, method, args, kwargs, self.site(node)):
+                    return UNKNOWN
+                return self.budget.charge(string_method(receiver, method, args, kwargs, partial), node)
             if isinstance(receiver, (list, dict)):
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
-                return self.call_method(receiver, method, args, kwargs)
+                return self.call_method(receiver, method, args, kwargs, node)
             owner = self.owners.get(type(receiver))
             if owner is not None and owner.handles_method(receiver, method):
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
@@ -1059,7 +1082,7 @@ class Interpreter:
                 if result is not NotImplemented:
                     return result
             if callee.dotted in PURE_MODULE_FUNCTIONS:
-                return pure_call(PURE_MODULE_FUNCTIONS[callee.dotted], args, kwargs, partial)
+                return self.pure(PURE_MODULE_FUNCTIONS[callee.dotted], args, kwargs, partial, node)
         elif kind is FunctionValue:
             return self.call_function(callee, args, kwargs, node=node, partial=partial)
         elif kind is BoundMethod:
@@ -1073,7 +1096,7 @@ class Interpreter:
         elif callable(callee) and callee in PURE_BUILTINS.values():
             owner = next((self.owners[type(a)] for a in args if type(a) in self.owners), None)
             result = owner.call_builtin(callee, args) if owner is not None else NotImplemented
-            return pure_call(callee, args, kwargs, partial) if result is NotImplemented else result
+            return self.pure(callee, args, kwargs, partial, node) if result is NotImplemented else result
         mutable = [v for v in [*args, *kwargs.values()] if type(v) in (list, dict)]
         if mutable:
             self.forget(mutable)  # a function nothing models may change what it is given
@@ -1177,14 +1200,21 @@ class Interpreter:
                 return result
         return UNKNOWN
 
-    def call_method(self, receiver: list | dict, method: str, args: list, kwargs: dict) -> object:
+    def pure(self, function, args: list, kwargs: dict, partial: bool, node: cst.CSTNode) -> object:
+        """A pure builtin or standard-library function, within the budget."""
+        if not self.budget.allows_call(function, args, self.site(node)):
+            return UNKNOWN
+        return self.budget.charge(pure_call(function, args, kwargs, partial), node)
+
+    def call_method(self, receiver: list | dict, method: str, args: list, kwargs: dict, node: cst.CSTNode) -> object:
         """The methods of lists and dicts that build them (``layers.append(x)``)."""
         if isinstance(receiver, list):
             if method == "append" and len(args) == 1:
                 receiver.append(args[0])
                 self.mutate(receiver)
                 return None
-            if method == "extend" and len(args) == 1 and self.iterate(args[0]) is not None:
+            if method == "extend" and len(args) == 1 and self.iterate(args[0]) is not None and (
+                    self.budget.allows_binary(cst.Add, receiver, self.iterate(args[0]), self.site(node))):
                 receiver.extend(self.iterate(args[0]))
                 self.mutate(receiver)
                 return None

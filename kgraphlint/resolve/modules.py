@@ -13,11 +13,13 @@ from __future__ import annotations
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 import libcst as cst
 
 from kgraphlint.resolve.symbols import canonical_module
-from kgraphlint.source.parse import bracket_depth, parse_module
+from kgraphlint.source.files import read_bytes
+from kgraphlint.source.parse import limit_problem, parse_module
 
 #: packages whose meaning kgraphlint models (or that hold no model builders)
 NOT_FOLLOWED = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "sklearn", "scipy", "pandas", "torch",
@@ -50,22 +52,37 @@ def project_root(importer: Path) -> Path:
     return folder
 
 
-def module_file(module: str, importer: str | None) -> Path | None:
-    """The .py file of ``module`` (``pkg.mod`` or relative ``.mod``) as ``importer`` sees it."""
+def module_file(module: str, importer: str | None) -> tuple[Path | None, tuple[Path, ...]]:
+    """The .py file of ``module`` (``pkg.mod`` or relative ``.mod``) as ``importer`` sees it,
+    and the places looked at before, where it was not: a file created there later would be
+    found instead, so what the importer means depends on them too (the cache's dependencies)."""
+    absent = []
+    for candidate in candidates(module, importer):
+        if candidate.is_file():
+            return candidate, tuple(absent)
+        absent.append(candidate)
+    return None, tuple(absent)
+
+
+def candidates(module: str, importer: str | None) -> Iterator[Path]:
+    """Where the file of ``module`` may be, in the order Python looks (nothing for the
+    packages kgraphlint does not follow)."""
     level, name = split_relative(module)
     if level:
         if importer is None:
-            return None
+            return
         base = Path(importer).parent
         for _ in range(level - 1):
             base = base.parent
-        return _in_folder(base, name)
+        yield from _in_folder(base, name)
+        return
     name = followed_keras(name) or name
     top = name.split(".", 1)[0]
     if not name or (top in NOT_FOLLOWED and followed_keras(name) is None) or top in sys.stdlib_module_names:
-        return None
+        return
     roots = [project_root(Path(importer))] if importer is not None else []
-    return next((found for root in [*roots, *map(Path, search_path())] if (found := _in_folder(root, name))), None)
+    for root in [*roots, *map(Path, search_path())]:
+        yield from _in_folder(root, name)
 
 
 @lru_cache(maxsize=1)
@@ -81,19 +98,18 @@ def parsed(path: Path) -> cst.Module | None:
     shared: libcst trees are immutable); None when it cannot be read, is too large or does
     not parse."""
     try:
-        text = path.read_text(encoding="utf-8")
-        # The same guard as for the analysed file: libcst's native parser crashes the
-        # process on very deep nesting.
-        if len(text) > MAX_MODULE_BYTES or bracket_depth(text) > 150:
+        text = read_bytes(path, MAX_MODULE_BYTES).decode("utf-8")
+        # The same guard as for the analysed file: libcst's parser crashes the process on
+        # very deep nesting, and takes time and memory with the square of the depth.
+        if limit_problem(text, str(path)) is not None:
             return None
         return parse_module(text)
     except Exception:  # unreadable or unparsable: that module stays unknown
         return None
 
 
-def _in_folder(folder: Path, name: str) -> Path | None:
+def _in_folder(folder: Path, name: str) -> Iterator[Path]:
     path = folder.joinpath(*name.split(".")) if name else folder
-    for candidate in (path.with_suffix(".py") if name else None, path / "__init__.py"):
-        if candidate is not None and candidate.is_file():
-            return candidate
-    return None
+    if name:
+        yield path.with_suffix(".py")
+    yield path / "__init__.py"

@@ -3,12 +3,14 @@
 Each becomes a ``SourceFile`` (``kgraphlint.source.source_file``): a .py file as it is, or
 the code of a notebook or a Markdown tutorial (see ``kgraphlint.source.documents``). Files
 that cannot be read or decoded still become a ``SourceFile`` carrying the problem, so the
-run reports it and goes on.
+run reports it and goes on. Only regular files are read, and at most ``MAX_FILE_BYTES`` of
+them: a named pipe would block the run and a link to /dev/zero would never end.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -24,12 +26,53 @@ SKIPPED_DIRS = frozenset({
     ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".kgraphlint_cache",
     "node_modules", "site-packages", ".eggs", ".ipynb_checkpoints",
 })
+#: the most bytes read from one file (a notebook's outputs count); a larger file is reported
+MAX_FILE_BYTES = 64 * 1024 * 1024
+FILE_KINDS = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+              (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a directory"))
+
+
+class NotReadable(Exception):
+    """A file that is not read: not a regular file, or too large."""
+
+
+def irregular(mode: int) -> str | None:
+    """What a file is when it is not a regular file ("a named pipe"), else None."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in FILE_KINDS if test(mode)), "not a regular file")
+
+
+def skipped_reason(path: Path) -> str | None:
+    """Why a path is not checked at all (it is not a regular file, links followed), or None.
+    A path that cannot be examined is read, and its error reported."""
+    try:
+        kind = irregular(os.stat(path).st_mode)
+    except OSError:
+        return None
+    return None if kind is None else f"skipped: not a regular file ({kind})"
+
+
+def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """A regular file's bytes. Opening does not wait for a writer (a named pipe put in the
+    file's place after it was examined), and no more than ``limit`` bytes are read."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(descriptor, "rb") as file:
+        kind = irregular(os.fstat(file.fileno()).st_mode)
+        if kind is not None:
+            raise NotReadable(f"not a regular file ({kind})")
+        data = file.read(limit + 1)
+    if len(data) > limit:
+        raise NotReadable(f"too large to read (over {limit // (1024 * 1024)} MiB)")
+    return data
 
 
 def read_source(path: Path, display: str | None = None) -> SourceFile:
     shown = display or str(path)
     try:
-        data = path.read_bytes()
+        data = read_bytes(path)
+    except NotReadable as exc:
+        return SourceFile(shown, "", str(exc))
     except OSError as exc:
         return SourceFile(shown, "", f"cannot read file: {exc.strerror or exc}")
     source = decode_source(shown, data)

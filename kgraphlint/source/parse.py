@@ -1,5 +1,17 @@
 """Parse a file's text with libcst, safely: deep nesting, libcst's own limits and its
-wrong error positions are handled here, so a bad file yields a ``SourceProblem``."""
+wrong error positions are handled here, so a bad file yields a ``SourceProblem`` (KGL001)
+or a ``Refusal`` (KGL003: valid code kgraphlint does not analyse).
+
+libcst's parser takes time and memory that grow with the square of an expression's depth
+(measured: 5,000 nested lambdas 20 s and 4.8 GB; 5,000 ``not`` 1.4 GB; a chain of 5,000
+``+ 1`` 16 s), its native code crashes the process on a few thousand nested brackets, and
+its code generation (what finds a finding's position) recurses once or twice per level,
+so that 500 levels exceed Python's recursion limit. CPython's own parser is linear and
+bounded, so it reads a program first: it measures the depth as libcst's tree will have it,
+and only a program within the limits reaches libcst. CPython's verdict on syntax is final
+only for programs that could be too deep: for the others the Python running kgraphlint
+may be older than the code's (libcst knows newer syntax), so libcst decides.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +19,11 @@ import ast
 import os
 import re
 import threading
+import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from contextvars import ContextVar
 from functools import lru_cache
 
 import libcst as cst
@@ -24,11 +39,43 @@ class SourceProblem:
     column: int = 1
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Valid code past kgraphlint's limits (too large, too deeply nested): not analysed."""
+
+    message: str
+    line: int = 1
+
+
 BRACKETS = re.compile(r"[()\[\]{}]")
 OPENING = frozenset("([{")
 #: CPython refuses more than 200 nested brackets; libcst's native parser crashes the whole
 #: process on a few thousand, so past this depth CPython's parser decides first.
 SAFE_NESTING = 150
+#: the most characters of code parsed per file (libcst reads about 200,000 a second)
+MAX_PROGRAM_CHARACTERS = 2_000_000
+#: the deepest libcst tree analysed: half of what libcst's code generation survives under
+#: Python's default recursion limit (real code is about 30 deep; CPython accepts about 3,000)
+MAX_DEPTH = 250
+#: a character of a logical line adds at most two levels (``[`` is a List and an Element),
+#: and so does a level of indentation (a statement and its body): a program whose lines
+#: weigh less than this cannot be deeper than MAX_DEPTH, whatever CPython says of it
+SHALLOW = (MAX_DEPTH - 10) // 2
+#: edges of CPython's tree that are longer in libcst's: an argument is an Arg around its
+#: value, a slice a SubscriptElement and an Index, an element of a display an Element
+EXTRA_LEVELS = {
+    (ast.Call, "args"): 1, (ast.Subscript, "slice"): 2, (ast.List, "elts"): 1, (ast.Tuple, "elts"): 1,
+    (ast.Set, "elts"): 1, (ast.Dict, "keys"): 1, (ast.Dict, "values"): 1,
+}
+#: comments and string literals, read whole: the brackets and line ends in them do not count
+STRINGS_AND_COMMENTS = re.compile("|".join((
+    r"#[^\n]*",
+    r"[rRbBuUfF]{0,2}(?:'''(?:\\.|[^\\])*?(?:'''|$)"
+    r'|"""(?:\\.|[^\\])*?(?:"""|$)'
+    r"|'(?:\\.|[^'\\\n])*'?"
+    r'|"(?:\\.|[^"\\\n])*"?)',
+)), re.DOTALL)
+
 PARSER_STACK_BYTES = 1024 * 1024 * 1024
 
 
@@ -68,9 +115,28 @@ def parser_thread() -> ThreadPoolExecutor:
 PARSED_KEPT = 64
 
 
+#: when the parse asked for now must be done (the time budget of the file being analysed)
+DEADLINE: ContextVar[float | None] = ContextVar("kgraphlint_parse_deadline", default=None)
+
+
+class OutOfTime(Exception):
+    """libcst's parse did not end before the DEADLINE."""
+
+
 def parse_fresh(text: str) -> cst.Module:
     """libcst's parse, on the parser thread: a tree of new nodes."""
-    return parser_thread().submit(cst.parse_module, text).result()
+    executor = parser_thread()
+    future = executor.submit(cst.parse_module, text)
+    deadline = DEADLINE.get()
+    if deadline is None:
+        return future.result()
+    try:
+        return future.result(timeout=max(0.0, deadline - time.monotonic()))
+    except FutureTimeout:
+        # libcst cannot be interrupted: its thread is left to finish, later parses get a new one
+        _parser_thread.cache_clear()
+        executor.shutdown(wait=False)
+        raise OutOfTime() from None
 
 
 @lru_cache(maxsize=PARSED_KEPT)
@@ -80,24 +146,99 @@ def parse_module(text: str) -> cst.Module:
     return parse_fresh(text)
 
 
-def too_nested(text: str, path: str) -> SourceProblem | None:
-    if bracket_depth(text) <= SAFE_NESTING:
-        return None
-    try:
-        cpython_parse(text, path)
-    except SyntaxError as exc:
-        return SourceProblem(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
-    except (RecursionError, MemoryError, ValueError):
-        return SourceProblem("too deeply nested for Python to parse")
-    return None
+def longest_line(text: str) -> int:
+    """About the longest logical line, in what can nest: physical lines joined by brackets
+    and backslashes, each string one character and comments none. A string the pattern
+    misreads (nested f-string quotes) can make it wrong either way: it only decides
+    whether CPython is asked first."""
+    text = STRINGS_AND_COMMENTS.sub(lambda m: "" if m.group()[0] == "#" else "s", text).replace("\\\n", "")
+    longest = max(map(len, text.splitlines()), default=0)
+    depth = start = 0
+    for match in BRACKETS.finditer(text):
+        if match.group() in OPENING:
+            if depth == 0:
+                start = match.start()
+            depth += 1
+        elif depth > 0:
+            depth -= 1
+            if depth == 0:
+                longest = max(longest, match.end() - start)
+    return max(longest, len(text) - start) if depth else longest
 
 
-def cpython_parse(text: str, path: str) -> None:
+def cpython_parse(text: str, path: str) -> ast.Module:
     """CPython's own parser, for its verdict and its exact error positions; its warnings
     (SyntaxWarning and the like) are about the user's code, not for kgraphlint's output."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        compile(text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        return compile(text, path, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+
+
+def deepest(tree: ast.AST, text: str) -> tuple[int, int]:
+    """The depth libcst's tree of the program will have (CPython's, with EXTRA_LEVELS and
+    the nesting libcst gives ``a and b and c`` and ``"a" "b" "c"``), and the line where it
+    is deepest."""
+    depth, line = 0, 1
+    lines: list[str] = []
+    stack = [(tree, 1, 1)]
+    while stack:
+        node, level, where = stack.pop()
+        where = getattr(node, "lineno", where)
+        if isinstance(node, ast.BoolOp):
+            level += len(node.values) - 2
+        elif isinstance(node, (ast.Constant, ast.JoinedStr)) and (
+                node.end_lineno != node.lineno or level + (node.end_col_offset - node.col_offset) // 2 > MAX_DEPTH):
+            lines = lines or text.splitlines()  # written side by side, its parts may nest deep
+            level += string_parts(lines, node) - 1
+        if level > depth:
+            depth, line = level, where
+        for field, value in ast.iter_fields(node):
+            step = 1 + EXTRA_LEVELS.get((type(node), field), 0)
+            if isinstance(value, ast.AST):
+                stack.append((value, level + step, where))
+            elif isinstance(value, list):
+                stack.extend((child, level + step, where) for child in value if isinstance(child, ast.AST))
+    return depth, line
+
+
+def string_parts(lines: list[str], node: ast.expr) -> int:
+    """How many literals a string is written as (``("a"\n "b")``: 2)."""
+    if node.lineno == node.end_lineno:
+        segment = lines[node.lineno - 1].encode()[node.col_offset:node.end_col_offset].decode(errors="ignore")
+    else:
+        first = lines[node.lineno - 1].encode()[node.col_offset:].decode(errors="ignore")
+        last = lines[node.end_lineno - 1].encode()[:node.end_col_offset].decode(errors="ignore")
+        segment = "\n".join([first, *lines[node.lineno:node.end_lineno - 1], last])
+    return max(1, sum(1 for match in STRINGS_AND_COMMENTS.finditer(segment) if match.group()[0] != "#"))
+
+
+def weight(text: str) -> int:
+    """The longest logical line plus the deepest indentation, in characters."""
+    indent = max((len(line) - len(line.lstrip(" \t")) for line in text.splitlines()), default=0)
+    return longest_line(text) + indent
+
+
+def limit_problem(text: str, path: str) -> SourceProblem | Refusal | None:
+    """Why libcst must not parse this program, or None: too large or too deep for kgraphlint
+    (a Refusal), too deep for Python, or a syntax error CPython is sure of because the
+    program could be too deep to hand on (a SourceProblem)."""
+    if len(text) > MAX_PROGRAM_CHARACTERS:
+        return Refusal(f"the file has {len(text):,} characters of code (kgraphlint analyses at most "
+                       f"{MAX_PROGRAM_CHARACTERS:,})")
+    doubtful = weight(text) >= SHALLOW or bracket_depth(text) > SAFE_NESTING
+    if not doubtful:
+        return None
+    try:
+        tree = cpython_parse(text, path)
+    except SyntaxError as exc:
+        return SourceProblem(f"syntax error: {exc.msg}", exc.lineno or 1, exc.offset or 1)
+    except (RecursionError, MemoryError, ValueError):
+        return SourceProblem("too deeply nested for Python to parse")
+    depth, line = deepest(tree, text)
+    if depth > MAX_DEPTH:
+        return Refusal(f"the code nests {depth:,} levels deep at line {line} (kgraphlint follows at most "
+                       f"{MAX_DEPTH:,})", line)
+    return None
 
 
 def syntax_problem(text: str, path: str, error: cst.ParserSyntaxError) -> SourceProblem:
