@@ -107,11 +107,12 @@ def test_hostile_files_each_get_a_clear_result(cli, tmp_path):
         "binary.py": "not a text file", "latin1.py": "not UTF-8", "parens.py": "too many nested parentheses",
         "broken.ipynb": "not a valid notebook", "not_a_notebook.ipynb": "not a valid notebook",
         "dangling.py": "cannot read file", "self.py": "cannot read file",
-        "operators.py": "too deeply nested for Python to parse",
     }
     for name, text in expected_problems.items():
         [finding] = by_file[name]
         assert finding["code"] == "KGL001" and text in finding["message"], (name, finding["message"])
+    [operators] = by_file["operators.py"]
+    assert too_deep(operators), operators["message"]
     [deep] = by_file["lambdas.py"]
     assert (deep["code"], deep["severity"]) == ("KGL003", "info") and "nests 1,503 levels" in deep["message"]
     for quiet in ("empty.py", "huge.py"):
@@ -138,38 +139,51 @@ def test_warnings_about_user_code_are_not_printed(tmp_path):
     assert "KGL001" in result.stdout and result.returncode == 1
 
 
-PYTHON_REFUSES = ("KGL001", "too deeply nested for Python to parse")
+#: what a program nested past CPython's own limit gets: CPython's limit follows the
+#: recursion limit (TensorFlow, imported by other tests, triples it), so either Python
+#: refuses the file or kgraphlint measures it and does not analyse it
+PYTHON_REFUSES = (("KGL001", "too deeply nested for Python to parse"), ("KGL003", "not analysed: the code nests"))
+
+
+def not_analysed(message: str) -> tuple:
+    return (("KGL003", f"not analysed: {message}"),)
+
+
+def too_deep(finding: dict) -> bool:
+    return any(finding["code"] == code and message in finding["message"] for code, message in PYTHON_REFUSES)
+
+
 HOSTILE_SHAPES = {
     # libcst's parse of these took minutes or gigabytes (issue 23); CPython measures them first
-    "lambdas.py": ("f = " + "lambda: " * 5000 + "1\n", *PYTHON_REFUSES),
-    "nots.py": ("f = " + "not " * 5000 + "x\n", *PYTHON_REFUSES),
-    "conditionals.py": ("f = " + "1 if x else " * 5000 + "2\n", *PYTHON_REFUSES),
-    "attributes.py": ("f = x" + ".a" * 100_000 + "\n", *PYTHON_REFUSES),
-    "calls.py": ("f = x" + "()" * 100_000 + "\n", *PYTHON_REFUSES),
-    "subscripts.py": ("f = x" + "[0]" * 70_000 + "\n", *PYTHON_REFUSES),
-    "operators.py": ("f = 1" + " + 1" * 50_000 + "\n", *PYTHON_REFUSES),
+    "lambdas.py": ("f = " + "lambda: " * 5000 + "1\n", PYTHON_REFUSES),
+    "nots.py": ("f = " + "not " * 5000 + "x\n", PYTHON_REFUSES),
+    "conditionals.py": ("f = " + "1 if x else " * 5000 + "2\n", PYTHON_REFUSES),
+    "attributes.py": ("f = x" + ".a" * 100_000 + "\n", PYTHON_REFUSES),
+    "calls.py": ("f = x" + "()" * 100_000 + "\n", PYTHON_REFUSES),
+    "subscripts.py": ("f = x" + "[0]" * 70_000 + "\n", PYTHON_REFUSES),
+    "operators.py": ("f = 1" + " + 1" * 50_000 + "\n", PYTHON_REFUSES),
     # a parenthesis in a comment does not hide a long expression
-    "hidden.py": ("x = (1  # )\n" + "    + 1\n" * 5000 + ")\n", *PYTHON_REFUSES),
+    "hidden.py": ("x = (1  # )\n" + "    + 1\n" * 5000 + ")\n", PYTHON_REFUSES),
     # valid Python past kgraphlint's limits: not analysed, at the line where it is deepest
-    "deep.py": ("x = 1\n" + "f = " + "lambda: " * 1100 + "1\n", "KGL003",
-                "not analysed: the code nests 1,103 levels deep at line 4 (kgraphlint follows at most 250)"),
+    "deep.py": ("x = 1\n" + "f = " + "lambda: " * 1100 + "1\n",
+                not_analysed("the code nests 1,103 levels deep at line 4 (kgraphlint follows at most 250)")),
     # libcst nests what CPython keeps flat: `and` chains and strings written side by side
-    "conditions.py": ("x = 1" + " and 1" * 400 + "\n", "KGL003", "not analysed: the code nests"),
-    "concatenated.py": ("text = (\n" + '    "a"\n' * 400 + ")\n", "KGL003", "not analysed: the code nests"),
-    "side_by_side.py": ('text = (' + '"a" ' * 3000 + ")\n", "KGL003", "not analysed: the code nests 3,002 levels"),
-    "subscripted.py": ("x = " + "y[" * 120 + "0" + "]" * 120 + "\n", "KGL003", "not analysed: the code nests"),
-    "large.py": ("x = 1\n" * 400_000, "KGL003",
-                 "not analysed: the file has 2,400,038 characters of code (kgraphlint analyses at most 2,000,000)"),
+    "conditions.py": ("x = 1" + " and 1" * 400 + "\n", not_analysed("the code nests")),
+    "concatenated.py": ("text = (\n" + '    "a"\n' * 400 + ")\n", not_analysed("the code nests")),
+    "side_by_side.py": ('text = (' + '"a" ' * 3000 + ")\n", not_analysed("the code nests 3,002 levels")),
+    "subscripted.py": ("x = " + "y[" * 120 + "0" + "]" * 120 + "\n", not_analysed("the code nests")),
+    "large.py": ("x = 1\n" * 400_000, not_analysed(
+        "the file has 2,400,038 characters of code (kgraphlint analyses at most 2,000,000)")),
 }
 
 
 @pytest.mark.parametrize("name", sorted(HOSTILE_SHAPES))
 def test_programs_past_the_size_and_nesting_limits_get_a_clear_finding(cli, write, name):
-    text, code, message = HOSTILE_SHAPES[name]
+    text, verdicts = HOSTILE_SHAPES[name]
     result = cli("check", "--format", "json", "--no-cache", write(KERAS_PRELUDE + text, name))
     [finding] = result.json()
-    assert finding["code"] == code and message in finding["message"], finding["message"]
-    assert result.code == (1 if code == "KGL001" else 0) and result.err == ""
+    assert any(finding["code"] == code and message in finding["message"] for code, message in verdicts), finding
+    assert result.code == (1 if finding["code"] == "KGL001" else 0) and result.err == ""
 
 
 def test_code_as_deep_as_the_limit_is_analysed_and_its_findings_placed(cli, write):
