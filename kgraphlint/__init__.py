@@ -8,10 +8,32 @@ The public API:
     model_summary(analysis, model) -> dict         one model's summary (the JSON contract)
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+
 __version__ = "0.1.0"
 
-from kgraphlint.analysis import analyze_source  # noqa: E402
-from kgraphlint.checking import check_paths, check_source  # noqa: E402
-from kgraphlint.graph.summary import model_summary  # noqa: E402
+#: where each public name lives; imported on first use, so that ``kgraphlint --version``
+#: and a run whose results are all cached never load libcst or the engine
+_PUBLIC = {
+    "analyze_source": "kgraphlint.analysis",
+    "check_paths": "kgraphlint.checking",
+    "check_source": "kgraphlint.checking",
+    "model_summary": "kgraphlint.graph.summary",
+}
 
-__all__ = ["__version__", "analyze_source", "check_paths", "check_source", "model_summary"]
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name: str) -> object:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kgraphlint' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from kgraphlint import __version__
 from kgraphlint.config import Settings, absolute
+from kgraphlint.registry import remember_names_in
 from kgraphlint.rule import Edit, Finding, Fix, Related, Severity
 from kgraphlint.source.files import NotReadable, read_bytes
 from kgraphlint.source.source_file import SourceFile
@@ -72,6 +73,8 @@ def file_digest(path: str) -> str | None:
 class ResultCache:
     def __init__(self, root: Path) -> None:
         self.root = root / code_fingerprint()
+        # the rules' names, so that a run whose results are all cached needs not load them
+        remember_names_in(self.root / "rules.json")
 
     @staticmethod
     def key(source: SourceFile, settings: Settings) -> str:

@@ -9,16 +9,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kgraphlint.analysis import AnalysisError, FileAnalysis, analyze_source
 from kgraphlint.config import Overrides, Settings, discover_settings
-from kgraphlint.interpret.budget import NOT_ANALYSED
 from kgraphlint.rule import Finding, RuleContext, Severity
 from kgraphlint.source.files import discover, read_source, skipped_reason, source_from_text
 from kgraphlint.source.source_file import SourceFile
-from kgraphlint.fixes.suppression import find_suppressions
-from kgraphlint.workers import run_in_processes
 
 if TYPE_CHECKING:
+    from kgraphlint.analysis import FileAnalysis
     from kgraphlint.build.compare import Builder
     from kgraphlint.cache import ResultCache
 
@@ -118,6 +115,12 @@ def check_source_file(source: SourceFile, settings: Settings, path: Path | None 
     """Every enabled rule on one file; a crashing rule is reported and the others still run.
     With a ``builder`` (--build), real Keras builds the models first. ``analysis``: the
     file's analysis when the caller already has it (the language server)."""
+    # The engine (libcst, the interpreter, the rules and what they import) loads on the
+    # first file that is not in the cache: a run whose results are all cached never needs it.
+    from kgraphlint.analysis import AnalysisError, analyze_source
+    from kgraphlint.fixes.suppression import find_suppressions
+    from kgraphlint.interpret.budget import NOT_ANALYSED
+
     result = CheckResult(files=1, sources={source.path: source})
     if analysis is None:
         try:
@@ -221,6 +224,8 @@ def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: 
         else:
             pending.append((index, key, (source, settings, path)))
     if jobs > 1 and len(pending) > 1:
+        from kgraphlint.workers import run_in_processes
+
         outcomes = run_in_processes([task for _, _, task in pending], jobs, _check_task, _worker_died)
     else:
         outcomes = [_check_task(task) for _, _, task in pending]

@@ -22,25 +22,21 @@ import sys
 import traceback
 from pathlib import Path
 
-from rich.console import Console
-from rich.markdown import Markdown
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from kgraphlint import __version__
-from kgraphlint.analysis import AnalysisError, analyze_source
-from kgraphlint.cache import ResultCache, cache_root
-from kgraphlint.checking import CheckResult, check_paths, check_source_file, files_to_check
 from kgraphlint.config import ConfigError, Overrides, Settings, discover_settings, load_pyproject
-from kgraphlint.registry import all_rules, find_rule
-from kgraphlint.rule import plural
-from kgraphlint.fixes.apply import Changed, fixed_text, noqa_text, unified_diff
-from kgraphlint.fixes.writing import NotWritten, read_for_change, write_back
+from kgraphlint.report.console import console_on
 from kgraphlint.report.findings import render as render_findings
 from kgraphlint.report.findings import render_statistics
-from kgraphlint.source.files import decode_source, discover, read_source, source_from_text
-from kgraphlint.report.stats import Coverage
-from kgraphlint.graph.summary import model_summary
-from kgraphlint.report.tables import render
+from kgraphlint.rule import plural
+
+if TYPE_CHECKING:
+    from kgraphlint.checking import CheckResult
+
+# Each command imports what it needs when it runs: `--version` and a check whose results
+# are all cached never load libcst, the engine, networkx, pygls (or rich, for JSON output).
+# tests/test_startup.py guards the modules a cached run loads.
 
 COMMANDS = ("check", "summary", "rules", "rule", "graph", "lsp")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -159,10 +155,6 @@ def normalize_argv(argv: list[str]) -> list[str]:
     return argv
 
 
-def console_for(no_color: bool, file=None) -> Console:
-    return Console(no_color=no_color, highlight=False, soft_wrap=True, file=file)
-
-
 def missing_paths(paths: list[str]) -> list[str]:
     return [p for p in paths if not Path(p).exists()]
 
@@ -176,6 +168,8 @@ def report_missing(paths: list[str]) -> bool:
 
 def confirmed_summary(analysis, build) -> dict:
     """A model's summary with, per layer, what Keras built ("keras") and whether it agrees."""
+    from kgraphlint.graph.summary import model_summary
+
     summary = model_summary(analysis, build.model)
     summary["keras_build"] = {"device": build.device, "note": build.note,
                               "error": build.error["message"] if build.error else None}
@@ -193,8 +187,14 @@ def keras_agrees(row: dict, keras: dict) -> bool:
 
 
 def run_summary(args: argparse.Namespace) -> int:
+    from kgraphlint.analysis import AnalysisError, analyze_source
+    from kgraphlint.graph.summary import model_summary
+    from kgraphlint.report.stats import Coverage
+    from kgraphlint.report.tables import render
+    from kgraphlint.source.files import discover, read_source
+
     failed = report_missing(args.paths)
-    console = console_for(args.no_color)
+    console = console_on(no_color=args.no_color)
     summaries: list[dict] = []
     coverage = Coverage()
     builder = start_builder(args)
@@ -250,6 +250,9 @@ def split_list(value: str | None) -> tuple[str, ...] | None:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from kgraphlint.cache import ResultCache, cache_root
+    from kgraphlint.checking import check_paths, files_to_check
+
     from_stdin = args.stdin_filename is not None or "-" in args.paths
     paths = [p for p in args.paths if p != "-"]
     if from_stdin and paths and args.stdin_filename is None:
@@ -257,14 +260,15 @@ def run_check(args: argparse.Namespace) -> int:
     overrides = Overrides(split_list(args.select), split_list(args.extend_select), split_list(args.ignore),
                           args.fail_on, args.keras_version, args.time_budget)
     try:
+        anchor = Path(args.stdin_filename or (paths[0] if paths and not from_stdin else "."))
+        # the cache first: it remembers the rules' names, which settings are validated against
+        cache = None if args.no_cache or from_stdin else ResultCache(cache_root(anchor))
         explicit = None
         if args.config:
             explicit = load_pyproject(Path(args.config)) or Settings(root=Path(args.config).parent)
-        anchor = Path(args.stdin_filename or (paths[0] if paths and not from_stdin else "."))
         settings = overrides.apply(explicit or discover_settings(anchor))
         if from_stdin:
             return check_stdin(args, settings)
-        cache = None if args.no_cache else ResultCache(cache_root(anchor))
         builder = start_builder(args)
         try:
             result = check_paths(paths, overrides, explicit, args.jobs, cache, builder, args.force_exclude)
@@ -281,15 +285,15 @@ def run_check(args: argparse.Namespace) -> int:
     return report(args, result, settings)
 
 
-def report(args: argparse.Namespace, result: CheckResult, settings: Settings) -> int:
+def report(args: argparse.Namespace, result: "CheckResult", settings: Settings) -> int:
     if args.output_file:
         try:
             with open(args.output_file, "w", encoding="utf-8") as file:
-                render_report(args, result, console_for(True, file))
+                render_report(args, result, file, no_color=True)
         except OSError as error:
             raise UsageError(f"cannot write {args.output_file}: {error.strerror or error}") from error
     else:
-        render_report(args, result, console_for(args.no_color))
+        render_report(args, result, None, no_color=args.no_color)
     if not args.quiet:
         for note in result.notes:
             print(f"kgraphlint: note: {note}", file=sys.stderr)
@@ -301,16 +305,21 @@ def report(args: argparse.Namespace, result: CheckResult, settings: Settings) ->
     return EXIT_FINDINGS if failing and not args.exit_zero else EXIT_OK
 
 
-def render_report(args: argparse.Namespace, result: CheckResult, console: Console) -> None:
+def render_report(args: argparse.Namespace, result: "CheckResult", out, *, no_color: bool) -> None:
     if args.statistics:
-        render_statistics(result, args.format, console)
+        render_statistics(result, args.format, out, no_color=no_color)
     else:
-        render_findings(result, args.format, console, args.quiet)
+        render_findings(result, args.format, out, no_color=no_color, quiet=args.quiet)
 
 
 def check_stdin(args: argparse.Namespace, settings: Settings) -> int:
     """Editors and pipes: the text comes on standard input (``-``, or with --stdin-filename,
     which also names it); fixes go to standard output."""
+    from kgraphlint.checking import check_source_file
+    from kgraphlint.fixes.apply import fixed_text, noqa_text
+    from kgraphlint.fixes.writing import NotWritten
+    from kgraphlint.source.files import source_from_text
+
     name = args.stdin_filename or "-"
     text = sys.stdin.read()
     path = Path(args.stdin_filename) if args.stdin_filename else None
@@ -334,6 +343,8 @@ def check_stdin(args: argparse.Namespace, settings: Settings) -> int:
 
 def diff_text(path: str, before: str, after: str) -> str:
     """The change as a unified diff; a notebook's cell by cell (``nb.ipynb:cell 2``)."""
+    from kgraphlint.fixes.apply import unified_diff
+
     if not path.endswith(".ipynb"):
         return unified_diff(path, before, after)
     from kgraphlint.fixes.notebooks import code_cell_sources
@@ -343,7 +354,7 @@ def diff_text(path: str, before: str, after: str) -> str:
                    if old != new)
 
 
-def say_changed(args: argparse.Namespace, changes: list[Changed]) -> None:
+def say_changed(args: argparse.Namespace, changes: list) -> None:
     """How many findings --fix fixed (--diff would fix) or --add-noqa silenced."""
     if args.quiet:
         return
@@ -358,9 +369,14 @@ def say_changed(args: argparse.Namespace, changes: list[Changed]) -> None:
     print(f"kgraphlint: {message}", file=sys.stderr)
 
 
-def change_files(args: argparse.Namespace, result: CheckResult, tasks: list) -> bool:
+def change_files(args: argparse.Namespace, result: "CheckResult", tasks: list) -> bool:
     """--fix, --diff or --add-noqa on the files that have findings. A file is written only
     if it still holds what was read (kgraphlint.writing)."""
+    from kgraphlint.checking import check_source_file
+    from kgraphlint.fixes.apply import Changed, fixed_text, noqa_text
+    from kgraphlint.fixes.writing import NotWritten, read_for_change, write_back
+    from kgraphlint.source.files import decode_source, source_from_text
+
     reported = {f.path for f in result.findings}
     changes: list[Changed] = []
     for path, settings in tasks:
@@ -400,10 +416,14 @@ RULE_GROUPS = {"correctness": "Bugs", "design": "Design smells (turn them off wi
 
 
 def run_rules(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from kgraphlint.registry import all_rules
+
     if args.format == "json":
         print(json.dumps([rule_json(rule) for rule in all_rules()], indent=2))
         return EXIT_OK
-    console = console_for(False)
+    console = console_on()
     if not console.is_terminal:  # piped: one line per rule, never wrapped to a width
         for rule in all_rules():
             print("\t".join((rule.code, rule.name, rule.severity.value, "fixable" if rule.fixable else "",
@@ -425,7 +445,11 @@ def rule_json(rule) -> dict:
             "fixable": rule.fixable, "summary": rule.summary, "url": rule.url()}
 
 
-def run_rule(code_or_name: str, console: Console) -> int:
+def run_rule(code_or_name: str, console) -> int:
+    from rich.markdown import Markdown
+
+    from kgraphlint.registry import find_rule
+
     rule = find_rule(code_or_name)
     if rule is None:
         raise UsageError(f"no rule {code_or_name!r}; `kgraphlint rules` lists them")
@@ -441,7 +465,10 @@ GRAPHVIZ_HELP = ("rendering svg/png needs Graphviz's `dot` program: install it (
 
 
 def run_graph(args: argparse.Namespace) -> int:
+    from kgraphlint.analysis import analyze_source
+    from kgraphlint.checking import check_source_file
     from kgraphlint.report.drawing import dot, mermaid
+    from kgraphlint.source.files import discover, read_source
 
     failed = report_missing(args.paths)
     renderer = shutil.which("dot") if args.format in ("svg", "png") else None
@@ -488,6 +515,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_graph(args)
         if args.command == "lsp":
             from kgraphlint.ide.linting import Linter
+            from kgraphlint.registry import all_rules
 
             # Before pygls loads (and starts threads): the analysis worker is a fork of this
             # process and warms up while the server loads. Both read the rules (the server
@@ -501,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "rules":
             return run_rules(args)
         if args.command == "rule":
-            return run_rule(args.rule, console_for(False))
+            return run_rule(args.rule, console_on())
         return run_check(args)
     except UsageError as error:
         print(f"kgraphlint: error: {error}", file=sys.stderr)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
-from kgraphlint.registry import all_rules
+from kgraphlint.registry import all_rules, is_selector
 from kgraphlint.rule import Rule, Severity
 
 if sys.version_info >= (3, 11):
@@ -50,16 +50,19 @@ def absolute(path: Path) -> Path:
     return Path(os.path.abspath(path))
 
 
+def check_selector(selector: str) -> None:
+    if not is_selector(selector.strip()):
+        raise ConfigError(f"unknown rule selector {selector!r} (use a code like KGL101, a prefix like KGL1, "
+                          f"or a name like merge-shape-mismatch)")
+
+
 def rules_matching(selector: str) -> list[type[Rule]]:
     """Rules a selector names: ALL, a code or code prefix, or a rule name."""
+    check_selector(selector)
     token = selector.strip()
     if token.upper() == "ALL":
         return list(all_rules())
-    matched = [r for r in all_rules() if r.code.startswith(token.upper()) or r.name == token.lower()]
-    if not matched:
-        raise ConfigError(f"unknown rule selector {selector!r} (use a code like KGL101, a prefix like KGL1, "
-                          f"or a name like merge-shape-mismatch)")
-    return matched
+    return [r for r in all_rules() if r.code.startswith(token.upper()) or r.name == token.lower()]
 
 
 def _matches(pattern: str, relative: str) -> bool:
@@ -89,7 +92,7 @@ class Settings:
         for selector in (*self.select, *self.extend_select, *self.ignore,
                          *(s for _, codes in self.per_file_ignores for s in codes),
                          *(s for s, _ in self.severity_overrides)):
-            rules_matching(selector)
+            check_selector(selector)
         if self.fail_on not in FAIL_ON:
             raise ConfigError(f"fail-on must be one of {', '.join(FAIL_ON)}, not {self.fail_on!r}")
         if self.keras_version not in ("2", "3"):

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import ClassVar, Iterable, Iterator
+from typing import TYPE_CHECKING, ClassVar, Iterable, Iterator
 
-import libcst as cst
+if TYPE_CHECKING:  # a run whose results are all cached loads this module, never the engine
+    import libcst as cst
 
-from kgraphlint.analysis import FileAnalysis
-from kgraphlint.keras.facts import LayerCall, LayerInstance, Tensor
-from kgraphlint.keras.shapes import format_shape
-from kgraphlint.graph.model_graph import ModelGraph
-from kgraphlint.source.positions import Span
+    from kgraphlint.analysis import FileAnalysis
+    from kgraphlint.graph.model_graph import ModelGraph
+    from kgraphlint.keras.facts import LayerCall, LayerInstance, Tensor
+    from kgraphlint.source.positions import Span
 
 
 def plural(count: int, word: str) -> str:
@@ -257,6 +257,8 @@ class RuleContext:
 
     def describe(self, tensor: Tensor) -> str:
         """``(None, 4, 4, 64) from 'pool2' (line 12)``"""
+        from kgraphlint.keras.shapes import format_shape
+
         producer = tensor.producer
         return f"{format_shape(tensor.shape)} from '{producer.layer.name}' ({self.where(producer.node)})"
 

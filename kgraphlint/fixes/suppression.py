@@ -24,6 +24,8 @@ from kgraphlint.source.source_file import split_lines
 NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z0-9_,\-\s]+))?", re.IGNORECASE)
 IGNORE = re.compile(r"#\s*kgraphlint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 SKIP_FILE = re.compile(r"#\s*kgraphlint:\s*skip-file", re.IGNORECASE)
+#: what every directive contains: a file without it has none, and is not tokenized
+MAYBE_DIRECTIVE = re.compile(r"#\s*(?:noqa|kgraphlint:)", re.IGNORECASE)
 
 ALL = "*"
 
@@ -86,11 +88,11 @@ class Directive:
     noqa: bool  # "# noqa" (shared with other tools) or "# kgraphlint: ignore" (kgraphlint's own)
 
 
-def directives(text: str) -> list[Directive]:
+def directives(text: str, found_comments: list[tuple[int, int, str]] | None = None) -> list[Directive]:
     found = []
-    if "#" not in text:
+    if not MAYBE_DIRECTIVE.search(text):
         return found
-    for line, column, comment in comments(text):
+    for line, column, comment in comments(text) if found_comments is None else found_comments:
         for pattern in (NOQA, IGNORE):
             match = pattern.search(comment)
             if match:
@@ -103,12 +105,11 @@ def directives(text: str) -> list[Directive]:
 
 def find_suppressions(text: str) -> Suppressions:
     result = Suppressions()
-    if "#" not in text:
+    if not MAYBE_DIRECTIVE.search(text):
         return result
-    for line, _, comment in comments(text):
-        if SKIP_FILE.search(comment):
-            result.skip_file = True
-    for directive in directives(text):
+    found_comments = comments(text)
+    result.skip_file = any(SKIP_FILE.search(comment) for _, _, comment in found_comments)
+    for directive in directives(text, found_comments):
         tokens = _tokens(None if directive.codes_span is None else " ".join(directive.codes))
         result.by_line.setdefault(directive.line, set()).update(tokens)
     return result

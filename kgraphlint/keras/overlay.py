@@ -39,7 +39,7 @@ from kgraphlint.keras.facts import (
     iter_tensors,
 )
 from kgraphlint.keras.layers import LayerKnowledge, knowledge
-from kgraphlint.keras.layers.base import decided_by_known
+from kgraphlint.keras.layers.base import decided_by_known, switches
 from kgraphlint.keras.naming import NameCounter
 from kgraphlint.keras.operations import Operation
 from kgraphlint.keras.shapes import UNKNOWN, fully_known, is_int, is_known
@@ -689,8 +689,7 @@ class KerasOverlay(Overlay):
             return False  # Bidirectional(LSTM(return_sequences=?)): the wrapped layer decides
         if layer.binding is None:
             return True
-        defaults = {p.name: p.default for p in layer.binding.signature.parameters if not p.required}
-        return decided_by_known(layer.config, defaults)
+        return decided_by_known(layer.config, switches(layer.binding.signature))
 
     @staticmethod
     def nested_output(model: ModelRecord, shapes: list) -> object:

@@ -4,12 +4,15 @@
 from __future__ import annotations
 
 import json
+import sys
 from itertools import groupby
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.markup import escape
-
+from kgraphlint.report.console import console_on
 from kgraphlint.rule import Finding, Severity, plural
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 COLOURS = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 
@@ -23,9 +26,10 @@ def github_escape(text: str, property_value: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
 
 
-def render(result, fmt: str, console: Console, quiet: bool = False) -> None:
-    """The findings in a format, to the console's file; ``quiet`` leaves out the totals."""
-    out = console.file
+def render(result, fmt: str, out: TextIO | None = None, *, no_color: bool = False, quiet: bool = False) -> None:
+    """The findings in a format, to ``out`` (standard output by default); ``quiet`` leaves
+    out the totals."""
+    out = out or sys.stdout
     if fmt == "json":
         print(json.dumps([f.to_json() for f in result.findings], indent=2), file=out)
     elif fmt == "sarif":
@@ -46,10 +50,10 @@ def render(result, fmt: str, console: Console, quiet: bool = False) -> None:
         if not quiet and any(f.fix is not None for f in result.findings):
             print("[*] fixable with --fix", file=out)
     else:
-        render_full(result, console, quiet)
+        render_full(result, console_on(out, no_color), quiet)
 
 
-def render_statistics(result, fmt: str, console: Console) -> None:
+def render_statistics(result, fmt: str, out: TextIO | None = None, *, no_color: bool = False) -> None:
     """How many findings each rule has, most first (for adopting kgraphlint on a code base)."""
     from kgraphlint.registry import find_rule
 
@@ -62,8 +66,11 @@ def render_statistics(result, fmt: str, console: Console) -> None:
         rows.append({"code": code, "name": rule.name if rule else "", "count": count,
                      "fixable": bool(rule and rule.fixable)})
     if fmt == "json":
-        print(json.dumps(rows, indent=2), file=console.file)
+        print(json.dumps(rows, indent=2), file=out or sys.stdout)
         return
+    from rich.markup import escape
+
+    console = console_on(out, no_color)
     for row in rows:
         fixable = "[*] " if row["fixable"] else "    "
         console.print(f"{row['count']:>6}  {row['code']}  {fixable}{escape(row['name'])}")
@@ -72,6 +79,8 @@ def render_statistics(result, fmt: str, console: Console) -> None:
 
 
 def code_frame(source_file, finding: Finding) -> list[str]:
+    from rich.markup import escape
+
     if source_file is None:
         return []
     lines = source_file.document_lines
@@ -88,23 +97,25 @@ def code_frame(source_file, finding: Finding) -> list[str]:
     ]
 
 
-def render_full(result, console: Console, quiet: bool = False) -> None:
+def render_full(result, console: "Console", quiet: bool = False) -> None:
+    from rich.markup import escape
+
+    # One print per file: rich's cost is per call, and a report has a line per code frame.
     for path, findings in groupby(result.findings, key=lambda f: f.path):
-        console.print(f"[bold]{escape(path)}[/]")
+        lines = [f"[bold]{escape(path)}[/]"]
         for f in findings:
             colour = COLOURS[f.severity]
-            console.print(f"{escape(path)}:{escape(f.location)}: [{colour}]{f.severity.value}[/] "
-                          f"[bold]{f.code}[/] {escape(f'[{f.name}]')}")
-            console.print(f"  {escape(f.message)}")
-            for line in code_frame(result.sources.get(path), f):
-                console.print(line)
+            lines.append(f"{escape(path)}:{escape(f.location)}: [{colour}]{f.severity.value}[/] "
+                         f"[bold]{f.code}[/] {escape(f'[{f.name}]')}")
+            lines.append(f"  {escape(f.message)}")
+            lines.extend(code_frame(result.sources.get(path), f))
             for related in f.related:
                 where = f"cell {related.cell}, line {related.line}" if related.cell else f"{related.line}:{related.column}"
-                console.print(f"  [dim]note:[/] {escape(related.path)}:{where}: "
-                              f"{escape(related.message)}")
+                lines.append(f"  [dim]note:[/] {escape(related.path)}:{where}: {escape(related.message)}")
             if f.fix is not None:
-                console.print(f"  [green]fix:[/] {escape(f.fix.message)}")
-            console.print()
+                lines.append(f"  [green]fix:[/] {escape(f.fix.message)}")
+            lines.append("")
+        console.print("\n".join(lines))
     if quiet:
         return
     counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}

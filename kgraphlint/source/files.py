@@ -14,7 +14,6 @@ import stat
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from kgraphlint.source.documents import load_markdown, load_notebook
 from kgraphlint.source.source_file import SourceFile
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -81,6 +80,9 @@ def read_source(path: Path, display: str | None = None) -> SourceFile:
 
 def source_from_text(path: str, text: str) -> SourceFile:
     """A file's text as kgraphlint reads it: notebooks and Markdown by their suffix."""
+    if path.endswith((".ipynb", ".md")):
+        # markdown-it loads only for documents (a cached run over .py files never needs it)
+        from kgraphlint.source.documents import load_markdown, load_notebook
     if path.endswith(".ipynb"):
         return load_notebook(path, text)
     if path.endswith(".md"):

@@ -16,6 +16,7 @@ may be older than the code's (libcst knows newer syntax), so libcst decides.
 from __future__ import annotations
 
 import ast
+import keyword
 import os
 import re
 import threading
@@ -57,10 +58,14 @@ MAX_PROGRAM_CHARACTERS = 2_000_000
 #: the deepest libcst tree analysed: half of what libcst's code generation survives under
 #: Python's default recursion limit (real code is about 30 deep; CPython accepts about 3,000)
 MAX_DEPTH = 250
-#: a character of a logical line adds at most two levels (``[`` is a List and an Element),
-#: and so does a level of indentation (a statement and its body): a program whose lines
-#: weigh less than this cannot be deeper than MAX_DEPTH, whatever CPython says of it
+#: a punctuation character or keyword of a logical line adds at most two levels (``[`` is a
+#: List and an Element; ``a[b]`` a Subscript, a SubscriptElement and an Index for its two
+#: brackets), and so does a character of indentation (a statement and its body): a program
+#: whose lines weigh less than this cannot be deeper than MAX_DEPTH, whatever CPython says
 SHALLOW = (MAX_DEPTH - 10) // 2
+#: what a logical line's weight counts: punctuation, and every keyword (``not``, ``lambda``,
+#: ``and``, ``if``/``else`` and ``for`` nest; the others are counted too, to be safe)
+NESTING = re.compile(r"[^\w\s]|\b(?:" + "|".join(keyword.kwlist) + r")\b")
 #: edges of CPython's tree that are longer in libcst's: an argument is an Arg around its
 #: value, a slice a SubscriptElement and an Index, an element of a display an Element
 EXTRA_LEVELS = {
@@ -146,24 +151,22 @@ def parse_module(text: str) -> cst.Module:
     return parse_fresh(text)
 
 
-def longest_line(text: str) -> int:
-    """About the longest logical line, in what can nest: physical lines joined by brackets
-    and backslashes, each string one character and comments none. A string the pattern
-    misreads (nested f-string quotes) can make it wrong either way: it only decides
-    whether CPython is asked first."""
-    text = STRINGS_AND_COMMENTS.sub(lambda m: "" if m.group()[0] == "#" else "s", text).replace("\\\n", "")
-    longest = max(map(len, text.splitlines()), default=0)
-    depth = start = 0
-    for match in BRACKETS.finditer(text):
-        if match.group() in OPENING:
-            if depth == 0:
-                start = match.start()
-            depth += 1
-        elif depth > 0:
-            depth -= 1
-            if depth == 0:
-                longest = max(longest, match.end() - start)
-    return max(longest, len(text) - start) if depth else longest
+def heaviest_line(text: str) -> int:
+    """About the most a logical line (physical lines joined by brackets and backslashes) can
+    nest: its punctuation and keywords, each string one character and comments none. Names
+    and numbers nest nothing by themselves; every node that nests is written with an
+    operator, a bracket, a dot, a colon, a quote or a keyword. A string the pattern misreads
+    (nested f-string quotes) can make it wrong either way: it only decides whether CPython
+    is asked first."""
+    text = STRINGS_AND_COMMENTS.sub(lambda m: "" if m.group()[0] == "#" else '"', text).replace("\\\n", "")
+    heaviest = pending = depth = 0
+    for line in text.splitlines():
+        pending += len(NESTING.findall(line))
+        depth += line.count("(") + line.count("[") + line.count("{") - (
+            line.count(")") + line.count("]") + line.count("}"))
+        if depth <= 0:
+            heaviest, pending, depth = max(heaviest, pending), 0, 0
+    return max(heaviest, pending)
 
 
 def cpython_parse(text: str, path: str) -> ast.Module:
@@ -213,9 +216,9 @@ def string_parts(lines: list[str], node: ast.expr) -> int:
 
 
 def weight(text: str) -> int:
-    """The longest logical line plus the deepest indentation, in characters."""
+    """The heaviest logical line plus the deepest indentation, in characters."""
     indent = max((len(line) - len(line.lstrip(" \t")) for line in text.splitlines()), default=0)
-    return longest_line(text) + indent
+    return heaviest_line(text) + indent
 
 
 def limit_problem(text: str, path: str) -> SourceProblem | Refusal | None:

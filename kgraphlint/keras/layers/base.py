@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from kgraphlint.keras.shapes import UNKNOWN, Shape, is_int, is_known
+
+if TYPE_CHECKING:
+    from kgraphlint.keras.signatures import Signature
 
 
 Config = dict  # argument name -> value (UNKNOWN where not known statically)
@@ -47,18 +50,32 @@ SHAPE_NEUTRAL = frozenset({"name", "trainable", "dtype", "activation", "recurren
 SHAPE_NEUTRAL_SUFFIXES = ("_initializer", "_regularizer", "_constraint")
 
 
-def decided_by_known(config: Config, defaults: dict[str, object]) -> bool:
+def decided_by_known(config: Config, switches: frozenset[str]) -> bool:
     """No unknown argument could silently pick another shape or weight count: numbers
     (units, filters, kernel sizes) carry their unknown into the dimensions they give, but an
-    unknown switch or choice (return_sequences, use_bias, padding: those whose default,
-    in ``defaults``, is a bool, a string or None) would read as its falsy branch."""
-    for key, value in config.items():
-        if is_known(value) or key in SHAPE_NEUTRAL or key.endswith(SHAPE_NEUTRAL_SUFFIXES) or key not in defaults:
-            continue
-        default = defaults[key]
-        if default is None or isinstance(default, (bool, str)):
+    unknown switch or choice (return_sequences, use_bias, padding: see ``switches``) would
+    read as its falsy branch."""
+    for key, value in config.items():  # a loop, not all(...): this runs for every layer call
+        if key in switches and not is_known(value):
             return False
     return True
+
+
+#: each signature's switches, by the signature's identity (signatures live as long as the
+#: process, and a layer call asks for its signature's on every call)
+_SWITCHES: dict[int, tuple[object, frozenset[str]]] = {}
+
+
+def switches(signature: "Signature") -> frozenset[str]:
+    """The optional arguments whose default is a bool, a string or None and that may change
+    a shape or weight count (not in SHAPE_NEUTRAL)."""
+    cached = _SWITCHES.get(id(signature))
+    if cached is None or cached[0] is not signature:
+        names = frozenset(p.name for p in signature.parameters if not p.required and (
+            p.default is None or isinstance(p.default, (bool, str))) and p.name not in SHAPE_NEUTRAL
+            and not p.name.endswith(SHAPE_NEUTRAL_SUFFIXES))
+        cached = _SWITCHES[id(signature)] = (signature, names)
+    return cached[1]
 
 
 def no_params(config: Config, shapes: list) -> Params:

@@ -1,0 +1,69 @@
+"""What a run loads before it knows it has work: `--version`, and a check whose results are
+all cached, import neither libcst nor the engine, networkx, pygls or markdown-it (and JSON
+output not even rich). Guarded by the import set, not by a timing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import FIXTURES, ROOT
+
+#: modules only an analysis (a cache miss), a summary, --build or the language server need
+HEAVY = ("libcst", "networkx", "pygls", "markdown_it", "numpy", "kgraphlint.analysis", "kgraphlint.interpret",
+         "kgraphlint.keras", "kgraphlint.graph", "kgraphlint.feeding", "kgraphlint.rules.")
+
+LOADED = """
+import contextlib, io, json, sys
+from kgraphlint.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        code = main(sys.argv[1:])
+    except SystemExit as exit:  # --version
+        code = exit.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def loaded_modules(cache, *args) -> tuple[int, list[str]]:
+    environment = {**os.environ, "KGRAPHLINT_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    result = subprocess.run([sys.executable, "-c", LOADED, *map(str, args)], capture_output=True, text=True,
+                            env=environment, cwd=ROOT, check=True)
+    report = json.loads(result.stdout.splitlines()[-1])
+    return report["code"], report["modules"]
+
+
+def heavy_among(modules: list[str]) -> list[str]:
+    return [m for m in modules if any(m == h or m.startswith(h if h.endswith(".") else h + ".") for h in HEAVY)]
+
+
+FILES = sorted((FIXTURES / "bugs").glob("*.py")) + sorted((FIXTURES / "models").glob("*.py"))
+
+
+@pytest.mark.parametrize("output", ["full", "json"])
+def test_a_run_whose_results_are_all_cached_loads_no_engine(tmp_path, output):
+    first_code, first = loaded_modules(tmp_path, "check", "--jobs", "1", "--format", output, *FILES)
+    assert "libcst" in first and "kgraphlint.analysis" in first  # the first run analysed the files
+    code, modules = loaded_modules(tmp_path, "check", "--jobs", "1", "--format", output, *FILES)
+    assert code == first_code == 1  # the same verdict: fixtures/bugs has findings
+    assert heavy_among(modules) == []
+    if output == "json":
+        assert not [m for m in modules if m == "rich" or m.startswith("rich.")]
+
+
+def test_a_cached_run_still_rejects_an_unknown_selector(tmp_path):
+    loaded_modules(tmp_path, "check", *FILES[:2])
+    code, _ = loaded_modules(tmp_path, "check", "--select", "KGL999", *FILES[:2])
+    assert code == 2
+    code, modules = loaded_modules(tmp_path, "check", "--select", "KGL1,unused-noqa", *FILES[:2])
+    assert code in (0, 1) and heavy_among(modules) == []
+
+
+def test_version_loads_no_engine(tmp_path):
+    code, modules = loaded_modules(tmp_path, "--version")
+    assert code == 0
+    assert heavy_among(modules) == [] and "rich" not in modules
