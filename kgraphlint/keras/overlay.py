@@ -567,7 +567,7 @@ class KerasOverlay(Overlay):
                     if tensor not in inputs:
                         inputs.append(tensor)
                         input_nodes.append(arg_nodes.get(key, node))
-        shape_inputs += [t for value in [*args[1:], *kwargs.values()] for t in iter_tensors(value)]
+            shape_inputs += [t for value in [*args[1:], *kwargs.values()] for t in iter_tensors(value)]
         if keywords is not None:  # every tensor by keyword: Keras lists them all in sorted order
             keras_inputs = [t for _, value in sorted(keywords.items()) for t in iter_tensors(value)]
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=input_nodes,
@@ -576,8 +576,8 @@ class KerasOverlay(Overlay):
         found = knowledge(layer.knowledge_class)
         shapes = [t.shape for t in (shape_inputs if found is not None and found.every_argument
                                     else shape_inputs[:main_count])]
-        if layer.binding is not None and any(intended_keyword(k, layer.binding.signature)
-                                             for k in layer.binding.unknown_keywords):
+        if layer.binding is not None and layer.binding.unknown_keywords and any(
+                intended_keyword(k, layer.binding.signature) for k in layer.binding.unknown_keywords):
             # A misspelt argument (return_sequence=): Keras refuses the layer, and the shape the
             # intended argument gives is not known, so what follows would be a cascade.
             out = None
