@@ -535,7 +535,9 @@ class KerasOverlay(Overlay):
         else:
             keywords = None
         # Tensors by keyword feed the call in the order the layer takes them (value, then key).
-        kwargs = dict(sorted(kwargs.items(), key=lambda item: TENSOR_KEYWORD_ORDER.get(item[0], len(TENSOR_KEYWORD_ORDER))))
+        if len(kwargs) > 1:
+            kwargs = dict(sorted(kwargs.items(),
+                                 key=lambda item: TENSOR_KEYWORD_ORDER.get(item[0], len(TENSOR_KEYWORD_ORDER))))
         if self.machine.in_other_module:
             node, arg_nodes = self.machine.site(node), {}
         first = args[0]
@@ -565,7 +567,7 @@ class KerasOverlay(Overlay):
                     if tensor not in inputs:
                         inputs.append(tensor)
                         input_nodes.append(arg_nodes.get(key, node))
-        shape_inputs += [t for value in [*args[1:], *kwargs.values()] for t in iter_tensors(value)]
+            shape_inputs += [t for value in [*args[1:], *kwargs.values()] for t in iter_tensors(value)]
         if keywords is not None:  # every tensor by keyword: Keras lists them all in sorted order
             keras_inputs = [t for _, value in sorted(keywords.items()) for t in iter_tensors(value)]
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=input_nodes,
@@ -574,21 +576,22 @@ class KerasOverlay(Overlay):
         found = knowledge(layer.knowledge_class)
         shapes = [t.shape for t in (shape_inputs if found is not None and found.every_argument
                                     else shape_inputs[:main_count])]
-        if layer.binding is not None and any(intended_keyword(k, layer.binding.signature)
-                                             for k in layer.binding.unknown_keywords):
+        if layer.binding is not None and layer.binding.unknown_keywords and any(
+                intended_keyword(k, layer.binding.signature) for k in layer.binding.unknown_keywords):
             # A misspelt argument (return_sequence=): Keras refuses the layer, and the shape the
             # intended argument gives is not known, so what follows would be a cascade.
             out = None
         elif layer.custom is not None:
             out = self.custom.run(layer, args, kwargs, shapes)
-        elif kwargs.get("return_attention_scores", False) is not False:
-            out = None  # attention returns (output, scores): not followed
-            if layer.params is None:
-                layer.params = self.layer_params(layer, shapes, found)
         else:
-            out = self.output_shapes(layer, shapes, found)
+            # the knowledge applies only where the known arguments decide the shape
+            usable = found if found is not None and self.decided(layer) else None
+            if kwargs.get("return_attention_scores", False) is not False:
+                out = None  # attention returns (output, scores): not followed
+            else:
+                out = self.output_shapes(layer, shapes, usable)
             if layer.params is None:
-                layer.params = self.layer_params(layer, shapes, found)
+                layer.params = self.layer_params(layer, shapes, usable)
         out_shapes = out if isinstance(out, list) else [out]
         dtype = inputs[0].dtype if layer.class_name not in ("Embedding",) else None
         call.outputs = [Tensor(shape, call, i, dtype) for i, shape in enumerate(out_shapes)]
@@ -662,10 +665,11 @@ class KerasOverlay(Overlay):
         return config
 
     def output_shapes(self, layer: LayerInstance, shapes: list, found: LayerKnowledge | None) -> object:
-        """``found``: the layer class's knowledge (kgraphlint.keras.layers.knowledge)."""
+        """``found``: the layer class's knowledge (kgraphlint.keras.layers.knowledge), None
+        where there is none or the layer's known arguments do not decide (``decided``)."""
         if layer.inner_model is not None:
             return self.nested_output(layer.inner_model, shapes)
-        if found is None or not self.decided(layer):
+        if found is None:
             return None
         try:
             return found.output(self.knowledge_config(layer), shapes)
@@ -675,7 +679,7 @@ class KerasOverlay(Overlay):
     def layer_params(self, layer: LayerInstance, shapes: list, found: LayerKnowledge | None) -> tuple:
         if layer.inner_model is not None:
             return model_params(layer.inner_model)
-        if found is None or not self.decided(layer):
+        if found is None:
             return (UNKNOWN, UNKNOWN)
         try:
             return found.params(self.knowledge_config(layer), shapes)

@@ -221,6 +221,7 @@ def weight(text: str) -> int:
     return heaviest_line(text) + indent
 
 
+@lru_cache(maxsize=PARSED_KEPT)  # as parse_module: a module many files import is measured once
 def limit_problem(text: str, path: str) -> SourceProblem | Refusal | None:
     """Why libcst must not parse this program, or None: too large or too deep for kgraphlint
     (a Refusal), too deep for Python, or a syntax error CPython is sure of because the
