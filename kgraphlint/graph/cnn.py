@@ -13,7 +13,8 @@ A model is a *deep plain CNN* when
   larger than 1, each with a known window and strides.
 
 Anything kgraphlint could not follow (an opaque call, a model called as a layer, an unknown
-kernel size) makes the model not one: unknown never makes a finding.
+kernel size) or Keras could not build (a layer with an error) makes the model not one:
+unknown never makes a finding, and a design is not judged before its errors are fixed.
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ def plain_cnn(model: ModelGraph) -> PlainCNN | None:
     for call in path:
         layer = call.layer
         if (not call.certain or layer.library or layer.opaque is not None or layer.inner_model is not None
-                or layer.class_name in FACTORISED_CONVS or layer.class_name in UPSAMPLING):
+                or layer.class_name in FACTORISED_CONVS or layer.class_name in UPSAMPLING
+                or not call.outputs or call.outputs[0].shape is None):
             return None
         producers = [t.producer for t in call.inputs if t.producer in members]
         if len(producers) > 1 or (not producers and not layer.is_input):
