@@ -3,9 +3,8 @@ from kgraphlint.feeding.training import (
     CATEGORICAL_LOSSES,
     SPARSE_LOSSES,
     canonical_loss,
-    compiled_losses,
-    fed_arrays,
     squeeze_or_expand,
+    trained_targets,
 )
 from kgraphlint.keras.families import RECURRENT, UPSAMPLING
 from kgraphlint.rule import Invalid, Rule, Severity
@@ -138,20 +137,10 @@ model.fit(sentences, tags, epochs=3)
         """For each output trained with a cross-entropy on one label (or one one-hot row) per
         sample, the first certain data call that does so and the targets it gives."""
         found: dict = {}
-        latest_compile = {}
-        for use in ctx.analysis.facts.model_uses:
-            if use.method == "compile":
-                latest_compile[id(use.model)] = use
-                continue
-            compile_use = latest_compile.get(id(use.model))
-            if not use.certain or compile_use is None:
-                continue
-            losses = {id(output): canonical_loss(loss.name) for output, loss in compiled_losses(compile_use)}
-            for fed in fed_arrays(use):
-                loss = losses.get(id(fed.tensor))
-                if fed.role == "y" and loss is not None and fed.tensor.shape is not None and \
-                        id(fed.tensor) not in found and one_per_sample(loss, fed.array.shape, fed.tensor.shape):
-                    found[id(fed.tensor)] = (use, fed)
+        for use, _, fed, loss in trained_targets(ctx.analysis.facts.model_uses):
+            if id(fed.tensor) not in found and one_per_sample(canonical_loss(loss.name), fed.array.shape,
+                                                               fed.tensor.shape):
+                found[id(fed.tensor)] = (use, fed)
         return found
 
     @staticmethod

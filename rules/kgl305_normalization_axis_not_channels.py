@@ -1,11 +1,11 @@
+from kgraphlint.keras.families import ACTIVATION_LAYERS, DROPOUTS
 from kgraphlint.keras.layers.base import channels_last
 from kgraphlint.keras.shapes import format_shape, is_int
 from kgraphlint.rule import Invalid, Rule, Severity
 
 #: single-input layers that keep a feature map's axes, looked through to find the layer
 #: that decided its data format
-SAME_AXES = frozenset({"Activation", "ReLU", "LeakyReLU", "ELU", "Dropout", "SpatialDropout2D", "SpatialDropout3D",
-                       "GaussianNoise", "GaussianDropout", "BatchNormalization"})
+SAME_AXES = frozenset(ACTIVATION_LAYERS) | frozenset(DROPOUTS) | {"GaussianNoise", "BatchNormalization"}
 
 
 def formatting_layer(call):

@@ -1,4 +1,4 @@
-from kgraphlint.feeding.training import canonical_loss, compiled_losses, fed_arrays, target_verdict
+from kgraphlint.feeding.training import canonical_loss, target_verdict, trained_targets
 from kgraphlint.keras.layers.activations import final_activation
 from kgraphlint.keras.shapes import format_shape
 from kgraphlint.rule import Invalid, Rule, Severity
@@ -78,31 +78,21 @@ model.fit(x, y, epochs=3)
 """)
 
     def check(self, ctx):
-        latest_compile = {}
         reported = set()
-        for use in ctx.analysis.facts.model_uses:
-            if use.method == "compile":
-                latest_compile[id(use.model)] = use
+        for use, compile_use, fed, loss in trained_targets(ctx.analysis.facts.model_uses):
+            if (id(compile_use) in reported or canonical_loss(loss.name) != "mean_squared_error"
+                    or not fed.array.class_labels):
                 continue
-            compile_use = latest_compile.get(id(use.model))
-            if not use.certain or compile_use is None or id(compile_use) in reported:
+            activation = final_activation(fed.tensor.producer)
+            if activation not in CROSSENTROPY or target_verdict(loss.name, fed.array.shape, fed.tensor.shape):
                 continue
-            losses = {id(output): loss for output, loss in compiled_losses(compile_use)}
-            for fed in fed_arrays(use):
-                loss = losses.get(id(fed.tensor))
-                if (fed.role != "y" or loss is None or canonical_loss(loss.name) != "mean_squared_error"
-                        or not fed.array.class_labels or fed.tensor.shape is None):
-                    continue
-                activation = final_activation(fed.tensor.producer)
-                if activation not in CROSSENTROPY or target_verdict(loss.name, fed.array.shape, fed.tensor.shape):
-                    continue
-                reported.add(id(compile_use))
-                layer = fed.tensor.producer.layer
-                better = CROSSENTROPY[activation]
-                yield ctx.finding(compile_use.argument_node(1, "loss"), (
-                    f"Output '{layer.name}' {format_shape(fed.tensor.shape)} applies {activation} and is compiled "
-                    f"with mean_squared_error, but {use.method} ({ctx.where(use.node)}) trains it on 0/1 class "
-                    f"labels {format_shape(fed.array.shape)}: squared error through a saturated {activation} "
-                    f"learns slowly and gives uncalibrated probabilities. Use loss='{better}'."),
-                    related=[(fed.node, f"y: 0/1 class labels {format_shape(fed.array.shape)}"),
-                             (fed.tensor.producer.node, f"output '{layer.name}' applies {activation}")])
+            reported.add(id(compile_use))
+            layer = fed.tensor.producer.layer
+            better = CROSSENTROPY[activation]
+            yield ctx.finding(compile_use.argument_node(1, "loss"), (
+                f"Output '{layer.name}' {format_shape(fed.tensor.shape)} applies {activation} and is compiled "
+                f"with mean_squared_error, but {use.method} ({ctx.where(use.node)}) trains it on 0/1 class "
+                f"labels {format_shape(fed.array.shape)}: squared error through a saturated {activation} "
+                f"learns slowly and gives uncalibrated probabilities. Use loss='{better}'."),
+                related=[(fed.node, f"y: 0/1 class labels {format_shape(fed.array.shape)}"),
+                         (fed.tensor.producer.node, f"output '{layer.name}' applies {activation}")])

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from kgraphlint.graph.model_graph import ModelGraph
 from kgraphlint.keras.facts import LayerCall
-from kgraphlint.keras.families import ACTIVATION_LAYERS, UPSAMPLING
+from kgraphlint.keras.families import ACTIVATION_LAYERS, DROPOUTS, UPSAMPLING
 from kgraphlint.keras.layers.base import int_tuple
 
 #: the convolutions of image models, which the heuristics are about (Conv1D stacks over text
@@ -105,7 +105,7 @@ class PlainCNN:
                 fixed = ACTIVATION_LAYERS[name]
                 given = call.layer.config.get("activation") if fixed is None else fixed
                 return given if isinstance(given, str) else None
-            if name not in ("BatchNormalization", "Dropout", "SpatialDropout2D", "SpatialDropout3D"):
+            if name not in DROPOUTS and name != "BatchNormalization":
                 return "linear"
         return "linear"
 
