@@ -128,3 +128,23 @@ def test_mean_squared_error_is_judged_only_on_labels_known_to_be_0_or_1():
     assert codes(program.replace("TARGETS", "np.random.randint(2, size=(100, 1))")) == ["KGL408"]
     assert codes(program.replace("TARGETS", "np.random.randint(0, 5, size=(100, 1)) / 4")) == []
     assert codes(program.replace("TARGETS", "np.random.rand(100, 1)")) == []
+
+
+def test_a_channels_first_program_is_read_as_keras_reads_it():
+    """Layers given no data_format take the one the program set (Keras reads it in their
+    constructors): (1, 28, 28) images are then 28x28 with one channel, no error."""
+    program = """
+        from keras import backend as K
+        from keras.models import Sequential
+        from keras.layers import Conv2D, MaxPooling2D, Flatten, Dense
+        SETTING
+        model = Sequential()
+        model.add(Conv2D(32, (3, 3), activation="relu", input_shape=(1, 28, 28)))
+        model.add(MaxPooling2D(pool_size=(2, 2)))
+        model.add(Flatten())
+        model.add(Dense(10, activation="softmax"))
+    """
+    assert codes(program.replace("SETTING", 'K.set_image_dim_ordering("th")')) == []
+    assert codes(program.replace("SETTING", 'K.set_image_data_format("channels_first")')) == []
+    # without the setting Keras reads (1, 28, 28) as 1x28 images of 28 channels
+    assert codes(program.replace("SETTING", "")) == ["KGL104"]
