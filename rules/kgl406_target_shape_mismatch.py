@@ -6,9 +6,8 @@ from kgraphlint.feeding.training import (
     REGRESSION_LOSSES,
     SPARSE_LOSSES,
     canonical_loss,
-    compiled_losses,
-    fed_arrays,
     target_verdict,
+    trained_targets,
 )
 
 
@@ -81,22 +80,10 @@ model.fit(houses, prices, epochs=5)
 """)
 
     def check(self, ctx):
-        latest_compile = {}
-        for use in ctx.analysis.facts.model_uses:
-            if use.method == "compile":
-                latest_compile[id(use.model)] = use
-                continue
-            compile_use = latest_compile.get(id(use.model))
-            if not use.certain or compile_use is None:
-                continue
-            losses = {id(output): loss for output, loss in compiled_losses(compile_use)}
-            for fed in fed_arrays(use):
-                loss = losses.get(id(fed.tensor))
-                if fed.role != "y" or loss is None or fed.tensor.shape is None:
-                    continue
-                verdict = target_verdict(loss.name, fed.array.shape, fed.tensor.shape)
-                if verdict is not None:
-                    yield ctx.finding(fed.node, self.message(use.method, fed, canonical_loss(loss.name), verdict))
+        for use, _, fed, loss in trained_targets(ctx.analysis.facts.model_uses):
+            verdict = target_verdict(loss.name, fed.array.shape, fed.tensor.shape)
+            if verdict is not None:
+                yield ctx.finding(fed.node, self.message(use.method, fed, canonical_loss(loss.name), verdict))
 
     @staticmethod
     def message(method: str, fed, loss: str, verdict) -> str:

@@ -1,13 +1,22 @@
-from kgraphlint.keras.families import POOLING, ZEROING_DROPOUTS
+from kgraphlint.keras.families import ACTIVATION_LAYERS, POOLING, ZEROING_DROPOUTS
 from kgraphlint.rule import Invalid, Rule, Severity
 
+#: layers that may sit between the dropout and the pooling without changing the smell: an
+#: element-wise activation keeps a dropped zero a zero (relu, elu, leaky_relu and the like)
+#: or at least keeps the pooling choosing among what survived
+THROUGH = frozenset(ACTIVATION_LAYERS)
 
 
 class DropoutBeforePooling(Rule):
-    """Dropout directly before a pooling layer.
+    """Dropout directly before a pooling layer, or with only an activation between them.
 
     ## What it does
-    Reports a Dropout whose output goes straight into a pooling layer.
+    Reports a Dropout whose output goes straight into a pooling layer, or through an
+    activation layer (``Activation``, ``ReLU``, ``LeakyReLU``, ``ELU``, ``Softmax``) into one.
+    NeuraLint (Nikanjam et al., "Automatic Fault Detection for Deep Learning Programs Using
+    Graph Transformations", TOSEM 2021) states it as "Dropout layer must be placed after the
+    maximum pooling layer to be more effective", and looks through the activation that
+    usually follows a convolution.
 
     ## Why is this bad?
     Max pooling mostly picks a surviving value from each window, so dropout before it
@@ -22,7 +31,7 @@ class DropoutBeforePooling(Rule):
     name = "dropout-before-pooling"
     severity = Severity.INFO
     category = "design"
-    summary = "Dropout directly before a pooling layer"
+    summary = "Dropout directly before a pooling layer (or with only an activation between)"
     bad = (Invalid("""
 import keras
 from keras import layers
@@ -36,7 +45,12 @@ a = layers.Conv2D(16, 3, activation="relu")(x)
 a = layers.GlobalMaxPooling2D()(layers.Dropout(0.25)(a))
 b = layers.GlobalAveragePooling2D()(layers.Conv2D(8, 5, activation="relu")(x))
 model = keras.Model(x, layers.concatenate([a, b]))
-""", spans=((6, 33, 6, 56),)))
+""", spans=((6, 33, 6, 56),)), Invalid("""
+import keras
+from keras import layers
+model = keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(16, 3), layers.Dropout(0.25),
+                          layers.Activation("relu"), layers.MaxPooling2D(2)])
+""", spans=((4, 81, 4, 101),)))
     good = ("""
 import keras
 from keras import layers
@@ -48,9 +62,10 @@ model = keras.Sequential([keras.Input(shape=(28, 28, 1)), layers.Conv2D(16, 3, a
         for call in ctx.model_calls():
             if call.layer.class_name not in ZEROING_DROPOUTS:
                 continue
-            for consumer, _ in ctx.consumers(call):
+            for consumer, path in ctx.consumers(call, THROUGH):
                 if consumer.layer.class_name in POOLING and consumer.certain:
+                    how = "directly" if not path else "through " + ", ".join(ctx.call_name(c) for c in path)
                     yield ctx.finding(call.node, (
                         f"{ctx.call_name(call)} feeds {ctx.call_name(consumer)} ({ctx.where(consumer.node)}) "
-                        f"directly: pooling mostly picks surviving values, so the dropout barely regularises. "
+                        f"{how}: pooling mostly picks surviving values, so the dropout barely regularises. "
                         f"Move the Dropout after the pooling."))

@@ -1,11 +1,8 @@
-from kgraphlint.keras.families import SPATIAL_CONVS, UPSAMPLING
+from kgraphlint.keras.families import CONV_CHAIN_LINKS as BETWEEN, SPATIAL_CONVS, UPSAMPLING
 from kgraphlint.keras.layers.base import int_tuple
 from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import is_int
 
-BETWEEN = frozenset({"BatchNormalization", "Activation", "ReLU", "LeakyReLU", "ELU", "Dropout", "SpatialDropout1D",
-                     "SpatialDropout2D", "SpatialDropout3D", "MaxPooling1D", "MaxPooling2D", "MaxPooling3D",
-                     "AveragePooling1D", "AveragePooling2D", "AveragePooling3D", "ZeroPadding1D", "ZeroPadding2D"})
 DENSE_BETWEEN = frozenset({"Dropout", "Activation", "BatchNormalization", "LayerNormalization", "ReLU"})
 
 

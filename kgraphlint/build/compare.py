@@ -142,6 +142,10 @@ class SpecWriter:
                 raise NotRebuildable(f"'{layer.name}' is a {layer.class_name} whose {key} is read from the file "
                                      f"{value!r} (--build never loads files)")
             kwargs[key] = as_json(value)
+        if "data_format" not in kwargs and layer.config.get("data_format") == "channels_first":
+            # not written, but taken from the program's set_image_data_format when constructed
+            # (the worker's Keras keeps its default)
+            kwargs["data_format"] = "channels_first"
         if layer.binding is not None and layer.binding.too_many_positional:
             raise NotRebuildable(f"'{layer.name}' is given more positional arguments than it takes")
         return kwargs

@@ -27,6 +27,10 @@ class Array:
     kind: object = UNKNOWN  # INT, FLOAT, BOOL, OBJECT or UNKNOWN
     #: the elements of a short 1-D array computed from known numbers (np.linspace), to loop over
     values: tuple | None = None
+    #: every element is a 0/1 class label or one-hot indicator (to_categorical's rows,
+    #: np.random.randint(0, 2, ...)); kept by what moves elements around (reshape, slicing,
+    #: astype, a train/test split), dropped by arithmetic
+    class_labels: bool = False
 
     @property
     def rank(self) -> int:
@@ -139,7 +143,7 @@ def reshaped(array: Array, target: tuple) -> Array | None:
         target = tuple(fill if d == -1 else d for d in target)
     elif size is not UNKNOWN and all(is_int(d) for d in target) and prod(target) != size:
         return None  # NumPy raises here; not ours to report
-    return Array(target, array.kind)
+    return Array(target, array.kind, class_labels=array.class_labels)
 
 
 def normalise_axis(axis: object, rank: int) -> int | None:
@@ -264,7 +268,7 @@ def indexed(array: Array, keys: list) -> Array | None:
         else:
             return None
         axis += 1
-    return Array(tuple(shape), array.kind)
+    return Array(tuple(shape), array.kind, class_labels=array.class_labels)
 
 
 # ---------------------------------------------------------------------- functions
@@ -324,7 +328,9 @@ def call_numpy(name: str, args: list, kwargs: dict) -> object:
         return Array(dims_of(size), FLOAT) if dims_of(size) is not None else None
     if name == "random.randint":
         size = argument(args, kwargs, 2, "size")
-        return Array(dims_of(size), INT) if dims_of(size) is not None else None
+        low, high = argument(args, kwargs, 0, "low"), argument(args, kwargs, 1, "high")
+        zero_one = (low, high) in ((0, 2), (2, None))
+        return Array(dims_of(size), INT, class_labels=zero_one) if dims_of(size) is not None else None
     if name == "random.choice":
         size = argument(args, kwargs, 1, "size")
         population = argument(args, kwargs, 0, "a")
@@ -381,7 +387,8 @@ def method(array: Array, name: str, args: list, kwargs: dict) -> object:
         dims = dims_of(target)
         return reshaped(array, dims) if dims is not None else None
     if name == "astype":
-        return Array(array.shape, kind_of_dtype(args[0] if args else kwargs.get("dtype")))
+        return Array(array.shape, kind_of_dtype(args[0] if args else kwargs.get("dtype")),
+                     class_labels=array.class_labels)
     if name == "expand_dims":
         return expand_dims(array, argument(args, kwargs, 0, "axis"))
     if name == "squeeze":
@@ -439,7 +446,7 @@ def to_categorical(args: list, kwargs: dict) -> Array | None:
     shape = labels.shape
     if len(shape) > 1 and shape[-1] == 1:
         shape = shape[:-1]
-    return Array((*shape, classes if is_int(classes) else UNKNOWN), FLOAT)
+    return Array((*shape, classes if is_int(classes) else UNKNOWN), FLOAT, class_labels=True)
 
 
 def pad_sequences(args: list, kwargs: dict) -> Array | None:
@@ -498,6 +505,6 @@ def train_test_split(args: list, kwargs: dict) -> list | None:
         return None
     result = []
     for array in args:
-        result.append(Array((n - n_test, *array.shape[1:]), array.kind))
-        result.append(Array((n_test, *array.shape[1:]), array.kind))
+        result.append(Array((n - n_test, *array.shape[1:]), array.kind, class_labels=array.class_labels))
+        result.append(Array((n_test, *array.shape[1:]), array.kind, class_labels=array.class_labels))
     return result

@@ -125,6 +125,24 @@ def fed_arrays(use: ModelUse) -> list[FedArray]:
     return fed
 
 
+def trained_targets(uses: list[ModelUse]):
+    """(data call, the compile before it, a y it gives, the loss that compile gives y's
+    output) for each certain call that trains or evaluates on targets of a known shape."""
+    latest_compile: dict[int, ModelUse] = {}
+    for use in uses:
+        if use.method == "compile":
+            latest_compile[id(use.model)] = use
+            continue
+        compile_use = latest_compile.get(id(use.model))
+        if not use.certain or compile_use is None:
+            continue
+        losses = {id(output): loss for output, loss in compiled_losses(compile_use)}
+        for fed in fed_arrays(use):
+            loss = losses.get(id(fed.tensor))
+            if fed.role == "y" and loss is not None and fed.tensor.shape is not None:
+                yield use, compile_use, fed, loss
+
+
 def _with_batch_axis(value: object, batch: object) -> object:
     if batch is None:
         return value

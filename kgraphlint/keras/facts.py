@@ -211,6 +211,21 @@ class ImportFact:
 
 
 @dataclass(frozen=True)
+class DataFormatSetting:
+    """``keras.backend.set_image_data_format(...)`` (``keras.config``'s too) or Keras 1/2's
+    ``set_image_dim_ordering('th')``: the format that layers constructed from then on take
+    when they are given no data_format (Keras reads it in each layer's constructor)."""
+
+    data_format: object  # "channels_first", "channels_last", or UNKNOWN
+    node: cst.CSTNode
+    certain: bool
+    #: how many layers the code had constructed before the call: later ones follow it
+    layers_before: int
+    #: the function called, as written in Keras's terms ("set_image_dim_ordering")
+    function: str
+
+
+@dataclass(frozen=True)
 class ModelArgumentProblem:
     """A name given to Model(...) as an input or output that is not a Keras tensor."""
 
@@ -239,6 +254,8 @@ class Facts:
     model_uses: list[ModelUse] = field(default_factory=list)
     #: (name node, value) for each name bound to a tensor, a layer or a model (editor hovers)
     bindings: list[tuple[cst.Name, object]] = field(default_factory=list)
+    #: calls that set the image data format layers follow
+    data_format_settings: list[DataFormatSetting] = field(default_factory=list)
 
 
 def iter_tensors(value: object):

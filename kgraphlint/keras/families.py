@@ -25,3 +25,8 @@ RECURRENT = ("SimpleRNN", "LSTM", "GRU")
 UPSAMPLING = tuple(f"UpSampling{rank}D" for rank in RANKS) + tuple(f"Conv{rank}DTranspose" for rank in RANKS)
 #: layers that apply a fixed activation (the Activation layer's is its argument)
 ACTIVATION_LAYERS = {"Activation": None, "ReLU": "relu", "Softmax": "softmax", "ELU": "elu", "LeakyReLU": "leaky_relu"}
+#: single-input layers that sit between the convolutions of one feature extractor without
+#: changing what the next convolution is to it (normalization, activation, dropout, pooling, padding)
+CONV_CHAIN_LINKS = frozenset({"BatchNormalization", "Activation", "ReLU", "LeakyReLU", "ELU", "Dropout",
+                              "SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D", "ZeroPadding1D",
+                              "ZeroPadding2D"} | set(WINDOW_POOLING))

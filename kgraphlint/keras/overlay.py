@@ -26,6 +26,7 @@ from kgraphlint.interpret.values import ClassValue, FunctionValue, ModuleRef, do
 from kgraphlint.keras import operations
 from kgraphlint.keras.custom_layers import CustomLayers, LayerMethod, is_layer_base, tracked_layers
 from kgraphlint.keras.facts import (
+    DataFormatSetting,
     Facts,
     ImportFact,
     LayerAttributeRead,
@@ -64,6 +65,13 @@ SOURCE_INPUTS = frozenset({"keras.src.ops.operation_utils.get_source_inputs", "k
                            "keras.src.utils.get_source_inputs"})
 #: what ``keras.ops.shape`` is reached as
 SHAPE_FUNCTIONS = frozenset({"keras.ops.shape", "keras.ops.core.shape", "keras.src.ops.core.shape"})
+#: the functions that set the image data format, with what each argument value means
+#: (Keras 1 and 2.0-2.2's ``set_image_dim_ordering`` took 'th' for channels-first and 'tf')
+DATA_FORMAT_SETTERS = {
+    "keras.backend.set_image_data_format": {"channels_first": "channels_first", "channels_last": "channels_last"},
+    "keras.config.set_image_data_format": {"channels_first": "channels_first", "channels_last": "channels_last"},
+    "keras.backend.set_image_dim_ordering": {"th": "channels_first", "tf": "channels_last"},
+}
 #: layer attributes whose meaning depends on which call of a shared layer is meant
 CALL_ATTRIBUTES = frozenset({"output", "input", "output_shape", "input_shape"})
 
@@ -86,6 +94,9 @@ class KerasOverlay(Overlay):
         self.model_classes: set[int] = set()
         #: the ClassDef nodes (by id) of subclasses of built-in layers -> (built-in, flavour)
         self.builtin_bases: dict[int, tuple[str, str]] = {}
+        #: what keras.config.image_data_format() answers now: Keras's default until the code
+        #: sets it, UNKNOWN after a setting kgraphlint cannot read or that may not have run
+        self.data_format: object = "channels_last"
 
     @classmethod
     def maker(cls, flavour: str) -> Callable[[Machine], "KerasOverlay"]:
@@ -281,6 +292,14 @@ class KerasOverlay(Overlay):
         if symbol is not None:
             return self.call_keras(symbol, args, kwargs, partial, node, arg_nodes)
         canonical = kimports.canonical_module(dotted)
+        if canonical in DATA_FORMAT_SETTERS:
+            value = args[0] if len(args) == 1 and not kwargs else kwargs.get("data_format", kwargs.get("dim_ordering"))
+            meaning = DATA_FORMAT_SETTERS[canonical].get(value, UNKNOWN) if isinstance(value, str) else UNKNOWN
+            certain = self.machine.certain and not partial
+            self.facts.data_format_settings.append(DataFormatSetting(
+                meaning, node, certain, len(self.facts.layers), canonical.rsplit(".", 1)[1]))
+            self.data_format = meaning if certain or meaning == self.data_format else UNKNOWN
+            return None
         if canonical in KERAS_TENSOR_TESTS and len(args) == 1:
             return type(args[0]) is Tensor if type(args[0]) is Tensor or is_known(args[0]) else UNKNOWN
         if canonical in SOURCE_INPUTS and len(args) == 1 and type(args[0]) is Tensor:
@@ -451,7 +470,7 @@ class KerasOverlay(Overlay):
                 model.flavour = symbol.flavour or self.flavour
             return model
         if symbol.kind == "image_data_format":
-            return "channels_last"
+            return self.data_format
         if symbol.kind == "loss":
             return Loss(symbol.name, kwargs.get("from_logits", False) if not partial else UNKNOWN)
         return UNKNOWN
@@ -481,6 +500,9 @@ class KerasOverlay(Overlay):
         if partial:
             config = {k: (v if k in kwargs or k in (binding.positional_sources if binding else {}) else UNKNOWN)
                       for k, v in config.items()}
+        if "data_format" in config and config["data_format"] is None and self.data_format != "channels_last":
+            # Keras reads image_data_format() in the constructor of a layer given no data_format
+            config["data_format"] = self.data_format
         name = config.get("name")
         explicit = isinstance(name, str)
         if not explicit:
