@@ -201,6 +201,16 @@ class ModelUse:
 
 
 @dataclass(frozen=True)
+class SnippetName:
+    """A Keras name the file uses without importing it (snippet mode,
+    ``kgraphlint.keras.snippets``), read as imported from ``dotted``."""
+
+    name: str
+    dotted: str  # keras.layers.Dense
+    node: cst.CSTNode  # where the file first reads it
+
+
+@dataclass(frozen=True)
 class ImportFact:
     """An import statement that names a Keras module."""
 
@@ -239,6 +249,8 @@ class Facts:
     model_uses: list[ModelUse] = field(default_factory=list)
     #: (name node, value) for each name bound to a tensor, a layer or a model (editor hovers)
     bindings: list[tuple[cst.Name, object]] = field(default_factory=list)
+    #: unimported Keras names read as a snippet of the Keras 1/2 era imports them, by name
+    snippet_names: dict[str, SnippetName] = field(default_factory=dict)
 
 
 def iter_tensors(value: object):
