@@ -62,6 +62,9 @@ class FileAnalysis:
     blind_spots: list[BlindSpot] = field(default_factory=list)
     #: the followed modules' parsed code, by file (to place their blind spots)
     module_trees: dict = field(default_factory=dict)
+    #: (name, array) for each name the file binds to a NumPy array, in the order it runs
+    #: (where data fed to a model was assigned: kgraphlint.feeding.training.data_related)
+    array_bindings: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.positions = Positions(self.module)
@@ -161,4 +164,4 @@ def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.
     return FileAnalysis(
         source, module, facts=facts, models=models, keras_version=keras_version, gave_up=stop is not None,
         dependencies=(*interpreter.loaded, *sorted(interpreter.absent_files)), blind_spots=interpreter.blind_spots,
-        module_trees=interpreter.module_trees, limits=tuple(limit for limit in (budget.first, stop) if limit is not None))
+        module_trees=interpreter.module_trees, array_bindings=interpreter.overlays[1].bindings, limits=tuple(limit for limit in (budget.first, stop) if limit is not None))

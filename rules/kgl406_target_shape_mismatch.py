@@ -7,6 +7,7 @@ from kgraphlint.feeding.training import (
     SPARSE_LOSSES,
     canonical_loss,
     compiled_losses,
+    data_related,
     fed_arrays,
     target_verdict,
 )
@@ -96,7 +97,10 @@ model.fit(houses, prices, epochs=5)
                     continue
                 verdict = target_verdict(loss.name, fed.array.shape, fed.tensor.shape)
                 if verdict is not None:
-                    yield ctx.finding(fed.node, self.message(use.method, fed, canonical_loss(loss.name), verdict))
+                    related = [*data_related(fed, ctx.short_code(fed.node), ctx.analysis.array_bindings),
+                               (compile_use.node, f"the loss {canonical_loss(loss.name)} is given here")]
+                    yield ctx.finding(fed.node, self.message(use.method, fed, canonical_loss(loss.name), verdict),
+                                      related=related)
 
     @staticmethod
     def message(method: str, fed, loss: str, verdict) -> str:

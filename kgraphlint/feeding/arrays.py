@@ -10,8 +10,10 @@ dimension it cannot determine is ``UNKNOWN``; an operation it does not know answ
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from math import prod
+
+import libcst as cst
 
 from kgraphlint.interpret.values import UNKNOWN, ModuleRef, is_int
 from kgraphlint.resolve.symbols import canonical_module
@@ -27,6 +29,11 @@ class Array:
     kind: object = UNKNOWN  # INT, FLOAT, BOOL, OBJECT or UNKNOWN
     #: the elements of a short 1-D array computed from known numbers (np.linspace), to loop over
     values: tuple | None = None
+    #: where the analysed file made the array (``np.zeros(...)``, ``load_data()``,
+    #: ``to_categorical(y)``) and last changed its shape (``x.reshape(...)``): where a fix
+    #: for data that does not fit a model usually goes. Not part of what the array is.
+    made: cst.CSTNode | None = field(default=None, compare=False, repr=False)
+    reshaped: cst.CSTNode | None = field(default=None, compare=False, repr=False)
 
     @property
     def rank(self) -> int:
@@ -35,6 +42,27 @@ class Array:
     @property
     def samples(self) -> object:
         return self.shape[0] if self.shape else UNKNOWN
+
+
+#: the array methods and NumPy functions that change an array's shape, not its elements
+RESHAPING = frozenset({"reshape", "expand_dims", "squeeze", "transpose", "flatten", "ravel"})
+
+
+def stamped(value: object, made: cst.CSTNode | None, reshaped: cst.CSTNode | None = None) -> object:
+    """``value`` (an Array, or a tuple or list of them) as made and reshaped at these places."""
+    if isinstance(value, Array):
+        return replace(value, made=made, reshaped=reshaped)
+    if isinstance(value, (tuple, list)):
+        return type(value)(stamped(item, made, reshaped) for item in value)
+    return value
+
+
+def derived(result: object, source: Array, name: str, node: cst.CSTNode) -> object:
+    """The array an operation ``name`` on ``source`` gives, with its places: a reshape
+    happens at ``node``; anything else (``astype``, ``/ 255``, a slice) keeps the source's."""
+    if name in RESHAPING:
+        return stamped(result, source.made, node)
+    return stamped(result, source.made, source.reshaped)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,40 @@
+"""Data-meets-model findings (KGL405-407) point where the fix goes: each one in
+fixtures/data has a related location (or its own line) on a line its _fixed.py twin changes."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+import pytest
+
+from conftest import FIXTURES
+
+EXPECT = re.compile(r"\s*#\s*expect:.*$")
+DATA = sorted(p for p in (FIXTURES / "data").glob("*.py") if not p.stem.endswith("_fixed"))
+
+
+def changed_lines(program, fixed) -> set[int]:
+    """The program's lines the fix replaces or deletes, and the line before each place it
+    inserts lines (the ``# expect:`` markers are not changes)."""
+    old = [EXPECT.sub("", line) for line in program.read_text().splitlines()]
+    new = [EXPECT.sub("", line) for line in fixed.read_text().splitlines()]
+    changed: set[int] = set()
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
+        if tag == "equal":
+            continue
+        changed.update(range(i1 + 1, i2 + 1))
+        if j2 > j1:
+            changed.add(i1)  # lines inserted after line i1
+    return changed
+
+
+@pytest.mark.parametrize("program", DATA, ids=lambda p: p.stem)
+def test_data_findings_point_at_the_fixed_lines(cli, program):
+    findings = [f for f in cli("check", "--format", "json", program).json()
+                if f["code"] in ("KGL405", "KGL406", "KGL407")]
+    changed = changed_lines(program, program.with_name(program.stem + "_fixed.py"))
+    for finding in findings:
+        assert finding["related"], finding
+        lines = {finding["line"], *(r["line"] for r in finding["related"])}
+        assert lines & changed, (finding["line"], finding["message"], sorted(changed), finding["related"])
