@@ -10,7 +10,7 @@ import pytest
 from conftest import FIXTURES
 from kgraphlint import check_source
 
-SNIPPETS = sorted((FIXTURES / "bugs").glob("snippets_*.py"))
+SNIPPETS = sorted((FIXTURES / "snippets").glob("*.py"))
 IMPORT = re.compile(r"^(from|import)\s")
 #: the imports the snippets leave out, written as Keras 3 code writes them
 FULL_IMPORTS = """\
@@ -36,12 +36,14 @@ def findings(text: str) -> list[tuple[int, str]]:
     return sorted((f.line, f.code) for f in check_source(text, "snippet.py"))
 
 
-def test_there_are_snippets_in_each_style():
-    texts = [path.read_text() for path in SNIPPETS]
-    assert sum(not any(IMPORT.match(line) for line in t.splitlines()) for t in texts) >= 3
-    assert sum("import *" in t for t in texts) >= 3
-    assert sum(bool(re.search(r"keras\.(layers\.(core|convolutional|pooling|merge)|utils\.np_utils)", t))
-               for t in texts) >= 3
+def test_each_fault_kind_is_written_in_each_style():
+    styles = {"bare": lambda t: "keras" not in t, "star": lambda t: "from keras.layers import *" in t,
+              "keras2": lambda t: "from keras.layers.core import" in t}
+    kinds = {path.stem.rpartition("_")[0] for path in SNIPPETS}
+    assert len(kinds) >= 10
+    for kind in kinds:
+        for style, looks_so in styles.items():
+            assert looks_so((FIXTURES / "snippets" / f"{kind}_{style}.py").read_text()), (kind, style)
 
 
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda p: p.stem)
