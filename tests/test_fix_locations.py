@@ -38,3 +38,41 @@ def test_data_findings_point_at_the_fixed_lines(cli, program):
         assert finding["related"], finding
         lines = {finding["line"], *(r["line"] for r in finding["related"])}
         assert lines & changed, (finding["line"], finding["message"], sorted(changed), finding["related"])
+
+
+def related_lines(cli, tmp_path, text, code):
+    program = tmp_path / "model.py"
+    program.write_text(text)
+    [finding] = [f for f in cli("check", "--format", "json", program).json() if f["code"] == code]
+    return finding["line"], [(r["line"], r["message"]) for r in finding["related"]]
+
+
+def test_a_rank_mismatch_points_at_the_layer_that_changed_the_rank(cli, tmp_path):
+    line, related = related_lines(cli, tmp_path, """\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(10, 8))
+x = layers.Flatten()(inputs)
+x = layers.Dense(16, activation="relu")(x)
+x = layers.Dropout(0.1)(x)
+x = layers.LSTM(4)(x)
+model = keras.Model(inputs, x)
+""", "KGL103")
+    assert line == 7
+    assert (4, "'flatten' makes it 2-D") in related
+
+
+def test_a_merge_mismatch_points_at_the_layer_that_changed_the_size(cli, tmp_path):
+    line, related = related_lines(cli, tmp_path, """\
+import keras
+from keras import layers
+inputs = keras.Input(shape=(32, 32, 3))
+a = layers.Conv2D(8, 3, strides=2, padding="same")(inputs)
+a = layers.BatchNormalization()(a)
+a = layers.Activation("relu")(a)
+b = layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+model = keras.Model(inputs, layers.add([a, b]))
+""", "KGL101")
+    assert line == 8
+    assert any(line == 4 and message.startswith("'conv2d' gives the path through 'activation' its size on axes 1, 2")
+               for line, message in related)
