@@ -71,6 +71,8 @@ def test_the_note_lists_the_names_once_at_the_first():
     "from shop import Sequential\ndef Dense(n):\n    return n\nmodel = Sequential()\nmodel.add(Dense(10))\n",
     # a star import kgraphlint cannot see into may bind any name
     "from mylib import *\nmodel = Sequential()\nmodel.add(Dense(10, input_dim=4))\nmodel.add(Dense(1))\n",
+    # ... even when it comes after the names are used
+    "model = Sequential()\nmodel.add(Dense(10, input_dim=4))\nmodel.add(Dense(1))\nfrom mylib import *\n",
     # not Keras: no model is made, added to or compiled
     "layer = Dense(10)\nprint(Model)\n",
     # a file that never says keras and is no snippet: not even its syntax error is reported

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from kgraphlint.resolve.public_names import snippet_origin
+from kgraphlint.interpret.values import dotted_name
+from kgraphlint.resolve.public_names import snippet_origin, star_names
+from kgraphlint.resolve.symbols import is_keras_path
 
 #: calls of these unimported names make a file plainly Keras
 MODEL_CALLS = frozenset({"Sequential", "Model"})
@@ -49,7 +51,7 @@ def scan(module: cst.Module) -> SnippetScan:
     free_models = (visitor.model_calls & MODEL_CALLS) - visitor.bound
     free_layers = {name for name in visitor.added - visitor.bound
                    if (snippet_origin(name) or "").startswith("keras.layers.")}
-    plainly = bool(free_models or free_layers) or visitor.compiled
+    plainly = (bool(free_models or free_layers) or visitor.compiled) and not visitor.unknown_star
     return SnippetScan(frozenset(visitor.bound), plainly)
 
 
@@ -59,6 +61,8 @@ class _Scan(cst.CSTVisitor):
         self.model_calls: set[str] = set()
         self.added: set[str] = set()  # the classes called in ``m.add(Class(...))``
         self.compiled = False
+        #: a star import of a module whose names kgraphlint does not know: any name may be bound
+        self.unknown_star = False
 
     def _targets(self, node: cst.CSTNode | None) -> None:
         if type(node) is cst.Name:
@@ -101,6 +105,12 @@ class _Scan(cst.CSTVisitor):
 
     def visit_Param(self, node: cst.Param) -> None:
         self.bound.add(node.name.value)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if type(node.names) is cst.ImportStar:
+            module = dotted_name(node.module) if node.module is not None and not node.relative else None
+            if module is None or not is_keras_path(module) or star_names(module) is None:
+                self.unknown_star = True
 
     def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
         if node.asname is None:
