@@ -76,3 +76,12 @@ model = keras.Model(inputs, layers.add([a, b]))
     assert line == 8
     assert any(line == 4 and message.startswith("'conv2d' gives the path through 'activation' its size on axes 1, 2")
                for line, message in related)
+
+
+def test_sarif_carries_the_related_locations(cli):
+    program = FIXTURES / "data" / "flat_mnist.py"
+    findings = cli("check", "--format", "json", program).json()
+    [run] = cli("check", "--format", "sarif", program).json()["runs"]
+    for finding, result in zip(findings, run["results"]):
+        assert [(r["physicalLocation"]["region"]["startLine"], r["message"]["text"]) for r in result["relatedLocations"]] \
+            == [(r["line"], r["message"]) for r in finding["related"]]

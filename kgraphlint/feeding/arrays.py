@@ -57,9 +57,12 @@ def stamped(value: object, made: cst.CSTNode | None, reshaped: cst.CSTNode | Non
     return value
 
 
-def derived(result: object, source: Array, name: str, node: cst.CSTNode) -> object:
+def derived(result: object, source: object, name: str, node: cst.CSTNode) -> object:
     """The array an operation ``name`` on ``source`` gives, with its places: a reshape
-    happens at ``node``; anything else (``astype``, ``/ 255``, a slice) keeps the source's."""
+    happens at ``node``; anything else (``astype``, ``/ 255``, a slice) keeps the source's.
+    An operation on something else than an array (a nested list) makes the array at ``node``."""
+    if not isinstance(source, Array):
+        return stamped(result, node)
     if name in RESHAPING:
         return stamped(result, source.made, node)
     return stamped(result, source.made, source.reshaped)

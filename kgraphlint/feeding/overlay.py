@@ -37,7 +37,8 @@ class DataOverlay(Overlay):
             result = arrays.arithmetic(left, right, divide=operator is cst.Divide)
         if result is None:
             return UNKNOWN
-        return arrays.derived(result, left if isinstance(left, Array) else right, "arithmetic", node)
+        source = left if isinstance(left, Array) else right
+        return arrays.derived(result, source, "arithmetic", node) if isinstance(source, Array) else result
 
     def subscript(self, container: object, keys: list | None, node: cst.Subscript) -> object:
         keys = arrays.normalized_index(keys)
@@ -63,9 +64,8 @@ class DataOverlay(Overlay):
         if data is None:
             return NotImplemented
         function = dotted.rpartition(".")[2]
-        if function in arrays.RESHAPING or function == "astype":  # np.reshape(x, ...): a method of x
-            return arrays.derived(data, args[0], function, self.machine.site(node)) if isinstance(args[0], Array) \
-                else data
+        if args and (function in arrays.RESHAPING or function == "astype"):  # np.reshape(x, ...): x.reshape(...)
+            return arrays.derived(data, args[0], function, self.machine.site(node))
         return arrays.stamped(data, self.machine.site(node))
 
     def assigned(self, target: cst.Name, value: object) -> None:
