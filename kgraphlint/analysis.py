@@ -21,6 +21,7 @@ from kgraphlint.interpret.budget import NOT_ANALYSED, Budget, Limit, OutOfBudget
 from kgraphlint.interpret.machine import Interpreter
 from kgraphlint.interpret.values import BlindSpot
 from kgraphlint.keras.facts import Facts, LayerCall
+from kgraphlint.keras import snippets
 from kgraphlint.keras.overlay import KerasOverlay
 from kgraphlint.keras.signatures import KERAS2, KERAS3
 from kgraphlint.source.source_file import SourceFile
@@ -61,6 +62,9 @@ class FileAnalysis:
     blind_spots: list[BlindSpot] = field(default_factory=list)
     #: the followed modules' parsed code, by file (to place their blind spots)
     module_trees: dict = field(default_factory=dict)
+    #: (name, array) for each name the file binds to a NumPy array, in the order it runs
+    #: (where data fed to a model was assigned: kgraphlint.feeding.training.data_related)
+    array_bindings: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.positions = Positions(self.module)
@@ -121,9 +125,14 @@ def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.
              budget: Budget) -> FileAnalysis:
     if source.error is not None:
         return FileAnalysis(source, problem=SourceProblem(source.error))
-    if not mentions_keras(source.text):
+    # A file that never says keras is analysed only if it is a Keras snippet without its
+    # imports; anything else about it (a syntax error, its size) is none of kgraphlint's business.
+    snippet_only = not mentions_keras(source.text)
+    if snippet_only and not snippets.may_be_snippet(source.text):
         return FileAnalysis(source, keras_version=keras_version)
     beyond = limit_problem(source.text, source.path)
+    if snippet_only and beyond is not None:
+        return FileAnalysis(source, keras_version=keras_version)
     if isinstance(beyond, Refusal):
         return FileAnalysis(source, keras_version=keras_version,
                             limits=(Limit(beyond.message, None, NOT_ANALYSED, beyond.line),))
@@ -134,9 +143,13 @@ def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.
     except OutOfTime:
         return FileAnalysis(source, limits=(Limit(f"{budget.out_of_time()} while parsing", None, NOT_ANALYSED),))
     except cst.ParserSyntaxError as error:
+        if snippet_only:
+            return FileAnalysis(source, keras_version=keras_version)
         return FileAnalysis(source, problem=syntax_problem(source.text, source.path, error))
     except (RecursionError, MemoryError, ValueError) as error:
         return FileAnalysis(source, problem=SourceProblem(f"cannot parse: {type(error).__name__}"))
+    if snippet_only and not snippets.scan(module).plainly_keras:
+        return FileAnalysis(source, keras_version=keras_version)
     keras = KerasOverlay.maker(KERAS3 if keras_version == "3" else KERAS2)
     interpreter = Interpreter(module, [keras, DataOverlay], source_path(source), budget)
     stop = None
@@ -151,4 +164,4 @@ def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.
     return FileAnalysis(
         source, module, facts=facts, models=models, keras_version=keras_version, gave_up=stop is not None,
         dependencies=(*interpreter.loaded, *sorted(interpreter.absent_files)), blind_spots=interpreter.blind_spots,
-        module_trees=interpreter.module_trees, limits=tuple(limit for limit in (budget.first, stop) if limit is not None))
+        module_trees=interpreter.module_trees, array_bindings=interpreter.overlays[1].bindings, limits=tuple(limit for limit in (budget.first, stop) if limit is not None))

@@ -288,3 +288,13 @@ class RuleContext:
     def code_for(self, node: cst.CSTNode) -> str:
         module = self.analysis.module
         return module.code_for_node(node) if module is not None else ""
+
+    def place(self, node: cst.CSTNode | None) -> tuple[int, int]:
+        """(line, column) where ``node`` is reported: to tell two related locations apart."""
+        span = self.analysis.span(node)
+        return span.line, span.column
+
+    def short_code(self, node: cst.CSTNode, limit: int = 40) -> str:
+        """The code of ``node`` on one line, cut at ``limit`` characters (for messages)."""
+        code = " ".join(self.code_for(node).split())
+        return code if len(code) <= limit else code[:limit - 1] + "…"

@@ -1,6 +1,7 @@
 from kgraphlint.keras.families import MERGES
 from kgraphlint.keras.layers.merge import elementwise_shape
 from kgraphlint.keras.operations import broadcast
+from kgraphlint.graph.origins import size_origin
 from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import format_shape, fully_known, is_int
 
@@ -113,4 +114,24 @@ model = keras.Model(x, out)
                    f"\"Inputs have incompatible shapes\" when the model is built. {advice}")
         related = [(t.producer.node, f"'{t.producer.layer.name}' produces {format_shape(t.shape)}")
                    for t in (first, other)]
+        if len(first.shape) == len(other.shape):
+            related.extend(self.size_origins(ctx, call, (first, other), [axis for axis, _, _ in axes]))
         return ctx.finding(call.node, message, related=related)
+
+    @staticmethod
+    def size_origins(ctx, call, tensors, axes):
+        """The earlier layers that set the conflicting sizes, where that is not the layer
+        right before the merge (a strided convolution a few layers back)."""
+        shown = {ctx.place(node) for node in (call.node, *(t.producer.node for t in tensors))}
+        for tensor in tensors:
+            origins = {size_origin(tensor, axis) for axis in axes}
+            if len(origins) != 1:
+                continue
+            origin = origins.pop()
+            if origin is None or ctx.place(origin.node) in shown:
+                continue
+            shown.add(ctx.place(origin.node))
+            sizes = ", ".join(str(tensor.shape[axis]) for axis in axes)
+            on = "axis" if len(axes) == 1 else "axes"
+            yield (origin.node, f"'{origin.layer.name}' gives the path through '{tensor.producer.layer.name}' "
+                                f"its size on {on} {', '.join(map(str, axes))} ({sizes})")

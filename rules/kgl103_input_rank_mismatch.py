@@ -1,6 +1,7 @@
 import math
 
 from kgraphlint.keras.layers import knowledge
+from kgraphlint.graph.origins import rank_origin
 from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import dim_product, format_shape, is_int
 
@@ -93,4 +94,10 @@ model = keras.Model(pixels, x)
                        f"{ctx.describe(tensor)}. Keras raises \"expected ndim={expected}, found ndim={rank}\" "
                        f"when the model is built. {advice(layer.class_name, expected, tensor.shape)}")
             related = [(tensor.producer.node, f"'{tensor.producer.layer.name}' produces {format_shape(tensor.shape)}")]
+            origin = rank_origin(tensor)
+            if origin is not None and ctx.place(origin.node) not in (
+                    ctx.place(tensor.producer.node), ctx.place(call.node)):
+                what = (f"the model input '{origin.layer.name}' is" if origin.layer.class_name == "InputLayer"
+                        else f"'{origin.layer.name}' makes it")
+                related.append((origin.node, f"{what} {rank}-D"))
             yield ctx.finding(call.node, message, related=related)

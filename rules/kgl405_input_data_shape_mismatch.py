@@ -2,7 +2,7 @@ from math import prod
 
 from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import format_shape, fully_known, is_int
-from kgraphlint.feeding.training import as_model_sees, fed_arrays, mismatched_axes
+from kgraphlint.feeding.training import as_model_sees, data_related, fed_arrays, mismatched_axes
 
 WHEN = {"fit": "when fit starts", "evaluate": "when evaluate starts", "predict": "when predict starts",
         "train_on_batch": "at train_on_batch", "test_on_batch": "at test_on_batch",
@@ -89,7 +89,25 @@ model.predict(x_train[:1])
                     continue
                 message = self.problem(use.method, fed)
                 if message is not None:
-                    yield ctx.finding(fed.node, message)
+                    related = data_related(fed, ctx.short_code(fed.node), ctx.analysis.array_bindings)
+                    yield ctx.finding(fed.node, message, related=[*related, *self.trained_with(ctx, use, fed)])
+
+    def trained_with(self, ctx, use, fed):
+        """For evaluate/predict: where the x that fit gets for the same input, and that fits
+        it, was last reshaped or made (the same preparation is usually the fix)."""
+        if use.method == "fit":
+            return []
+        for other in ctx.analysis.facts.model_uses:
+            if other.method != "fit" or other.model is not use.model or not other.certain:
+                continue
+            for trained in fed_arrays(other):
+                if trained.role == "x" and trained.tensor is fed.tensor and self.problem("fit", trained) is None:
+                    place = trained.array.reshaped or trained.array.made
+                    if place is not None:
+                        verb = "reshaped" if trained.array.reshaped is not None else "made"
+                        return [(place, f"the x fit gets for this input, {format_shape(trained.array.shape)}, "
+                                        f"is {verb} here")]
+        return []
 
     @staticmethod
     def problem(method: str, fed) -> str | None:

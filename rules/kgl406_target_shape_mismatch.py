@@ -6,6 +6,7 @@ from kgraphlint.feeding.training import (
     REGRESSION_LOSSES,
     SPARSE_LOSSES,
     canonical_loss,
+    data_related,
     target_verdict,
     trained_targets,
 )
@@ -80,10 +81,13 @@ model.fit(houses, prices, epochs=5)
 """)
 
     def check(self, ctx):
-        for use, _, fed, loss in trained_targets(ctx.analysis.facts.model_uses):
+        for use, compile_use, fed, loss in trained_targets(ctx.analysis.facts.model_uses):
             verdict = target_verdict(loss.name, fed.array.shape, fed.tensor.shape)
             if verdict is not None:
-                yield ctx.finding(fed.node, self.message(use.method, fed, canonical_loss(loss.name), verdict))
+                related = [*data_related(fed, ctx.short_code(fed.node), ctx.analysis.array_bindings),
+                           (compile_use.node, f"the loss {canonical_loss(loss.name)} is given here")]
+                yield ctx.finding(fed.node, self.message(use.method, fed, canonical_loss(loss.name), verdict),
+                                  related=related)
 
     @staticmethod
     def message(method: str, fed, loss: str, verdict) -> str:

@@ -1,6 +1,6 @@
 from kgraphlint.rule import Invalid, Rule, Severity
 from kgraphlint.keras.shapes import is_int
-from kgraphlint.feeding.training import fed_arrays
+from kgraphlint.feeding.training import data_related, fed_arrays
 
 
 class SampleCountMismatch(Rule):
@@ -69,7 +69,10 @@ model.fit(x_train, y_train, epochs=3, validation_data=(x[800:], y[800:]))
                     other.node,
                     f"{use.method}() is given different numbers of samples ({listing}): Keras raises \"Data "
                     f"cardinality is ambiguous\" {when}. Slice or split x and y together.",
-                    related=[(first.node, f"{self.label(first)} has {first.array.samples} samples")],
+                    related=[(first.node, f"{self.label(first)} has {first.array.samples} samples"),
+                             *(site for fed in (other, first)
+                               for site in data_related(fed, ctx.short_code(fed.node), ctx.analysis.array_bindings)
+                               if site[0] is not fed.tensor.producer.node)],
                 )
 
     @staticmethod

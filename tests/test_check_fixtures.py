@@ -11,7 +11,8 @@ import pytest
 from conftest import FIXTURES
 
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>KGL\d{3}(?:\s*,\s*KGL\d{3})*)")
-BUGGY = sorted(p for p in (FIXTURES / "bugs").iterdir() if p.suffix in (".py", ".ipynb", ".md") and p.name != "README.md")
+BUGGY = sorted(p for folder in ("bugs", "snippets") for p in (FIXTURES / folder).iterdir()
+               if p.suffix in (".py", ".ipynb", ".md") and p.name != "README.md")
 
 
 def code_lines(path) -> list[tuple[int | None, int, str]]:

@@ -13,6 +13,8 @@ pygls = pytest.importorskip("pygls")
 from lsprotocol import types  # noqa: E402
 from pygls.lsp.client import LanguageClient  # noqa: E402
 
+from conftest import FIXTURES  # noqa: E402
+
 PROGRAM = """import keras
 from keras import layers
 
@@ -221,3 +223,17 @@ def test_requests_never_wait_for_a_running_analysis_and_stale_analyses_are_dropp
     session.open(tmp_path / "other.py", slow)
     seen = session.finish(11)
     assert not any(diagnostics_of(m, (tmp_path / "other.py").as_uri()) for m in seen)
+
+
+def test_data_findings_carry_where_the_fix_goes_as_related_information(tmp_path):
+    program = tmp_path / "flat_mnist.py"
+    program.write_text((FIXTURES / "data" / "flat_mnist.py").read_text())
+    session = RawSession(tmp_path)
+    session.start(tmp_path)
+    session.open(program, program.read_text())
+    published = session.until(lambda m: diagnostics_of(m, program.as_uri()))[-1]
+    session.finish(2)
+    [fit, *_] = [d for d in published["params"]["diagnostics"] if d["code"] == "KGL405"]
+    assert fit["range"]["start"]["line"] == 16
+    lines = [r["location"]["range"]["start"]["line"] for r in fit["relatedInformation"]]
+    assert 6 in lines  # x_train = x_train.reshape(len(x_train), 784)..., the line the fix changes

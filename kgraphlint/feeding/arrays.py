@@ -10,8 +10,10 @@ dimension it cannot determine is ``UNKNOWN``; an operation it does not know answ
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from math import prod
+
+import libcst as cst
 
 from kgraphlint.interpret.values import UNKNOWN, ModuleRef, is_int
 from kgraphlint.resolve.symbols import canonical_module
@@ -31,6 +33,11 @@ class Array:
     #: np.random.randint(0, 2, ...)); kept by what moves elements around (reshape, slicing,
     #: astype, a train/test split), dropped by arithmetic
     class_labels: bool = False
+    #: where the analysed file made the array (``np.zeros(...)``, ``load_data()``,
+    #: ``to_categorical(y)``) and last changed its shape (``x.reshape(...)``): where a fix
+    #: for data that does not fit a model usually goes. Not part of what the array is.
+    made: cst.CSTNode | None = field(default=None, compare=False, repr=False)
+    reshaped: cst.CSTNode | None = field(default=None, compare=False, repr=False)
 
     @property
     def rank(self) -> int:
@@ -39,6 +46,30 @@ class Array:
     @property
     def samples(self) -> object:
         return self.shape[0] if self.shape else UNKNOWN
+
+
+#: the array methods and NumPy functions that change an array's shape, not its elements
+RESHAPING = frozenset({"reshape", "expand_dims", "squeeze", "transpose", "flatten", "ravel"})
+
+
+def stamped(value: object, made: cst.CSTNode | None, reshaped: cst.CSTNode | None = None) -> object:
+    """``value`` (an Array, or a tuple or list of them) as made and reshaped at these places."""
+    if isinstance(value, Array):
+        return replace(value, made=made, reshaped=reshaped)
+    if isinstance(value, (tuple, list)):
+        return type(value)(stamped(item, made, reshaped) for item in value)
+    return value
+
+
+def derived(result: object, source: object, name: str, node: cst.CSTNode) -> object:
+    """The array an operation ``name`` on ``source`` gives, with its places: a reshape
+    happens at ``node``; anything else (``astype``, ``/ 255``, a slice) keeps the source's.
+    An operation on something else than an array (a nested list) makes the array at ``node``."""
+    if not isinstance(source, Array):
+        return stamped(result, node)
+    if name in RESHAPING:
+        return stamped(result, source.made, node)
+    return stamped(result, source.made, source.reshaped)
 
 
 @dataclass(frozen=True)

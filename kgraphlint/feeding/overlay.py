@@ -18,6 +18,11 @@ ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.Power)
 class DataOverlay(Overlay):
     value_types = (Array, Dataset)
 
+    def __init__(self, machine) -> None:
+        super().__init__(machine)
+        #: (name, array) for each name the analysed file binds to an array, in the order it runs
+        self.bindings: list[tuple[cst.Name, Array]] = []
+
     def iterate(self, value: object) -> list | None:
         if isinstance(value, Array) and value.values is not None:
             return list(value.values)
@@ -30,27 +35,42 @@ class DataOverlay(Overlay):
         result = None
         if operator in ARITHMETIC:
             result = arrays.arithmetic(left, right, divide=operator is cst.Divide)
-        return UNKNOWN if result is None else result
+        if result is None:
+            return UNKNOWN
+        source = left if isinstance(left, Array) else right
+        return arrays.derived(result, source, "arithmetic", node) if isinstance(source, Array) else result
 
     def subscript(self, container: object, keys: list | None, node: cst.Subscript) -> object:
         keys = arrays.normalized_index(keys)
         result = arrays.indexed(container, keys) if keys is not None and isinstance(container, Array) else None
-        return UNKNOWN if result is None else result
+        return UNKNOWN if result is None else arrays.derived(result, container, "index", node)
 
     def handles_method(self, receiver: object, method: str) -> bool:
         return True
 
     def call_method(self, receiver: object, method: str, args: list, kwargs: dict, partial: bool,
                     node: cst.Call, arg_nodes: dict) -> object:
-        result = None if partial else (
-            arrays.method(receiver, method, args, kwargs) if isinstance(receiver, Array)
-            else arrays.dataset_method(receiver, method, args, kwargs))
+        if partial:
+            return UNKNOWN
+        if isinstance(receiver, Array):
+            result = arrays.method(receiver, method, args, kwargs)
+            return UNKNOWN if result is None else arrays.derived(result, receiver, method, self.machine.site(node))
+        result = arrays.dataset_method(receiver, method, args, kwargs)
         return UNKNOWN if result is None else result
 
     def call_name(self, dotted: str, args: list, kwargs: dict, partial: bool, node: cst.Call,
                   arg_nodes: dict) -> object:
         data = None if partial else arrays.call(dotted, args, kwargs)
-        return NotImplemented if data is None else data
+        if data is None:
+            return NotImplemented
+        function = dotted.rpartition(".")[2]
+        if args and (function in arrays.RESHAPING or function == "astype"):  # np.reshape(x, ...): x.reshape(...)
+            return arrays.derived(data, args[0], function, self.machine.site(node))
+        return arrays.stamped(data, self.machine.site(node))
+
+    def assigned(self, target: cst.Name, value: object) -> None:
+        if isinstance(value, Array):
+            self.bindings.append((target, value))
 
     def call_builtin(self, function: object, args: list) -> object:
         if function is len and len(args) == 1 and isinstance(args[0], Array) and args[0].rank:

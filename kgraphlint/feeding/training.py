@@ -8,7 +8,7 @@ import libcst as cst
 
 from kgraphlint.feeding.arrays import OBJECT, Array, Dataset
 from kgraphlint.keras.facts import Loss, ModelRecord, ModelUse, Tensor
-from kgraphlint.keras.shapes import UNKNOWN, is_int
+from kgraphlint.keras.shapes import UNKNOWN, format_shape, is_int
 
 DATA_METHODS = frozenset({"fit", "evaluate", "predict", "train_on_batch", "test_on_batch", "predict_on_batch"})
 
@@ -141,6 +141,34 @@ def trained_targets(uses: list[ModelUse]):
             loss = losses.get(id(fed.tensor))
             if fed.role == "y" and loss is not None and fed.tensor.shape is not None:
                 yield use, compile_use, fed, loss
+def data_related(fed: FedArray, label: str, bindings: list[tuple[cst.Name, Array]]) -> list[tuple[cst.CSTNode, str]]:
+    """Where a fix for ``fed`` (shown as ``label``, ``y_train``) may go, as related
+    locations: where the name it is given by was last assigned, where the array was made and
+    last reshaped, and the model input or output it meets."""
+    related: list[tuple[cst.CSTNode, str]] = []
+    if type(fed.node) is cst.Name:
+        bound = [target for target, array in bindings if array is fed.array and target.value == fed.node.value]
+        if bound:
+            related.append((bound[-1], f"{label} is assigned here"))
+    if fed.array.made is not None:
+        related.append((fed.array.made, f"the array in {label} is made here"))
+    if fed.array.reshaped is not None:
+        related.append((fed.array.reshaped, f"the array in {label} is last reshaped here"))
+    producer = fed.tensor.producer
+    if producer.node is not None:
+        role = "input" if fed.role == "x" else "output"
+        related.append((producer.node, f"it meets the model's {role} '{producer.layer.name}', "
+                                       f"{format_shape(fed.tensor.shape)}"))
+    shape = fed.tensor.shape
+    if fed.role == "y" and shape is not None and len(shape) > max(fed.array.rank, 2) and len(producer.inputs) == 1:
+        # an output of more axes than y keeps them from the layer before it (a Dense on an
+        # unflattened feature map): where a Flatten or a pooling goes
+        source = producer.inputs[0]
+        if source.shape is not None and len(source.shape) == len(shape) and source.producer.node is not None:
+            related.append((source.producer.node, f"'{producer.layer.name}' keeps the axes of "
+                                                  f"'{source.producer.layer.name}', {format_shape(source.shape)}"))
+    seen: set[int] = set()
+    return [(node, message) for node, message in related if not (id(node) in seen or seen.add(id(node)))]
 
 
 def _with_batch_axis(value: object, batch: object) -> object:

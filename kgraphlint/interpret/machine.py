@@ -430,7 +430,7 @@ class Interpreter:
         module = dotted_name(node.module) if node.module is not None else None
         relative = bool(node.relative)
         if type(node.names) is cst.ImportStar:
-            self.star_import = True
+            self.import_star(module if not relative else None, node, frame)
             return
         names = tuple(alias.name.value for alias in node.names if type(alias.name) is cst.Name)
         if module is not None and not relative and not self.in_other_module:
@@ -443,6 +443,22 @@ class Interpreter:
                 continue
             dotted = f"{prefix}.{dotted_name(alias.name)}" if module is not None else f"{prefix}{dotted_name(alias.name)}"
             self.bind_name(local, ModuleRef(dotted, self.current_path), frame)
+
+    def import_star(self, module: str | None, node: cst.ImportFrom, frame: Frame) -> None:
+        """``from module import *`` binds the module's public names where an overlay knows
+        them; otherwise any name may now be defined."""
+        names = None
+        if module is not None:
+            if not self.in_other_module:
+                for overlay in self.overlays:
+                    overlay.imported(module, ("*",), node, node.module)
+            names = next((found for overlay in self.overlays
+                          if (found := overlay.module_names(module)) is not None), None)
+        if names is None:
+            self.star_import = True
+            return
+        for name in sorted(names):
+            self.bind_name(name, ModuleRef(f"{module}.{name}", self.current_path), frame)
 
     def exec_If(self, node: cst.If, frame: Frame) -> None:
         test = self.truth(self.eval(node.test, frame))
@@ -767,6 +783,11 @@ class Interpreter:
         if value is _MISSING:
             if name in PURE_BUILTINS:
                 return PURE_BUILTINS[name]
+            if not self.in_other_module and not self.star_import and name not in self.bound_names:
+                for overlay in self.overlays:
+                    supplied = overlay.free_name(name, node)
+                    if supplied is not NotImplemented:
+                        return supplied
             return UNKNOWN
         if isinstance(value, ModuleRef) and value.origin is not None:
             return self.module_value(value, node)

@@ -31,6 +31,8 @@ class Machine(Protocol):
     star_import: bool
     #: where the analysis lost track so far (it only grows)
     blind_spots: list
+    #: the analysed file's code
+    module: cst.Module
 
     @property
     def in_other_module(self) -> bool: ...
@@ -68,7 +70,19 @@ class Overlay:
         return False
 
     def imported(self, dotted: str, names: tuple[str, ...], node: cst.CSTNode, name_node: cst.CSTNode) -> None:
-        """The analysed file imports ``names`` from ``dotted`` (``("",)``: the module itself)."""
+        """The analysed file imports ``names`` from ``dotted`` (``("",)``: the module itself,
+        ``("*",)``: a star import)."""
+
+    def module_names(self, dotted: str) -> frozenset[str] | None:
+        """The public names of a module the overlay models (what ``from dotted import *``
+        binds), or None when it does not know them."""
+        return None
+
+    def free_name(self, name: str, node: cst.Name) -> object:
+        """The analysed file reads ``name``, which nothing binds and no star import may
+        bind (Python would raise NameError): its value if the library supplies it (code
+        pasted without its imports), else NotImplemented."""
+        return NotImplemented
 
     # -- values
 

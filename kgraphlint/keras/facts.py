@@ -201,6 +201,16 @@ class ModelUse:
 
 
 @dataclass(frozen=True)
+class SnippetName:
+    """A Keras name the file uses without importing it (snippet mode,
+    ``kgraphlint.keras.snippets``), read as imported from ``dotted``."""
+
+    name: str
+    dotted: str  # keras.layers.Dense
+    node: cst.CSTNode  # where the file first reads it
+
+
+@dataclass(frozen=True)
 class ImportFact:
     """An import statement that names a Keras module."""
 
@@ -256,6 +266,8 @@ class Facts:
     bindings: list[tuple[cst.Name, object]] = field(default_factory=list)
     #: calls that set the image data format layers follow
     data_format_settings: list[DataFormatSetting] = field(default_factory=list)
+    #: unimported Keras names read as a snippet of the Keras 1/2 era imports them, by name
+    snippet_names: dict[str, SnippetName] = field(default_factory=dict)
 
 
 def iter_tensors(value: object):

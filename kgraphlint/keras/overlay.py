@@ -23,7 +23,7 @@ from kgraphlint.graph.model_graph import build_model_graph, model_params
 from kgraphlint.interpret.builtins import PLAIN_TYPES
 from kgraphlint.interpret.overlay import Machine, Overlay
 from kgraphlint.interpret.values import ClassValue, FunctionValue, ModuleRef, dotted_name
-from kgraphlint.keras import operations
+from kgraphlint.keras import operations, snippets
 from kgraphlint.keras.custom_layers import CustomLayers, LayerMethod, is_layer_base, tracked_layers
 from kgraphlint.keras.facts import (
     DataFormatSetting,
@@ -36,6 +36,7 @@ from kgraphlint.keras.facts import (
     ModelArgumentProblem,
     ModelRecord,
     ModelUse,
+    SnippetName,
     Tensor,
     iter_tensors,
 )
@@ -45,7 +46,7 @@ from kgraphlint.keras.naming import NameCounter
 from kgraphlint.keras.operations import Operation
 from kgraphlint.keras.shapes import UNKNOWN, fully_known, is_int, is_known
 from kgraphlint.keras.signatures import KERAS2, KERAS3, bind, intended_keyword, signature
-from kgraphlint.resolve import modules
+from kgraphlint.resolve import modules, public_names
 from kgraphlint.resolve import symbols as kimports
 
 BUILTIN_NAMES = frozenset(dir(builtins))
@@ -97,6 +98,8 @@ class KerasOverlay(Overlay):
         #: what keras.config.image_data_format() answers now: Keras's default until the code
         #: sets it, UNKNOWN after a setting kgraphlint cannot read or that may not have run
         self.data_format: object = "channels_last"
+        #: what the file binds and whether it is plainly Keras (snippet mode), once asked
+        self.snippet: snippets.SnippetScan | None = None
 
     @classmethod
     def maker(cls, flavour: str) -> Callable[[Machine], "KerasOverlay"]:
@@ -114,6 +117,20 @@ class KerasOverlay(Overlay):
     def imported(self, dotted: str, names: tuple[str, ...], node: cst.CSTNode, name_node: cst.CSTNode) -> None:
         if kimports.is_keras_path(dotted):
             self.facts.imports.append(ImportFact(dotted, names, node, name_node))
+
+    def module_names(self, dotted: str) -> frozenset[str] | None:
+        return public_names.star_names(dotted) if kimports.is_keras_path(dotted) else None
+
+    def free_name(self, name: str, node: cst.Name) -> object:
+        if public_names.snippet_origin(name) is None:
+            return NotImplemented
+        if self.snippet is None:  # scanned once, and only for a file that reads a name nothing binds
+            self.snippet = snippets.scan(self.machine.module)
+        dotted = self.snippet.resolves(name)
+        if dotted is None:
+            return NotImplemented
+        self.facts.snippet_names.setdefault(name, SnippetName(name, dotted, node))
+        return ModuleRef(dotted, None)
 
     def named(self, name: str, value: object) -> None:
         if type(value) is Tensor:
