@@ -26,16 +26,17 @@ CACHE_DIR_NAME = ".kgraphlint_cache"
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """kgraphlint's version and the size and mtime of its source files (rules included)."""
+    """kgraphlint's version and the size and mtime of its source files, in every stage
+    package (rules included) and its data."""
     import kgraphlint
     import kgraphlint.rules
 
     digest = hashlib.sha256(__version__.encode())
     for package in (kgraphlint, kgraphlint.rules):
-        for path in sorted(Path(package.__file__).parent.glob("*.py")) + sorted(
-                Path(package.__file__).parent.glob("data/*.json")):
+        folder = Path(package.__file__).parent
+        for path in sorted(folder.rglob("*.py")) + sorted(folder.glob("data/*.json")):
             stat = path.stat()
-            digest.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+            digest.update(f"{path.relative_to(folder)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     return digest.hexdigest()[:16]
 
 

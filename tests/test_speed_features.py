@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import FIXTURES
 
 
@@ -86,3 +88,20 @@ def test_networkx_graphs_are_built_on_demand_and_match_what_rules_read():
         assert list(model.graph.nodes) == model.nodes
         assert {(p, c, d["position"]) for p, c, d in model.graph.edges(data=True)} == {
             (e.producer, e.consumer, e.position) for e in model.edges}
+
+
+def test_the_cache_is_invalidated_by_a_change_in_any_stage_package(tmp_path, monkeypatch):
+    """Cached results belong to the code that made them: an edit to kgraphlint/keras/ (not
+    only to a top-level module) must change the fingerprint the cache is kept under."""
+    import shutil
+
+    import kgraphlint
+    from kgraphlint.cache import code_fingerprint
+
+    copy = tmp_path / "kgraphlint"
+    shutil.copytree(Path(kgraphlint.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(kgraphlint, "__file__", str(copy / "__init__.py"))
+    before = code_fingerprint.__wrapped__()
+    shapes = copy / "keras" / "shapes.py"
+    shapes.write_text(shapes.read_text() + "\n# edited\n")
+    assert code_fingerprint.__wrapped__() != before
