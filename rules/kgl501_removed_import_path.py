@@ -22,8 +22,9 @@ class RemovedImportPath(Rule):
     Reports imports from ``keras.layers.convolutional``, ``.pooling``, ``.recurrent``,
     ``.merge``, ``.wrappers``, ``.core``, ``.embeddings``, ``.normalization``,
     ``keras.engine``, ``keras.utils.np_utils`` and the like (also under
-    ``tensorflow.keras``), and lower-case optimizer names such as
-    ``from keras.optimizers import adam``. Not reported with ``keras-version = "2"``.
+    ``tensorflow.keras``), removed modules imported as names (``from keras.utils import
+    np_utils``), and lower-case optimizer names such as ``from keras.optimizers import adam``.
+    Not reported with ``keras-version = "2"``.
 
     ## Why is this bad?
     With Keras 3 (the default since TensorFlow 2.16) the import fails with
@@ -48,6 +49,10 @@ from keras.layers import MaxPool2D
 from keras.optimizers import adam
 """, spans=((2, 1, 2, 34),), fixed="""
 from keras.optimizers import adam
+"""), Invalid("""
+from keras.utils import np_utils
+""", spans=((2, 1, 2, 33),), fixed="""
+from keras.utils import np_utils
 """))
     good = ("""
 from keras.layers import Conv2D, MaxPool2D
@@ -63,12 +68,26 @@ from keras.optimizers import Adam
             old = removed_module(fact.module)
             if old is not None:
                 yield self.removed_module(ctx, fact, old)
-            elif canonical_module(fact.module) == "keras.optimizers":
+                continue
+            for name in fact.names:
+                submodule = removed_module(f"{fact.module}.{name}") if name else None
+                if submodule is not None:
+                    yield self.removed_submodule(ctx, fact, name, submodule)
+            if canonical_module(fact.module) == "keras.optimizers":
                 for name in fact.names:
                     if name in OPTIMIZER_CASE:
                         yield ctx.finding(fact.node, (
                             f"keras.optimizers has no '{name}' in Keras 3 (ImportError): the optimizer classes "
                             f"are capitalised. Import {OPTIMIZER_CASE[name]} instead."))
+
+    @staticmethod
+    def removed_submodule(ctx, fact, name, old):
+        """``from keras.utils import np_utils``: a removed module imported as a name."""
+        new = REMOVED_MODULES[old]
+        advice = f"use what it held from {new} directly" if new else REMOVED_ADVICE.get(
+            old, "it has no Keras 3 equivalent")
+        return ctx.finding(fact.node, f"from {fact.module} import {name}: {old} was removed in Keras 3 (ImportError: "
+                                      f"cannot import name '{name}' from '{fact.module}'); {advice}.")
 
     def removed_module(self, ctx, fact, old):
         new = keras3_spelling(fact.module)
