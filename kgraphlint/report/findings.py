@@ -4,15 +4,13 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from itertools import groupby
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from kgraphlint.report.console import console_on
 from kgraphlint.rule import Finding, Severity, plural
-
-if TYPE_CHECKING:
-    from rich.console import Console
 
 COLOURS = {Severity.ERROR: "bold red", Severity.WARNING: "bold yellow", Severity.INFO: "bold cyan"}
 
@@ -50,7 +48,7 @@ def render(result, fmt: str, out: TextIO | None = None, *, no_color: bool = Fals
         if not quiet and any(f.fix is not None for f in result.findings):
             print("[*] fixable with --fix", file=out)
     else:
-        render_full(result, console_on(out, no_color), quiet)
+        render_full(result, out, no_color, quiet)
 
 
 def render_statistics(result, fmt: str, out: TextIO | None = None, *, no_color: bool = False) -> None:
@@ -78,9 +76,25 @@ def render_statistics(result, fmt: str, out: TextIO | None = None, *, no_color: 
         console.print("[*] fixable with --fix")
 
 
-def code_frame(source_file, finding: Finding) -> list[str]:
-    from rich.markup import escape
+class Markup:
+    """How a line of the full report is styled: rich markup for a terminal, plain text
+    where nothing would be coloured anyway (a pipe, a file, --no-color), which needs no
+    rich at all (a pre-commit hook's output is piped)."""
 
+    def __init__(self, rich: bool) -> None:
+        self.rich = rich
+        if rich:
+            from rich.markup import escape
+
+            self.escape = escape
+        else:
+            self.escape = str
+
+    def styled(self, text: str, style: str) -> str:
+        return f"[{style}]{self.escape(text)}[/]" if self.rich else text
+
+
+def code_frame(source_file, finding: Finding, markup: Markup) -> list[str]:
     if source_file is None:
         return []
     lines = source_file.document_lines
@@ -92,34 +106,40 @@ def code_frame(source_file, finding: Finding) -> list[str]:
     width = max(1, end - finding.column)
     gutter = str(finding.line)
     return [
-        f"  {gutter} | {escape(source)}",
-        f"  {' ' * len(gutter)} | {' ' * (finding.column - 1)}[{COLOURS[finding.severity]}]{'^' * width}[/]",
+        f"  {gutter} | {markup.escape(source)}",
+        f"  {' ' * len(gutter)} | {' ' * (finding.column - 1)}{markup.styled('^' * width, COLOURS[finding.severity])}",
     ]
 
 
-def render_full(result, console: "Console", quiet: bool = False) -> None:
-    from rich.markup import escape
-
-    # One print per file: rich's cost is per call, and a report has a line per code frame.
+def render_full(result, out: TextIO, no_color: bool, quiet: bool = False) -> None:
+    rich = not no_color and (out.isatty() or bool(os.environ.get("FORCE_COLOR")))
+    markup = Markup(rich)
+    escape, styled = markup.escape, markup.styled
+    chunks = []
     for path, findings in groupby(result.findings, key=lambda f: f.path):
-        lines = [f"[bold]{escape(path)}[/]"]
+        lines = [styled(path, "bold")]
         for f in findings:
-            colour = COLOURS[f.severity]
-            lines.append(f"{escape(path)}:{escape(f.location)}: [{colour}]{f.severity.value}[/] "
-                         f"[bold]{f.code}[/] {escape(f'[{f.name}]')}")
+            lines.append(f"{escape(path)}:{escape(f.location)}: {styled(f.severity.value, COLOURS[f.severity])} "
+                         f"{styled(f.code, 'bold')} {escape(f'[{f.name}]')}")
             lines.append(f"  {escape(f.message)}")
-            lines.extend(code_frame(result.sources.get(path), f))
+            lines.extend(code_frame(result.sources.get(path), f, markup))
             for related in f.related:
                 where = f"cell {related.cell}, line {related.line}" if related.cell else f"{related.line}:{related.column}"
-                lines.append(f"  [dim]note:[/] {escape(related.path)}:{where}: {escape(related.message)}")
+                lines.append(f"  {styled('note:', 'dim')} {escape(related.path)}:{where}: {escape(related.message)}")
             if f.fix is not None:
-                lines.append(f"  [green]fix:[/] {escape(f.fix.message)}")
+                lines.append(f"  {styled('fix:', 'green')} {escape(f.fix.message)}")
             lines.append("")
-        console.print("\n".join(lines))
-    if quiet:
-        return
-    counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
-    line = f"{plural(counts[Severity.ERROR], 'error')}, {plural(counts[Severity.WARNING], 'warning')}"
-    if counts[Severity.INFO]:
-        line += f", {counts[Severity.INFO]} info"
-    console.print(f"{line} in {plural(result.files, 'file')}")
+        chunks.append("\n".join(lines))
+    if not quiet:
+        counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
+        line = f"{plural(counts[Severity.ERROR], 'error')}, {plural(counts[Severity.WARNING], 'warning')}"
+        if counts[Severity.INFO]:
+            line += f", {counts[Severity.INFO]} info"
+        chunks.append(f"{line} in {plural(result.files, 'file')}")
+    if rich:
+        # One print per file: rich's cost is per call, and a report has a line per code frame.
+        console = console_on(out, no_color)
+        for chunk in chunks:
+            console.print(chunk)
+    else:
+        out.write("".join(chunk + "\n" for chunk in chunks))
