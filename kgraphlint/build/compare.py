@@ -28,7 +28,7 @@ from pathlib import Path
 import networkx as nx
 
 from kgraphlint.analysis import FileAnalysis
-from kgraphlint.keras.facts import LayerInstance
+from kgraphlint.keras.facts import LayerInstance, Tensor, iter_tensors
 from kgraphlint.graph.model_graph import ModelGraph, build_model_graph
 from kgraphlint.keras.shapes import is_known
 from kgraphlint.keras.signatures import KERAS3, known_layer_names
@@ -65,6 +65,12 @@ class ModelBuild:
     device: str = ""
     #: where Keras raised, in the user's code
     error_node: object = None
+    #: the model's totals in Keras: {"params": int, "trainable_params": int}
+    totals: dict | None = None
+    #: what --build changed in the calls it repeated (weights=None forced)
+    remarks: tuple[str, ...] = ()
+    #: library code made no layer of a name kgraphlint gave: {"index", "name", "names"}
+    misnamed: dict | None = None
 
 
 def shapes_agree(static: object, keras: object) -> bool:
@@ -90,36 +96,120 @@ def as_json(value: object) -> object:
     return list(as_json(v) for v in value) if isinstance(value, (tuple, list)) else value
 
 
+def module_of(path: str) -> str | None:
+    """The dotted name a file of an installed package is imported by (its package folders
+    up to the first without an ``__init__.py``)."""
+    file = Path(path)
+    if file.suffix != ".py":
+        return None
+    parts = [] if file.stem == "__init__" else [file.stem]
+    folder = file.parent
+    while (folder / "__init__.py").is_file():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts) or None
+
+
+@dataclass
+class FileState:
+    """What the specs of one file share: a number for each layer, model and library call,
+    so that the worker makes each library call once and counts each automatic name once."""
+
+    analysis: FileAnalysis
+    keys: dict[int, int] = field(default_factory=dict)
+    #: what the library calls --build repeats changed: weights=None forced
+    remarks: dict[int, str] = field(default_factory=dict)
+    #: a spec of this file went to the worker (the first one starts the file afresh there)
+    sent: bool = False
+
+    def key(self, thing: object) -> int:
+        return self.keys.setdefault(id(thing), len(self.keys))
+
+
 class SpecWriter:
     """Turns one model graph into the JSON the worker builds."""
 
-    def __init__(self, analysis: FileAnalysis) -> None:
-        self.analysis = analysis
+    def __init__(self, state: FileState) -> None:
+        self.state = state
+        self.analysis = state.analysis
         self.layers: list[dict] = []
         self.layer_ids: dict[int, int] = {}
-        #: the source node behind each layer and each call of the spec, for error locations
+        self.sites: dict[int, dict] = {}
+        #: the source node behind each layer, call and library call of the spec, for error locations
         self.layer_nodes: list = []
         self.call_nodes: list = []
+        self.site_nodes: list = []
+        self.frozen: list[str] = []
+        self.inner: list[SpecWriter] = []
+
+    def used_sites(self) -> list[dict]:
+        """The library calls this spec and its nested models' specs repeat."""
+        return [*self.sites.values(), *(s for inner in self.inner for s in inner.used_sites())]
 
     def layer(self, layer: LayerInstance) -> int:
         if id(layer) in self.layer_ids:
             return self.layer_ids[id(layer)]
-        if layer.inner_model is not None:
-            spec = {"nested": self.nested(layer)}
+        if layer.library:
+            spec = {"site": self.site(layer.construct, layer), "key": self.state.key(layer)}
+        elif layer.inner_model is not None:
+            spec = {"nested": self.nested(layer), "key": self.state.key(layer)}
         else:
-            spec = {"class": layer.class_name, "kwargs": self.arguments(layer)}
+            spec = {"class": layer.class_name, "kwargs": self.arguments(layer), "auto": not layer.explicit_name,
+                    "key": self.state.key(layer)}
         spec.update(name=layer.name)
+        if layer.trainable is False:
+            self.frozen.append(layer.name)
         self.layers.append(spec)
         self.layer_nodes.append(layer.construct)
         self.layer_ids[id(layer)] = len(self.layers) - 1
         return len(self.layers) - 1
 
+    def site(self, node: object, layer: LayerInstance) -> int:
+        """The library call that made a layer, repeated as the code made it."""
+        key = self.state.key(node)
+        if key in self.sites:
+            return key
+        call = self.analysis.facts.library_calls.get(node)
+        if call is None:
+            raise NotRebuildable(f"'{layer.name}' is made by library code through something other than a call of "
+                                 "one of its functions, which is not rebuilt yet")
+        module = module_of(call.path)
+        where = f"{module}.{call.function}" if module and call.function else f"a function of {call.path}"
+        if module is None or call.function is None:
+            raise NotRebuildable(f"'{layer.name}' is made by {where}, which the build worker cannot import by name")
+        if call.partial:
+            raise NotRebuildable(f"'{layer.name}' is made by {where}, whose arguments are not all known statically")
+        args, kwargs = list(call.args), dict(call.kwargs)
+        if "weights" in call.parameters:
+            position = call.parameters.index("weights")
+            given = args[position] if position < len(args) else kwargs.get("weights", "imagenet")
+            if position < len(args):
+                args[position] = None
+            else:
+                kwargs["weights"] = None
+            if given is not None:
+                self.state.remarks[key] = (f"{where} was called with weights=None, not {given!r} "
+                                           "(--build never downloads weights)")
+        self.sites[key] = {"key": key, "module": module, "function": call.function, "path": call.path,
+                           "args": self.value(args, layer, where), "kwargs": self.value(kwargs, layer, where)}
+        self.site_nodes.append(node)
+        return key
+
+    def value(self, value: object, layer: LayerInstance, where: str) -> object:
+        """An argument of a library call as JSON: tensors by their number in the spec."""
+        if isinstance(value, Tensor):
+            return {"tensor": self.state.key(value)}
+        if isinstance(value, tuple):
+            return {"tuple": [self.value(v, layer, where) for v in value]}
+        if isinstance(value, list):
+            return [self.value(v, layer, where) for v in value]
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return {"dict": {k: self.value(v, layer, where) for k, v in value.items()}}
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        raise NotRebuildable(f"'{layer.name}' is made by {where}, whose arguments are not all known statically")
+
     def arguments(self, layer: LayerInstance) -> dict:
-        if layer.library:
-            # The arguments keras.applications code gives its layers are not carried over:
-            # rebuilt layer by layer, Keras would refuse them for what the user did not write.
-            raise NotRebuildable(f"'{layer.name}' is made by library code (keras.applications), which is not "
-                                 f"rebuilt yet")
         if layer.operation:
             raise NotRebuildable(f"'{layer.name}' is a {layer.class_name} operation (an operator or keras.ops call), "
                                  "which is not rebuilt from source")
@@ -147,44 +237,78 @@ class SpecWriter:
         return kwargs
 
     def nested(self, layer: LayerInstance) -> dict:
-        inner = SpecWriter(self.analysis)
+        inner = SpecWriter(self.state)
+        self.inner.append(inner)
         return inner.model(build_model_graph(layer.inner_model))
+
+    def order(self, model: ModelGraph) -> list:
+        """The calls in an order the worker can follow: each library call's own arguments
+        (a tensor given as input_tensor) made before any layer that call made."""
+        graph = model.graph.copy()
+        for call in model.nodes:
+            made_by = self.analysis.facts.library_calls.get(call.layer.construct) if call.layer.library else None
+            for tensor in iter_tensors([made_by.args, made_by.kwargs] if made_by is not None else []):
+                if tensor.producer in graph and tensor.producer is not call:
+                    graph.add_edge(tensor.producer, call)
+        try:
+            return list(nx.topological_sort(graph))
+        except nx.NetworkXUnfeasible:
+            raise NotRebuildable(f"model '{model.name}' mixes its own layers into library code's") from None
 
     def model(self, model: ModelGraph) -> dict:
         if not model.record.complete:
             raise NotRebuildable(f"model '{model.name}' is only partly known")
-        tensors: dict[int, int] = {}
+        sites = {l.construct for l in model.layers if l.library}
+        if len(sites) == 1 and all(l.library for l in model.layers):
+            # library code made the whole model: the worker finds it in what the call made
+            layer = model.layers[0]
+            key = self.site(layer.construct, layer)
+            for inner in model.layers:
+                if inner.trainable is False:
+                    self.frozen.append(inner.name)
+            return {"kind": model.kind, "name": model.name, "key": self.state.key(model.record), "from_site": key,
+                    "sites": list(self.sites.values()), "frozen": self.frozen}
         inputs, calls = [], []
-        for call in nx.topological_sort(model.graph):
-            for tensor in call.outputs:
-                tensors.setdefault(id(tensor), len(tensors))
+        tensor = self.state.key
+        for call in self.order(model):
+            if call.layer.library and call.node is call.layer.construct:
+                # made inside the library call: taken from what the call made
+                calls.append({"layer": self.layer(call.layer), "call_index": call.layer.calls.index(call),
+                              "inputs": [], "outputs": [tensor(t) for t in call.outputs]})
+                self.call_nodes.append(call.node)
+                continue
             if call.layer.is_input:
                 shape = call.outputs[0].shape
                 if shape is None or not is_known(shape):
                     raise NotRebuildable(f"the shape of Input '{call.layer.name}' is not known statically")
                 dtype = call.layer.config.get("dtype")
-                inputs.append({"tensor": tensors[id(call.outputs[0])], "batch_shape": list(shape),
-                               "dtype": dtype if isinstance(dtype, str) else None, "name": call.layer.name})
+                inputs.append({"tensor": tensor(call.outputs[0]), "batch_shape": list(shape),
+                               "dtype": dtype if isinstance(dtype, str) else None, "name": call.layer.name,
+                               "auto": not call.layer.explicit_name, "key": self.state.key(call.layer)})
                 continue
             if call.main_inputs is not None:
                 raise NotRebuildable(f"'{call.layer.name}' is called with tensors in several arguments (as "
                                      f"attention's query, value and key), which is not rebuilt yet")
             calls.append({
                 "layer": self.layer(call.layer),
-                "inputs": [tensors[id(t)] for t in call.inputs],
+                "inputs": [tensor(t) for t in call.inputs],
                 "listed": len(call.inputs) > 1 or call.layer.class_name in ("Concatenate", "Add", "Subtract", "Multiply",
                                                                          "Average", "Maximum", "Minimum", "Dot"),
-                "outputs": [tensors[id(t)] for t in call.outputs],
+                "outputs": [tensor(t) for t in call.outputs],
             })
             self.call_nodes.append(call.node)
         return {
             "kind": model.kind,
             "name": model.name,
+            "auto": not model.record.explicit_name,
+            "key": self.state.key(model.record),
             "layers": self.layers,
+            "sites": list(self.sites.values()),
+            "frozen": self.frozen,
             "inputs": inputs,
             "calls": calls,
-            "model_inputs": [tensors[id(t)] for t in model.record.inputs],
-            "model_outputs": [tensors[id(t)] for t in model.record.outputs],
+            "model_inputs": [tensor(t) for t in model.record.inputs],
+            "model_outputs": [tensor(t) for t in model.record.outputs],
         }
 
 
@@ -220,27 +344,38 @@ class Builder:
         return json.loads(line)
 
     def build(self, analysis: FileAnalysis) -> list[ModelBuild]:
+        state = FileState(analysis)
         builds = []
         for model in analysis.models:
-            writer = SpecWriter(analysis)
+            writer = SpecWriter(state)
             try:
                 spec = writer.model(model)
             except NotRebuildable as reason:
                 builds.append(ModelBuild(model, note=str(reason)))
                 continue
+            spec["reset"], state.sent = not state.sent, True
             self.process.stdin.write(json.dumps(spec) + "\n")
             self.process.stdin.flush()
-            answer = self.read()
-            if "refused" in answer:
-                builds.append(ModelBuild(model, note=f"building it needed {answer['refused']}"))
-                continue
-            error = answer.get("error")
-            node = None
-            if error is not None:
-                nodes = {"construct": writer.layer_nodes, "call": writer.call_nodes}.get(error["stage"], [])
-                node = nodes[error["index"]] if error["index"] < len(nodes) else model.record.node
-            builds.append(ModelBuild(model, answer.get("layers", {}), error, None, self.device, node))
+            builds.append(self.answered(model, writer, self.read()))
         return builds
+
+    def answered(self, model: ModelGraph, writer: SpecWriter, answer: dict) -> ModelBuild:
+        if "refused" in answer:
+            return ModelBuild(model, note=f"building it needed {answer['refused']}")
+        if "unrepeatable" in answer:
+            return ModelBuild(model, note=answer["unrepeatable"])
+        remarks = tuple(writer.state.remarks[s["key"]] for s in writer.used_sites() if s["key"] in writer.state.remarks)
+        if "misnamed" in answer:
+            misnamed = answer["misnamed"]
+            return ModelBuild(model, device=self.device, remarks=remarks, misnamed=misnamed)
+        error = answer.get("error")
+        node = None
+        if error is not None:
+            nodes = {"construct": writer.layer_nodes, "call": writer.call_nodes,
+                     "site": writer.site_nodes}.get(error["stage"], [])
+            node = nodes[error["index"]] if error["index"] < len(nodes) else model.record.node
+        return ModelBuild(model, answer.get("layers", {}), error, None, self.device, node,
+                          answer.get("totals"), remarks)
 
     def close(self) -> None:
         if self.process.poll() is None:

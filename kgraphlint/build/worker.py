@@ -44,55 +44,219 @@ def shapes_of(outputs) -> list:
     return shapes[0] if len(shapes) == 1 else shapes
 
 
-def build(spec: dict) -> dict:
+class FileState:
+    """What one checked file's specs share, as the code shares it: each layer, tensor,
+    model and library call made once (by the spec that first needs it, reused by the
+    others), and Keras's automatic names counted as the code counts them
+    (``keras.backend.clear_session`` at each file)."""
+
+    def __init__(self) -> None:
+        self.sites: dict[int, object] = {}
+        #: the operations each site's result holds, by name
+        self.operations: dict[int, dict] = {}
+        self.layers: dict[int, object] = {}
+        self.tensors: dict[int, object] = {}
+        self.models: dict[int, object] = {}
+        self.named: set[int] = set()
+
+    def auto_name(self, key: int, class_name: str) -> None:
+        """Count the automatic name Keras gave the code's layer (the spec names it exactly)
+        so that layers library code names later are numbered as they were."""
+        from keras.src.utils import naming
+
+        if key not in self.named:
+            self.named.add(key)
+            naming.auto_name(class_name)
+
+
+def decoded(value: object, tensors: dict) -> object:
+    if isinstance(value, list):
+        return [decoded(v, tensors) for v in value]
+    if isinstance(value, dict):
+        if "tensor" in value:
+            if value["tensor"] not in tensors:
+                raise Unrepeatable("a library call is given a tensor the model does not make")
+            return tensors[value["tensor"]]
+        if "tuple" in value:
+            return tuple(decoded(v, tensors) for v in value["tuple"])
+        return {k: decoded(v, tensors) for k, v in value["dict"].items()}
+    return value
+
+
+def operations_of(result: object) -> dict:
+    """The operations a library call made, by name: a model's own, or those behind the
+    tensors it returned."""
+    import keras
+    from keras.src import tree
+
+    if isinstance(result, keras.Model):
+        return {op.name: op for op in model_operations(result)}
+    found: dict = {}
+    pending = [t for t in tree.flatten(result) if hasattr(t, "_keras_history")]
+    while pending:
+        history = pending.pop()._keras_history
+        operation = history.operation
+        if operation.name in found:
+            continue
+        found[operation.name] = operation
+        pending.extend(t for t in operation._inbound_nodes[history.node_index].input_tensors
+                       if hasattr(t, "_keras_history"))
+    return found
+
+
+def model_operations(model) -> list:
+    """A model's operations (layers, and the keras.ops calls of a functional model); a
+    Sequential keeps them in the functional model it builds when first called."""
+    inner = getattr(model, "_functional", None) if not hasattr(model, "operations") else model
+    return list(inner.operations) if inner is not None else list(model.layers)
+
+
+def find_model(result: object, name: str):
+    """The model named ``name`` that a library call made: its result or a model inside it."""
     import keras
 
-    made: dict[int, object] = {}
+    if not isinstance(result, keras.Model):
+        return None
+    if result.name == name:
+        return result
+    for operation in model_operations(result):
+        inner = find_model(operation, name) if operation is not result else None
+        if inner is not None:
+            return inner
+    return None
+
+
+def call_site(site: dict, tensors: dict, state: FileState, position: int) -> None:
+    """Call the library function the code called, with the code's arguments, once per file."""
+    import importlib
+    import inspect
+
+    if site["key"] in state.sites:
+        return
+    try:
+        module = importlib.import_module(site["module"])
+        function = getattr(module, site["function"])
+        where = inspect.getsourcefile(inspect.unwrap(function))
+        if where is None or os.path.realpath(where) != os.path.realpath(site["path"]):
+            raise RuntimeError(f"{site['module']}.{site['function']} is not the function the code calls")
+    except Exception as error:
+        raise Unrepeatable(f"{site['module']}.{site['function']} could not be found in the worker: {error}") from error
+    try:
+        result = function(*decoded(site["args"], tensors), **decoded(site["kwargs"], tensors))
+    except Exception as error:
+        raise BuildError("site", position, error) from error
+    state.sites[site["key"]] = result
+    state.operations[site["key"]] = operations_of(result)
+
+
+def build(spec: dict, state: FileState) -> dict:
+    import keras
+
+    tensors = state.tensors
+    sites = {site["key"]: (position, site) for position, site in enumerate(spec["sites"])}
 
     def construct(index: int):
-        if index in made:
-            return made[index]
         layer_spec = spec["layers"][index]
+        key = layer_spec["key"]
+        if key in state.layers:
+            return state.layers[key]
         if "nested" in layer_spec:
             try:
-                made[index] = build(layer_spec["nested"])["model"]
+                state.layers[key] = build(layer_spec["nested"], state)["model"]
             except BuildError as inner:  # reported at the nested model's own place
                 raise BuildError("construct", index, inner.text) from inner
-            return made[index]
-        kwargs = dict(layer_spec["kwargs"])
-        if isinstance(kwargs.get("layer"), dict):
-            kwargs["layer"] = construct(kwargs["layer"]["layer"])
-        try:
-            made[index] = getattr(keras.layers, layer_spec["class"])(name=layer_spec["name"], **kwargs)
-        except Exception as error:
-            raise BuildError("construct", index, error) from error
-        return made[index]
+        elif "site" in layer_spec:
+            state.layers[key] = library_operation(layer_spec, index)
+        else:
+            kwargs = dict(layer_spec["kwargs"])
+            if isinstance(kwargs.get("layer"), dict):
+                kwargs["layer"] = construct(kwargs["layer"]["layer"])
+            if layer_spec["auto"]:
+                state.auto_name(key, layer_spec["class"])
+            try:
+                state.layers[key] = getattr(keras.layers, layer_spec["class"])(name=layer_spec["name"], **kwargs)
+            except Exception as error:
+                raise BuildError("construct", index, error) from error
+        return state.layers[key]
 
-    tensors: dict[int, object] = {}
-    for item in spec["inputs"]:
-        tensors[item["tensor"]] = keras.Input(batch_shape=tuple(item["batch_shape"]), dtype=item["dtype"],
-                                              name=item["name"])
-    for position, call in enumerate(spec["calls"]):
-        layer = construct(call["layer"])
-        arguments = [tensors[t] for t in call["inputs"]]
+    def library_operation(layer_spec: dict, index: int):
+        """The layer a library call made, found by its name in what the call made."""
+        key = layer_spec["site"]
+        call_site(sites[key][1], tensors, state, sites[key][0])
+        operation = state.operations[key].get(layer_spec["name"]) or find_model(state.sites[key], layer_spec["name"])
+        if operation is None:
+            raise Misnamed(index, layer_spec["name"], sorted(state.operations[key]))
+        return operation
+
+    if spec["key"] in state.models:
+        model = state.models[spec["key"]]
+    elif "from_site" in spec:
+        position, site = sites[spec["from_site"]]
+        call_site(site, tensors, state, position)
+        model = find_model(state.sites[site["key"]], spec["name"])
+        if model is None:
+            raise Misnamed(-1, spec["name"], [])
+    else:
+        for item in spec["inputs"]:
+            if item["tensor"] in tensors:
+                continue
+            if item["auto"]:
+                state.auto_name(item["key"], "InputLayer")
+            tensors[item["tensor"]] = keras.Input(batch_shape=tuple(item["batch_shape"]), dtype=item["dtype"],
+                                                  name=item["name"])
+        for position, call in enumerate(spec["calls"]):
+            if all(t in tensors for t in call["outputs"]):
+                continue  # made already, by another model's spec of this file
+            layer = construct(call["layer"])
+            if "call_index" in call:  # a call library code made: what it made
+                outputs = list(layer._inbound_nodes[call["call_index"]].output_tensors)
+            else:
+                arguments = [tensors[t] for t in call["inputs"]]
+                try:
+                    result = layer(arguments if call["listed"] else arguments[0])
+                except Exception as error:
+                    raise BuildError("call", position, error) from error
+                outputs = result if isinstance(result, (list, tuple)) else [result]
+            for tensor_id, tensor in zip(call["outputs"], outputs):
+                tensors[tensor_id] = tensor
+        if spec["auto"]:
+            state.auto_name(spec["key"], "Sequential" if spec["kind"] == "sequential" else "Functional")
         try:
-            result = layer(arguments if call["listed"] else arguments[0])
+            model = keras.Model([tensors[t] for t in spec["model_inputs"]],
+                                [tensors[t] for t in spec["model_outputs"]], name=spec["name"])
         except Exception as error:
-            raise BuildError("call", position, error) from error
-        outputs = result if isinstance(result, (list, tuple)) else [result]
-        for tensor_id, tensor in zip(call["outputs"], outputs):
-            tensors[tensor_id] = tensor
-    try:
-        model = keras.Model([tensors[t] for t in spec["model_inputs"]], [tensors[t] for t in spec["model_outputs"]],
-                            name=spec["name"])
-    except Exception as error:
-        raise BuildError("model", 0, error) from error
+            raise BuildError("model", 0, error) from error
+    state.models[spec["key"]] = model
+    for operation in model_operations(model):
+        if operation.name in spec["frozen"]:
+            operation.trainable = False
     layers = {}
-    for layer in model.layers:
-        if layer._inbound_nodes:
-            layers[layer.name] = {"output_shape": shapes_of(layer._inbound_nodes[-1].output_tensors),
-                                  "params": layer.count_params()}
-    return {"layers": layers, "model": model}
+    for operation in model_operations(model):
+        if operation._inbound_nodes:
+            layers[operation.name] = {
+                "output_shape": shapes_of(operation._inbound_nodes[-1].output_tensors),
+                "params": count(operation, "weights"), "trainable_params": count(operation, "trainable_weights")}
+    totals = {"params": count(model, "weights"), "trainable_params": count(model, "trainable_weights")}
+    return {"layers": layers, "model": model, "totals": totals}
+
+
+def count(operation: object, weights: str) -> int:
+    """How many numbers an operation's weights hold (an operation that is not a layer: none)."""
+    import math
+
+    return sum(math.prod(w.shape) for w in getattr(operation, weights, ()))
+
+
+class Misnamed(Exception):
+    """Library code made no layer of the name kgraphlint gave it (a naming gap)."""
+
+    def __init__(self, index: int, name: str, names: list) -> None:
+        super().__init__(name)
+        self.index, self.name, self.names = index, name, names
+
+
+class Unrepeatable(Exception):
+    """The library call cannot be repeated in the worker; the message says why."""
 
 
 class BuildError(Exception):
@@ -163,15 +327,23 @@ class Sandbox:
                     self.refuse(f"{event} on {os.fsdecode(path)}")
 
 
-def answer_for(spec: dict, sandbox: Sandbox) -> dict:
+def answer_for(spec: dict, sandbox: Sandbox, state: FileState) -> dict:
+    import keras
     from keras.src.saving.serialization_lib import SafeModeScope
 
     sandbox.refusals.clear()
     try:
+        if spec.get("reset"):
+            keras.backend.clear_session()  # names are counted from the start of each file
         with SafeModeScope(True):  # Keras's own guard: no vocabulary files, no lambdas deserialized
-            answer = {"layers": build(spec)["layers"]}
+            built = build(spec, state)
+        answer = {"layers": built["layers"], "totals": built["totals"]}
     except BuildError as error:
         answer = {"error": {"stage": error.stage, "index": error.index, "message": error.text}}
+    except Misnamed as error:
+        answer = {"misnamed": {"index": error.index, "name": error.name, "names": error.names[:5]}}
+    except Unrepeatable as error:
+        answer = {"unrepeatable": str(error)}
     except Exception as error:  # a spec the worker did not expect: say so, keep serving
         answer = {"error": {"stage": "model", "index": 0, "message": f"{type(error).__name__}: {error}"}}
     if sandbox.refusals:  # whatever Keras made of the refusal, the reason is the refusal
@@ -193,8 +365,12 @@ def main() -> None:
     sys.dont_write_bytecode = True  # a module imported later must not need a write beside it
     sandbox = Sandbox(os.getcwd())
     sys.addaudithook(sandbox)
+    state = FileState()
     for line in sys.stdin:
-        print(json.dumps(answer_for(json.loads(line), sandbox)), flush=True)
+        spec = json.loads(line)
+        if spec.get("reset"):
+            state = FileState()
+        print(json.dumps(answer_for(spec, sandbox, state)), flush=True)
 
 
 if __name__ == "__main__":

@@ -70,6 +70,11 @@ class Overlay:
     def imported(self, dotted: str, names: tuple[str, ...], node: cst.CSTNode, name_node: cst.CSTNode) -> None:
         """The analysed file imports ``names`` from ``dotted`` (``("",)``: the module itself)."""
 
+    def library_called(self, function: object, top_level: bool, args: list, kwargs: dict, partial: bool,
+                       node: cst.CSTNode) -> None:
+        """The analysed file calls ``function`` (a FunctionValue of a library file);
+        ``top_level``: it is defined at the top of its module, so importable by its name."""
+
     # -- values
 
     def named(self, name: str, value: object) -> None:

@@ -239,6 +239,24 @@ class Facts:
     model_uses: list[ModelUse] = field(default_factory=list)
     #: (name node, value) for each name bound to a tensor, a layer or a model (editor hovers)
     bindings: list[tuple[cst.Name, object]] = field(default_factory=list)
+    #: the analysed file's calls of library functions (keras.applications.ResNet50(...)), by
+    #: call node: what --build calls to make what that library code made
+    library_calls: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class LibraryCall:
+    """The analysed file calls a function of library code kgraphlint follows."""
+
+    #: the file that defines the function, and its name there (a top-level function or None)
+    path: str
+    function: str | None
+    args: tuple
+    kwargs: dict
+    #: the parameter names the function's signature has, in order
+    parameters: tuple[str, ...]
+    #: some arguments were unpacked from values kgraphlint does not know (``*args``)
+    partial: bool
 
 
 def iter_tensors(value: object):

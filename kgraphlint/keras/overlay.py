@@ -31,6 +31,7 @@ from kgraphlint.keras.facts import (
     LayerAttributeRead,
     LayerCall,
     LayerInstance,
+    LibraryCall,
     Loss,
     ModelArgumentProblem,
     ModelRecord,
@@ -103,6 +104,15 @@ class KerasOverlay(Overlay):
     def imported(self, dotted: str, names: tuple[str, ...], node: cst.CSTNode, name_node: cst.CSTNode) -> None:
         if kimports.is_keras_path(dotted):
             self.facts.imports.append(ImportFact(dotted, names, node, name_node))
+
+    def library_called(self, function: object, top_level: bool, args: list, kwargs: dict, partial: bool,
+                       node: cst.CSTNode) -> None:
+        params = function.node.params
+        names = tuple(p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params))
+        # The first call through a site is the one --build repeats (a loop calls it once per pass).
+        self.facts.library_calls.setdefault(node, LibraryCall(
+            function.path, function.node.name.value if top_level else None, tuple(args), dict(kwargs), names,
+            partial))
 
     def named(self, name: str, value: object) -> None:
         if type(value) is Tensor:
