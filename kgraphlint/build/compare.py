@@ -30,7 +30,7 @@ import networkx as nx
 from kgraphlint.analysis import FileAnalysis
 from kgraphlint.keras.facts import LayerInstance, Tensor, iter_tensors
 from kgraphlint.graph.model_graph import ModelGraph, build_model_graph
-from kgraphlint.keras.shapes import is_known
+from kgraphlint.keras.shapes import is_int, is_known
 from kgraphlint.keras.signatures import KERAS3, known_layer_names
 
 INSTALL_HINT = "--build needs TensorFlow: pip install 'kgraphlint[build]'"
@@ -80,6 +80,32 @@ def shapes_agree(static: object, keras: object) -> bool:
     if isinstance(static, list) and isinstance(keras, list) and len(static) == len(keras):
         return all(s == "?" or (shapes_agree(s, k) if isinstance(s, list) else s == k) for s, k in zip(static, keras))
     return static == keras
+
+
+def row_differences(static: dict, keras: dict) -> list[str]:
+    """How a summary row (``kgraphlint.graph.summary.layer_row``) differs from what Keras
+    built for the same layer; what kgraphlint does not know ("?", None) is not compared."""
+    differences = []
+    if not shapes_agree(static["output_shape"], keras["output_shape"]):
+        differences.append(f"output shape {static['output_shape']} statically, {keras['output_shape']} in Keras")
+    if static["params"] is not None and static["params"] != keras["params"]:
+        differences.append(f"{static['params']:,} parameters statically, {keras['params']:,} in Keras")
+    elif static["trainable_params"] is not None and static["trainable_params"] != keras["trainable_params"]:
+        differences.append(f"{static['trainable_params']:,} trainable parameters statically, "
+                           f"{keras['trainable_params']:,} in Keras")
+    return differences
+
+
+def total_differences(static: tuple, keras: dict) -> list[str]:
+    """The model's (trainable, non-trainable) totals against Keras's."""
+    trainable, frozen = static
+    differences = []
+    if is_int(trainable) and is_int(frozen) and trainable + frozen != keras["params"]:
+        differences.append(f"{trainable + frozen:,} parameters in all statically, {keras['params']:,} in Keras")
+    elif is_int(trainable) and trainable != keras["trainable_params"]:
+        differences.append(f"{trainable:,} trainable parameters in all statically, "
+                           f"{keras['trainable_params']:,} in Keras")
+    return differences
 
 
 def jsonable(value: object) -> bool:
@@ -258,6 +284,10 @@ class SpecWriter:
     def model(self, model: ModelGraph) -> dict:
         if not model.record.complete:
             raise NotRebuildable(f"model '{model.name}' is only partly known")
+        if model.kind == "subclassed" and model.record.built_by != "call":
+            raise NotRebuildable(f"subclassed model '{model.name}' is built by model.{model.record.built_by}(...), "
+                                 "not by a call: Keras builds none of its layers then, and rebuilding the class "
+                                 "itself from its source is not done yet")
         sites = {l.construct for l in model.layers if l.library}
         if len(sites) == 1 and all(l.library for l in model.layers):
             # library code made the whole model: the worker finds it in what the call made

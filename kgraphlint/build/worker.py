@@ -111,6 +111,34 @@ def model_operations(model) -> list:
     return list(inner.operations) if inner is not None else list(model.layers)
 
 
+def summary_members(model, kind: str) -> list:
+    """What ``model.summary()`` lists, as scripts/generate_expected.py takes it: a
+    Sequential's layers (a spec of ``kind`` "sequential" or "subclassed" is rebuilt as a
+    functional model: its InputLayer is left out); a functional model's operations on the way from its inputs to its
+    outputs, not those that only compute masks (Embedding(mask_zero=True)'s not_equal, the
+    mask a Concatenate combines), which kgraphlint does not model."""
+    import keras
+    from keras.src import tree
+
+    if isinstance(model, keras.Sequential) or not hasattr(model, "_operations"):
+        return list(model.layers)
+    if kind != "functional":  # rebuilt as a functional model, listed as Keras lists the code's model
+        return [layer for layer in summary_members(model, "functional") if not isinstance(layer, keras.layers.InputLayer)]
+    reached, seen = set(), set()
+    pending = [t for t in tree.flatten(model.outputs) if hasattr(t, "_keras_history")]
+    while pending:
+        history = pending.pop()._keras_history
+        node = history.operation._inbound_nodes[history.node_index]
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        reached.add(id(history.operation))
+        given = node.arguments
+        data = tree.flatten((given.args, {k: v for k, v in given.kwargs.items() if k != "mask"}))
+        pending.extend(t for t in data if hasattr(t, "_keras_history"))
+    return [op for op in model._operations if id(op) in reached]
+
+
 def find_model(result: object, name: str):
     """The model named ``name`` that a library call made: its result or a model inside it."""
     import keras
@@ -219,7 +247,7 @@ def build(spec: dict, state: FileState) -> dict:
                 outputs = result if isinstance(result, (list, tuple)) else [result]
             for tensor_id, tensor in zip(call["outputs"], outputs):
                 tensors[tensor_id] = tensor
-        if spec["auto"]:
+        if spec["auto"] and spec["kind"] != "subclassed":  # a subclass is named after its class
             state.auto_name(spec["key"], "Sequential" if spec["kind"] == "sequential" else "Functional")
         try:
             model = keras.Model([tensors[t] for t in spec["model_inputs"]],
@@ -231,7 +259,7 @@ def build(spec: dict, state: FileState) -> dict:
         if operation.name in spec["frozen"]:
             operation.trainable = False
     layers = {}
-    for operation in model_operations(model):
+    for operation in summary_members(model, spec["kind"]):
         if operation._inbound_nodes:
             layers[operation.name] = {
                 "output_shape": shapes_of(operation._inbound_nodes[-1].output_tensors),
