@@ -42,7 +42,8 @@ model = keras.Model(x, layers.Flatten()(y))
             for layer in build.model.layers:
                 keras = build.layers.get(layer.name)
                 if keras is None:
-                    if layer.name_certain and build.model.layer_calls.get(layer):
+                    listed = not layer.is_input or build.model.kind == "functional"  # as model.summary() lists
+                    if listed and layer.name_certain and build.model.layer_calls.get(layer):
                         yield ctx.finding(layer.construct, (
                             f"kgraphlint and Keras disagree on {layer.class_name} '{layer.name}': Keras's model "
                             f"'{build.model.name}' has no layer of that name. This is a gap in kgraphlint, not in "

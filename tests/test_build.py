@@ -34,21 +34,6 @@ def builder():
 
 
 @needs_tensorflow
-def test_every_fixture_cross_checks_with_keras(cli):
-    result = cli("check", "--build", "--device", "cpu", "--no-cache", "--select", "KGL9", "--format", "json",
-                 FIXTURES / "models")
-    assert result.json() == [], [f["message"] for f in result.json()]
-    # Operations (x + y, ops.reshape), custom layers and subclasses of built-in layers, and
-    # calls with tensors in several arguments are not rebuilt yet: those fixtures say so, once
-    # each, with the reason; every other model is built and agrees.
-    not_built = {line.split(": ")[2].rsplit("/", 1)[-1]: line for line in result.err.splitlines()
-                 if "not built" in line}
-    assert set(not_built) == {"ops_and_custom_layer.py", "tensor_ops.py", "layer_subclasses.py",
-                              "models_from_models.py", "custom_decoder_layer.py"}, not_built
-    assert "several arguments" in not_built["models_from_models.py"]
-
-
-@needs_tensorflow
 @pytest.mark.parametrize("fixture", sorted((FIXTURES / "build").glob("*.py")), ids=lambda p: p.stem)
 def test_keras_refusal_is_reported_next_to_the_static_finding(cli, fixture):
     expected = set()
@@ -99,6 +84,71 @@ def test_a_static_gap_shows_as_a_crosscheck_mismatch(builder, monkeypatch):
     findings = check_source_file(source, Settings(select=("KGL902",)), builder=builder).findings
     assert len(findings) == 4
     assert "401,921 parameters statically, 401,920 in Keras" in findings[0].message
+
+
+@needs_tensorflow
+def test_a_trainable_split_gap_shows_at_the_layer_and_in_the_totals(builder, monkeypatch):
+    from kgraphlint.keras.layers import base as layers
+    from kgraphlint.checking import check_source_file
+    from kgraphlint.config import Settings
+    from kgraphlint.source.source_file import SourceFile
+
+    original = layers.CATALOGUE["BatchNormalization"]
+    # the same count, all of it trainable: only the split differs from Keras
+    broken = layers.LayerKnowledge(original.output, lambda c, s: (sum(original.params(c, s)), 0))
+    monkeypatch.setitem(layers.CATALOGUE, "BatchNormalization", broken)
+    program = textwrap.dedent("""
+        import keras
+        from keras import layers
+        x = keras.Input(shape=(8,))
+        y = layers.BatchNormalization()(layers.Dense(4)(x))
+        model = keras.Model(x, y)
+    """)
+    findings = check_source_file(SourceFile("m.py", program), Settings(select=("KGL902",)), builder=builder).findings
+    assert [(f.line, f.message.split(": ", 1)[1].split(". This")[0]) for f in findings] == [
+        (5, "16 trainable parameters statically, 8 in Keras"),
+        (6, "52 trainable parameters in all statically, 44 in Keras")]
+
+
+@needs_tensorflow
+def test_a_backbone_is_rebuilt_by_its_builder_without_downloading_weights(cli, write):
+    path = write(textwrap.dedent("""
+        import keras
+        from keras import layers
+        base = keras.applications.MobileNetV2(input_shape=(96, 96, 3), include_top=False)
+        base.trainable = False
+        inputs = keras.Input(shape=(96, 96, 3))
+        x = base(inputs, training=False)
+        outputs = layers.Dense(3)(layers.GlobalAveragePooling2D()(x))
+        model = keras.Model(inputs, outputs)
+    """))
+    result = cli("check", "--build", "--device", "cpu", "--no-cache", "--select", "KGL9", "--format", "json", path)
+    assert result.json() == []
+    notes = [line for line in result.err.splitlines() if "note:" in line]
+    assert len(notes) == 2 and all("MobileNetV2 was called with weights=None, not 'imagenet' (--build never "
+                                   "downloads weights)" in note for note in notes), notes
+    summaries = cli("summary", "--build", "--device", "cpu", "--format", "json", path).json()
+    head = summaries[-1]
+    assert head["keras_build"]["note"] is None and all(row["confirmed"] for row in head["layers"])
+    assert head["keras_build"]["totals"] == {"params": head["total_params"], "trainable_params": 3843}
+    assert head["trainable_params"] == 3843  # the frozen backbone's weights are not trainable
+
+
+@needs_tensorflow
+def test_a_library_call_keras_refuses_is_reported_at_that_call(cli, write):
+    path = write(textwrap.dedent("""
+        import keras
+        from keras import layers
+        base = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(16, 16, 3))
+        outputs = layers.Dense(2)(layers.GlobalAveragePooling2D()(base.output))
+        model = keras.Model(base.input, outputs)
+    """))
+    result = cli("check", "--build", "--device", "cpu", "--no-cache", "--format", "json", path)
+    [finding] = result.json()
+    assert (finding["code"], finding["line"]) == ("KGL901", 4)
+    assert "running the library call for model 'resnet50': ValueError: Input size must be at least 32x32" in (
+        finding["message"])
+    assert "model 'functional' was not built with Keras: it needs what line 4 makes, where Keras raised" in result.err
 
 
 @needs_tensorflow

@@ -386,7 +386,14 @@ class Builder:
             spec["reset"], state.sent = not state.sent, True
             self.process.stdin.write(json.dumps(spec) + "\n")
             self.process.stdin.flush()
-            builds.append(self.answered(model, writer, self.read()))
+            build = self.answered(model, writer, self.read())
+            earlier = next((b for b in builds if b.error is not None and build.error is not None
+                            and b.error_node is build.error_node), None)
+            if earlier is not None:  # one failure, where it happened: the other models that needed it say so
+                line = analysis.span(earlier.error_node).line
+                build = ModelBuild(model, note=f"it needs what line {line} makes, where Keras raised (reported "
+                                               f"for model '{earlier.model.name}')")
+            builds.append(build)
         return builds
 
     def answered(self, model: ModelGraph, writer: SpecWriter, answer: dict) -> ModelBuild:
