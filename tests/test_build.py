@@ -153,6 +153,43 @@ def test_a_library_call_keras_refuses_is_reported_at_that_call(cli, write):
 
 
 @needs_tensorflow
+def test_a_custom_layer_is_made_from_its_class_source_alone(cli, write, tmp_path):
+    marker = tmp_path / "top-level code ran"
+    path = write(textwrap.dedent(f"""
+        import keras
+        from keras import layers
+
+        open({str(marker)!r}, "w")
+        SCALE = 2.0
+
+
+        class Scale(layers.Layer):
+            def build(self, input_shape):
+                self.gamma = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+
+            def call(self, inputs):
+                return inputs * self.gamma
+
+
+        class Doubled(layers.Layer):
+            def call(self, inputs):
+                return inputs * SCALE
+
+
+        x = keras.Input(shape=(4,))
+        scaled = keras.Model(x, layers.Dense(2)(Scale()(layers.Dense(3)(x))))
+        doubled = keras.Model(x, Doubled()(x))
+    """))
+    result = cli("summary", "--build", "--device", "cpu", "--format", "json", path)
+    scaled, doubled = result.json()
+    assert scaled["keras_build"]["note"] is None and all(row["confirmed"] for row in scaled["layers"])
+    assert doubled["keras_build"]["note"] == ("'doubled' is a Doubled, which is not rebuilt: class Doubled uses the "
+                                              "module-level name 'SCALE', which is not an import or a class (only "
+                                              "class definitions and imports are run)")
+    assert not marker.exists()
+
+
+@needs_tensorflow
 def test_build_rule_examples(builder):
     from kgraphlint.checking import check_source_file
     from kgraphlint.config import Settings

@@ -28,6 +28,7 @@ from pathlib import Path
 import networkx as nx
 
 from kgraphlint.analysis import FileAnalysis
+from kgraphlint.build.sources import NeedsModule, class_source
 from kgraphlint.keras.facts import LayerInstance, Tensor, iter_tensors
 from kgraphlint.graph.model_graph import ModelGraph, build_model_graph
 from kgraphlint.keras.shapes import is_int, is_known
@@ -179,6 +180,8 @@ class SpecWriter:
             spec = {"site": self.site(layer.construct, layer), "key": self.state.key(layer)}
         elif layer.inner_model is not None:
             spec = {"nested": self.nested(layer), "key": self.state.key(layer)}
+        elif layer.source_class is not None:
+            spec = self.own_class(layer)
         else:
             spec = {"class": layer.class_name, "kwargs": self.arguments(layer), "auto": not layer.explicit_name,
                     "key": self.state.key(layer)}
@@ -234,6 +237,21 @@ class SpecWriter:
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
         raise NotRebuildable(f"'{layer.name}' is made by {where}, whose arguments are not all known statically")
+
+    def own_class(self, layer: LayerInstance) -> dict:
+        """A layer of a class the file defines: made from that class's own source."""
+        try:
+            source = class_source(self.analysis.module, layer.source_class)
+        except NeedsModule as reason:
+            raise NotRebuildable(f"'{layer.name}' is a {layer.class_name}, which is not rebuilt: {reason}") from None
+        args, kwargs, partial = layer.class_arguments
+        where = f"class {layer.class_name}"
+        if partial:
+            raise NotRebuildable(f"'{layer.name}': the arguments of {where} are not all known statically")
+        # A name the code gave is among the arguments; an automatic one Keras gives as the
+        # code's run gave it (the class is named after itself, its own layers in __init__ too).
+        return {"class_source": source, "class": layer.class_name, "key": self.state.key(layer),
+                "args": self.value(list(args), layer, where), "kwargs": self.value(kwargs, layer, where)}
 
     def arguments(self, layer: LayerInstance) -> dict:
         if layer.operation:

@@ -58,6 +58,21 @@ class FileState:
         self.tensors: dict[int, object] = {}
         self.models: dict[int, object] = {}
         self.named: set[int] = set()
+        #: class source -> the namespace it was run in
+        self.classes: dict[str, dict] = {}
+
+    def own_class(self, source: str, name: str):
+        """A class of the checked file, made from its own source (its imports, the classes it
+        names, itself: kgraphlint.build.sources), run once per file in a namespace of its own."""
+        if source not in self.classes:
+            namespace = {"__name__": "kgraphlint_build_classes", "__builtins__": __builtins__}
+            try:
+                exec(compile(source, f"<class {name} of the checked file>", "exec"), namespace)
+            except Exception as error:
+                raise Unrepeatable(f"the source of class {name} did not run in the build worker: "
+                                   f"{type(error).__name__}: {error}") from error
+            self.classes[source] = namespace
+        return self.classes[source][name]
 
     def auto_name(self, key: int, class_name: str) -> None:
         """Count the automatic name Keras gave the code's layer (the spec names it exactly)
@@ -195,6 +210,15 @@ def build(spec: dict, state: FileState) -> dict:
                 raise BuildError("construct", index, inner.text) from inner
         elif "site" in layer_spec:
             state.layers[key] = library_operation(layer_spec, index)
+        elif "class_source" in layer_spec:
+            cls = state.own_class(layer_spec["class_source"], layer_spec["class"])
+            try:
+                state.layers[key] = cls(*decoded(layer_spec["args"], tensors), **decoded(layer_spec["kwargs"], tensors))
+            except NameError as error:  # a module-level name the class's source alone lacks
+                raise Unrepeatable(f"class {layer_spec['class']} needs more of its file than its source: "
+                                   f"{error}") from error
+            except Exception as error:
+                raise BuildError("construct", index, error) from error
         else:
             kwargs = dict(layer_spec["kwargs"])
             if isinstance(kwargs.get("layer"), dict):
@@ -242,6 +266,9 @@ def build(spec: dict, state: FileState) -> dict:
                 arguments = [tensors[t] for t in call["inputs"]]
                 try:
                     result = layer(arguments if call["listed"] else arguments[0])
+                except NameError as error:  # only the code's own classes run code that names things
+                    raise Unrepeatable(f"'{layer.name}' needs more of its file than its class's source: "
+                                       f"{error}") from error
                 except Exception as error:
                     raise BuildError("call", position, error) from error
                 outputs = result if isinstance(result, (list, tuple)) else [result]

@@ -54,6 +54,10 @@ class LayerInstance:
     #: a subclass of a built-in layer (``class MyConv(layers.Conv2D)``): the built-in whose
     #: knowledge gives its shape and weights
     base_class: str | None = None
+    #: a class of the code's own (a custom layer, a subclass of a built-in): its definition
+    #: and what the code gave it, (args, kwargs, partial), for --build to make it again
+    source_class: cst.ClassDef | None = None
+    class_arguments: tuple | None = None
 
     @property
     def knowledge_class(self) -> str:
