@@ -22,8 +22,6 @@ CORRECT = [FIXTURES / "models", FIXTURES / "applications", *sorted((FIXTURES / "
 NOT_REBUILT = {
     ("custom_decoder_layer.py", "functional"): "several arguments",
     ("models_from_models.py", "seq2seq"): "several arguments",
-    ("ops_and_custom_layer.py", "mixer"): "operation",
-    ("tensor_ops.py", "tensor_ops"): "operation",
     ("subclassed_models.py", "mlp"): "built by model.build(...)",
 }
 #: models the differential test must cover, by what they show
@@ -37,7 +35,8 @@ COVERED = {
                       ("transfer_learning.py", "functional")],
     "shared layers": [("shared_input_branches.py", "functional"), ("siamese_lstm.py", "functional")],
     "subclassed models": [("subclassed_models.py", "called"), ("subclassed_models.py", "mlp_1")],
-    "custom layers": [("layer_subclasses.py", "derived_layers")],
+    "custom layers": [("layer_subclasses.py", "derived_layers"), ("ops_and_custom_layer.py", "mixer")],
+    "operations": [("tensor_ops.py", "tensor_ops"), ("ops_and_custom_layer.py", "mixer")],
 }
 
 

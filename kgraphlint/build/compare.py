@@ -182,6 +182,8 @@ class SpecWriter:
             spec = {"nested": self.nested(layer), "key": self.state.key(layer)}
         elif layer.source_class is not None:
             spec = self.own_class(layer)
+        elif layer.operation:
+            spec = self.operation(layer)
         else:
             spec = {"class": layer.class_name, "kwargs": self.arguments(layer), "auto": not layer.explicit_name,
                     "key": self.state.key(layer)}
@@ -234,9 +236,25 @@ class SpecWriter:
             return [self.value(v, layer, where) for v in value]
         if isinstance(value, dict) and all(isinstance(k, str) for k in value):
             return {"dict": {k: self.value(v, layer, where) for k, v in value.items()}}
+        if isinstance(value, slice):
+            return {"slice": [self.value(v, layer, where) for v in (value.start, value.stop, value.step)]}
+        if value is Ellipsis:
+            return {"ellipsis": True}
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
         raise NotRebuildable(f"'{layer.name}' is made by {where}, whose arguments are not all known statically")
+
+    def operation(self, layer: LayerInstance) -> dict:
+        """An operator or keras.ops call of the code: applied again to the tensors it was given."""
+        if layer.operation_call is None:
+            raise NotRebuildable(f"'{layer.name}' is a {layer.class_name} operation kgraphlint cannot repeat")
+        kind, function, args, kwargs = layer.operation_call
+        if kind == "function" and not function.startswith("keras."):
+            raise NotRebuildable(f"'{layer.name}' is {function} (TensorFlow's, for Keras 2), which the Keras 3 "
+                                 "build worker does not run")
+        where = f"the {layer.class_name} operation"
+        return {"operation": [kind, function], "key": self.state.key(layer),
+                "args": self.value(list(args), layer, where), "kwargs": self.value(kwargs, layer, where)}
 
     def own_class(self, layer: LayerInstance) -> dict:
         """A layer of a class the file defines: made from that class's own source."""
@@ -254,9 +272,6 @@ class SpecWriter:
                 "args": self.value(list(args), layer, where), "kwargs": self.value(kwargs, layer, where)}
 
     def arguments(self, layer: LayerInstance) -> dict:
-        if layer.operation:
-            raise NotRebuildable(f"'{layer.name}' is a {layer.class_name} operation (an operator or keras.ops call), "
-                                 "which is not rebuilt from source")
         if layer.class_name not in known_layer_names(KERAS3) or layer.class_name == "Lambda" or layer.custom is not None:
             raise NotRebuildable(f"'{layer.name}' is a {layer.class_name}, which is not rebuilt from source")
         if layer.class_name in FILE_LOADING_LAYERS:

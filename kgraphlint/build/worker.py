@@ -94,6 +94,10 @@ def decoded(value: object, tensors: dict) -> object:
             return tensors[value["tensor"]]
         if "tuple" in value:
             return tuple(decoded(v, tensors) for v in value["tuple"])
+        if "slice" in value:
+            return slice(*decoded(value["slice"], tensors))
+        if "ellipsis" in value:
+            return Ellipsis
         return {k: decoded(v, tensors) for k, v in value["dict"].items()}
     return value
 
@@ -167,6 +171,20 @@ def find_model(result: object, name: str):
         if inner is not None:
             return inner
     return None
+
+
+def apply(layer_spec: dict, tensors: dict) -> object:
+    """An operation of the code (``x + y``, ``ops.reshape(x, ...)``), applied to Keras tensors."""
+    import importlib
+    import operator
+
+    kind, name = layer_spec["operation"]
+    if kind == "operator":
+        function = getattr(operator, name)
+    else:
+        module, _, attribute = name.rpartition(".")
+        function = getattr(importlib.import_module(module), attribute)
+    return function(*decoded(layer_spec["args"], tensors), **decoded(layer_spec["kwargs"], tensors))
 
 
 def call_site(site: dict, tensors: dict, state: FileState, position: int) -> None:
@@ -259,6 +277,20 @@ def build(spec: dict, state: FileState) -> dict:
         for position, call in enumerate(spec["calls"]):
             if all(t in tensors for t in call["outputs"]):
                 continue  # made already, by another model's spec of this file
+            layer_spec = spec["layers"][call["layer"]]
+            if "operation" in layer_spec:
+                try:
+                    result = apply(layer_spec, tensors)
+                except Exception as error:
+                    raise BuildError("call", position, error) from error
+                outputs = list(result) if isinstance(result, (list, tuple)) else [result]
+                # named as the code's run names it: the worker applies operations in the graph's
+                # order, which may not be the order the code wrote them in
+                if hasattr(outputs[0], "_keras_history"):
+                    outputs[0]._keras_history.operation.name = layer_spec["name"]
+                for tensor_id, tensor in zip(call["outputs"], outputs):
+                    tensors[tensor_id] = tensor
+                continue
             layer = construct(call["layer"])
             if "call_index" in call:  # a call library code made: what it made
                 outputs = list(layer._inbound_nodes[call["call_index"]].output_tensors)

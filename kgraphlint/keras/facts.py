@@ -58,6 +58,9 @@ class LayerInstance:
     #: and what the code gave it, (args, kwargs, partial), for --build to make it again
     source_class: cst.ClassDef | None = None
     class_arguments: tuple | None = None
+    #: an operation: what made it, ("operator", "add") or ("function", "keras.ops.reshape"),
+    #: and its (args, kwargs), for --build to apply it again
+    operation_call: tuple | None = None
 
     @property
     def knowledge_class(self) -> str:

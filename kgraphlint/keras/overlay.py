@@ -206,7 +206,8 @@ class KerasOverlay(Overlay):
 
     def binary(self, operator: type | None, left: object, right: object, node: cst.CSTNode) -> object:
         if operator in operations.OPERATORS:
-            return self.apply_operation(operations.OPERATORS[operator], [left, right], {}, node)
+            return self.apply_operation(operations.OPERATORS[operator], [left, right], {}, node,
+                                        ("operator", operations.PYTHON_OPERATORS[operator]))
         # Operators Keras has no operation for here (|, &, ...): the shape is lost.
         self.machine.lose_track(f"operator {operator.__name__ if operator else '?'} on tensors", node)
         self.escape([left, right])
@@ -214,7 +215,7 @@ class KerasOverlay(Overlay):
 
     def unary(self, operator: type, value: object, node: cst.CSTNode) -> object:
         if isinstance(value, Tensor) and operator is cst.Minus:
-            return self.apply_operation(operations.NEGATIVE, [value], {}, node)
+            return self.apply_operation(operations.NEGATIVE, [value], {}, node, ("operator", "neg"))
         return NotImplemented
 
     def subscript(self, container: object, keys: list | None, node: cst.Subscript) -> object:
@@ -222,7 +223,8 @@ class KerasOverlay(Overlay):
             return UNKNOWN
         keys = normalized_index(keys)
         if keys is not None and not any(isinstance(k, Array) for k in keys):
-            return self.apply_operation(operations.GET_ITEM, [container, tuple(keys)], {}, node)
+            return self.apply_operation(operations.GET_ITEM, [container, tuple(keys)], {}, node,
+                                        ("operator", "getitem"))
         container.escaped = True
         self.machine.lose_track("indexing a tensor", node)
         return UNKNOWN
@@ -303,7 +305,7 @@ class KerasOverlay(Overlay):
             return tuple(shape) if shape is not None else UNKNOWN
         operation = operations.function_operation(canonical)
         if operation is not None and any(True for v in [*args, *kwargs.values()] for _ in iter_tensors(v)):
-            return self.apply_operation(operation, args, kwargs, node)
+            return self.apply_operation(operation, args, kwargs, node, ("function", canonical))
         return NotImplemented
 
     def call_builtin(self, function: object, args: list) -> object:
@@ -626,9 +628,10 @@ class KerasOverlay(Overlay):
             return f"{layer.class_name} with unknown {', '.join(unknown)}"
         return f"{layer.class_name} configuration not covered"
 
-    def apply_operation(self, operation: Operation, args: list, kwargs: dict, node: cst.CSTNode) -> object:
+    def apply_operation(self, operation: Operation, args: list, kwargs: dict, node: cst.CSTNode,
+                        made_by: tuple[str, str]) -> object:
         """An operation on tensors (``x + y``, ``ops.reshape(x, ...)``): a node of the graph
-        with no weights, named as Keras names it."""
+        with no weights, named as Keras names it. ``made_by``: the operator or function."""
         keras2 = self.flavour == KERAS2
         class_name = operation.keras2_class if keras2 and operation.keras2 else operation.keras3
         inputs = [t for value in [*args, *kwargs.values()] for t in iter_tensors(value)]
@@ -651,7 +654,8 @@ class KerasOverlay(Overlay):
         inside = self.custom.inside()
         # Inside a custom layer's call, TensorFlow runs the operation, not Keras: no node, no name.
         name = "" if inside else self.names.unique(operation.keras2) if keras2 else self.names.auto_name(class_name)
-        layer = LayerInstance(class_name, name, False, {}, node, self.machine.certain, operation=True)
+        layer = LayerInstance(class_name, name, False, {}, node, self.machine.certain, operation=True,
+                              operation_call=(*made_by, tuple(args), dict(kwargs)))
         layer.params = (0, 0)
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=[node] * len(inputs))
         call.outputs = [Tensor(s, call, i, dtype) for i, s in enumerate(shapes)]
