@@ -350,8 +350,14 @@ class SpecWriter:
                                "auto": not call.layer.explicit_name, "key": self.state.key(call.layer)})
                 continue
             if call.main_inputs is not None:
-                raise NotRebuildable(f"'{call.layer.name}' is called with tensors in several arguments (as "
-                                     f"attention's query, value and key), which is not rebuilt yet")
+                # tensors in several arguments (attention's query, value and key): called as the code calls it
+                args, kwargs = call.arguments
+                where = f"the call of '{call.layer.name}'"
+                calls.append({"layer": self.layer(call.layer), "arguments": [
+                    self.value(list(args), call.layer, where), self.value(kwargs, call.layer, where)],
+                    "outputs": [tensor(t) for t in call.outputs]})
+                self.call_nodes.append(call.node)
+                continue
             calls.append({
                 "layer": self.layer(call.layer),
                 "inputs": [tensor(t) for t in call.inputs],

@@ -295,9 +295,12 @@ def build(spec: dict, state: FileState) -> dict:
             if "call_index" in call:  # a call library code made: what it made
                 outputs = list(layer._inbound_nodes[call["call_index"]].output_tensors)
             else:
-                arguments = [tensors[t] for t in call["inputs"]]
                 try:
-                    result = layer(arguments if call["listed"] else arguments[0])
+                    if "arguments" in call:  # tensors in several arguments, as the code gives them
+                        result = layer(*decoded(call["arguments"][0], tensors), **decoded(call["arguments"][1], tensors))
+                    else:
+                        arguments = [tensors[t] for t in call["inputs"]]
+                        result = layer(arguments if call["listed"] else arguments[0])
                 except NameError as error:  # only the code's own classes run code that names things
                     raise Unrepeatable(f"'{layer.name}' needs more of its file than its class's source: "
                                        f"{error}") from error

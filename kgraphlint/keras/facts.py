@@ -119,6 +119,8 @@ class LayerCall:
     #: how many of the inputs came in the first argument (the rest by other arguments:
     #: attention's value and key, an RNN's initial_state, a mask); None: all of them
     main_inputs: int | None = None
+    #: where tensors come in several arguments: the call's (args, kwargs), for --build
+    arguments: tuple | None = None
 
     @property
     def listed_inputs(self) -> list[Tensor]:

@@ -546,6 +546,7 @@ class KerasOverlay(Overlay):
             arg_nodes = {**arg_nodes, 0: arg_nodes.get(main, node)}
         else:
             keywords = None
+        given = ((), dict(keywords)) if keywords is not None else (tuple(args), dict(kwargs))
         # Tensors by keyword feed the call in the order the layer takes them (value, then key).
         kwargs = dict(sorted(kwargs.items(), key=lambda item: TENSOR_KEYWORD_ORDER.get(item[0], len(TENSOR_KEYWORD_ORDER))))
         if self.machine.in_other_module:
@@ -582,7 +583,8 @@ class KerasOverlay(Overlay):
             keras_inputs = [t for _, value in sorted(keywords.items()) for t in iter_tensors(value)]
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=input_nodes,
                          keras_inputs=keras_inputs if keras_inputs != inputs else None,
-                         main_inputs=main_count if len(inputs) > main_count else None)
+                         main_inputs=main_count if len(inputs) > main_count else None,
+                         arguments=given if len(inputs) > main_count else None)
         found = knowledge(layer.knowledge_class)
         shapes = [t.shape for t in (shape_inputs if found is not None and found.every_argument
                                     else shape_inputs[:main_count])]
