@@ -190,6 +190,44 @@ def test_a_custom_layer_is_made_from_its_class_source_alone(cli, write, tmp_path
 
 
 @needs_tensorflow
+def test_a_build_that_does_not_finish_is_stopped_and_said_so():
+    from kgraphlint.build.compare import Builder
+    from kgraphlint.checking import check_source_file
+    from kgraphlint.config import Settings
+    from kgraphlint.source.source_file import SourceFile
+
+    program = textwrap.dedent("""
+        import keras
+        from keras import layers
+
+
+        class Forever(layers.Layer):
+            def __init__(self):
+                super().__init__()
+                while True:
+                    pass
+
+
+        x = keras.Input(shape=(4,))
+        stuck = keras.Model(x, Forever()(x), name="stuck")
+        after = keras.Model(x, layers.Dense(2)(x), name="after")
+    """)
+    builder = Builder("cpu", timeout=10)
+    try:
+        result = check_source_file(SourceFile("m.py", program), Settings(select=("KGL9",)), builder=builder)
+        again = check_source_file(SourceFile("n.py", program.replace("Forever()(x)", "x")), Settings(select=(
+            "KGL9",)), builder=builder)
+    finally:
+        builder.close()
+    assert result.findings == [] and result.notes == [
+        "m.py: model 'stuck' was not built with Keras: Keras did not finish within 10 seconds (the build worker "
+        "was stopped)",
+        "m.py: model 'after' was not built with Keras: the build worker was restarted after model 'stuck' of this "
+        "file"]
+    assert again.findings == [] and again.notes == []  # the restarted worker builds the next file
+
+
+@needs_tensorflow
 def test_build_rule_examples(builder):
     from kgraphlint.checking import check_source_file
     from kgraphlint.config import Settings

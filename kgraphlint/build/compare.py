@@ -48,6 +48,10 @@ class BuildUnavailable(Exception):
     """TensorFlow is not installed (the CLI says how to install it and exits 2)."""
 
 
+class WorkerLost(Exception):
+    """The worker did not answer in time, or died; the message says which."""
+
+
 class NotRebuildable(Exception):
     """A model kgraphlint cannot hand to Keras faithfully; the message says why."""
 
@@ -148,6 +152,8 @@ class FileState:
     remarks: dict[int, str] = field(default_factory=dict)
     #: a spec of this file went to the worker (the first one starts the file afresh there)
     sent: bool = False
+    #: the model whose build the worker did not survive (the others of the file are not built)
+    lost: str | None = None
 
     def key(self, thing: object) -> int:
         return self.keys.setdefault(id(thing), len(self.keys))
@@ -384,32 +390,41 @@ class SpecWriter:
 class Builder:
     """One worker process that imports TensorFlow once and builds every spec sent to it."""
 
-    def __init__(self, device: str = "auto") -> None:
+    def __init__(self, device: str = "auto", timeout: float = TIMEOUT_SECONDS) -> None:
         if importlib.util.find_spec("tensorflow") is None or importlib.util.find_spec("keras") is None:
             raise BuildUnavailable(INSTALL_HINT)
+        self.wanted, self.timeout = device, timeout
+        self.start()
+
+    def start(self) -> None:
         self.folder = tempfile.TemporaryDirectory(prefix="kgraphlint-build-")
         env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow",
                "KERAS_HOME": self.folder.name, "TMPDIR": self.folder.name}
-        if device == "cpu":
+        if self.wanted == "cpu":
             env["CUDA_VISIBLE_DEVICES"] = "-1"
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-B", str(WORKER), device], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [sys.executable, "-I", "-B", str(WORKER), self.wanted], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, text=True, env=env, cwd=self.folder.name)
-        ready = self.read()
+        try:
+            ready = self.read(max(self.timeout, TIMEOUT_SECONDS))
+        except WorkerLost as lost:
+            self.close()
+            raise BuildUnavailable(str(lost)) from lost
         if ready.get("error"):
             self.close()
             raise BuildUnavailable(f"{ready['error']} (the Keras build worker runs with python -I: TensorFlow "
                                    "must be installed in the interpreter's own site-packages)")
         self.device = ready.get("device", "")
 
-    def read(self) -> dict:
-        ready, _, _ = select.select([self.process.stdout], [], [], TIMEOUT_SECONDS)
+    def read(self, timeout: float) -> dict:
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
         if not ready:
             self.process.kill()
-            raise BuildUnavailable(f"Keras did not answer within {TIMEOUT_SECONDS} seconds")
+            raise WorkerLost(f"Keras did not finish within {timeout:g} seconds (the build worker was stopped)")
         line = self.process.stdout.readline()
         if not line:
-            raise BuildUnavailable("the Keras build worker stopped unexpectedly")
+            raise WorkerLost("the Keras build worker stopped unexpectedly (killed for memory, or a crash in "
+                             "native code)")
         return json.loads(line)
 
     def build(self, analysis: FileAnalysis) -> list[ModelBuild]:
@@ -422,10 +437,23 @@ class Builder:
             except NotRebuildable as reason:
                 builds.append(ModelBuild(model, note=str(reason)))
                 continue
+            if state.lost is not None:  # what the file's earlier models made was lost with the worker
+                builds.append(ModelBuild(model, note=f"the build worker was restarted after model "
+                                                     f"'{state.lost}' of this file"))
+                continue
             spec["reset"], state.sent = not state.sent, True
-            self.process.stdin.write(json.dumps(spec) + "\n")
-            self.process.stdin.flush()
-            build = self.answered(model, writer, self.read())
+            try:
+                self.process.stdin.write(json.dumps(spec) + "\n")
+                self.process.stdin.flush()
+                answer = self.read(self.timeout)
+            except (WorkerLost, BrokenPipeError) as lost:
+                builds.append(ModelBuild(model, note=str(lost) if isinstance(lost, WorkerLost) else
+                                         "the Keras build worker stopped unexpectedly"))
+                state.lost = model.name
+                self.close()
+                self.start()
+                continue
+            build = self.answered(model, writer, answer)
             earlier = next((b for b in builds if b.error is not None and build.error is not None
                             and b.error_node is build.error_node), None)
             if earlier is not None:  # one failure, where it happened: the other models that needed it say so
