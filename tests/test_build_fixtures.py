@@ -17,7 +17,7 @@ from kgraphlint.cli import main
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="TensorFlow is not installed")
 
 CORRECT = [FIXTURES / "models", FIXTURES / "applications", *sorted((FIXTURES / "data").glob("*_fixed.py")),
-           FIXTURES / "documents"]
+           FIXTURES / "documents", FIXTURES / "project" / "netlib" / "model.py"]
 #: (file, model) -> words of the reason it is not rebuilt: what --build does not rebuild yet
 NOT_REBUILT = {
     ("subclassed_models.py", "mlp"): "built by model.build(...)",
@@ -31,6 +31,7 @@ COVERED = {
         "convnext_tiny", "convnext_tiny_stem")],
     "nested models": [("nested_model.py", "pair_scorer"), ("models_from_models.py", "retrained"),
                       ("transfer_learning.py", "functional")],
+    "layers made in another module of the project": [("model.py", "small_resnet")],
     "shared layers": [("shared_input_branches.py", "functional"), ("siamese_lstm.py", "functional")],
     "subclassed models": [("subclassed_models.py", "called"), ("subclassed_models.py", "mlp_1")],
     "custom layers": [("layer_subclasses.py", "derived_layers"), ("ops_and_custom_layer.py", "mixer"),

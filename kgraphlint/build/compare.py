@@ -127,6 +127,24 @@ def as_json(value: object) -> object:
     return list(as_json(v) for v in value) if isinstance(value, (tuple, list)) else value
 
 
+def given_arguments(layer: LayerInstance) -> list:
+    """The arguments the code gave a layer: their source nodes where the analysed file made
+    it; made in another module of the project (a helper in blocks.py), those the binding
+    shows given (by position, or a value other than the default)."""
+    if layer.arg_nodes or layer.binding is None:
+        return list(layer.arg_nodes)
+    defaults = layer.binding.signature.defaults
+    return [key for key, value in layer.config.items() if key in layer.binding.positional_sources
+            or key not in defaults or not _same(value, defaults[key])]
+
+
+def _same(value: object, default: object) -> bool:
+    try:
+        return type(value) is type(default) and bool(value == default)
+    except Exception:  # a value that does not compare (an array): given
+        return False
+
+
 def module_of(path: str) -> str | None:
     """The dotted name a file of an installed package is imported by (its package folders
     up to the first without an ``__init__.py``)."""
@@ -284,7 +302,7 @@ class SpecWriter:
             raise NotRebuildable(f"'{layer.name}' is a {layer.class_name}, which loads "
                                  f"{FILE_LOADING_LAYERS[layer.class_name]} from disk (--build never loads files)")
         kwargs = {}
-        for key in layer.arg_nodes:
+        for key in given_arguments(layer):
             if not isinstance(key, str) or key == "name":
                 continue
             value = layer.config.get(key)
