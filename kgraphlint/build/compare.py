@@ -1,12 +1,15 @@
 """``--build``: rebuild the extracted models with real Keras and compare.
 
-Never the user's file: each model is exported from its graph as a spec (layer classes with
-the literal arguments the code gave them, calls wired as the graph says, shared layers
-shared, every layer named as kgraphlint named it) and a separate worker process
-(``kgraphlint/build/worker.py``, which imports TensorFlow) builds the specs. Data loading,
-training and side effects in the user's code never run. Layers whose arguments are not
-known statically, Lambda layers, custom layers and layers that load files (a SavedModel,
-a vocabulary file) are not rebuilt: their models are not built, and a note says why.
+Never the user's file: each model is exported from its graph as a spec and a separate
+worker process (``kgraphlint/build/worker.py``, which imports TensorFlow) builds the specs,
+repeating what the code does: built-in layers with the literal arguments the code gave
+them, the code's operations applied again, the library calls it makes (a
+keras.applications builder, with ``weights=None``) called again, layer classes of the file
+made from their own source (``kgraphlint.build.sources``), calls wired as the graph says,
+and everything a file's models share (layers, tensors, library calls) made once for all of
+them. Data loading, training and side effects in the user's code never run. What cannot be
+repeated faithfully (an argument not known statically, a Lambda, a layer that loads a
+file) is not rebuilt: its model is not built, and a note says why.
 
 The worker runs isolated: ``python -I -B`` (no current directory, no PYTHONPATH, no user
 site-packages on ``sys.path``), in a temporary folder of its own that is also its

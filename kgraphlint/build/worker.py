@@ -1,8 +1,10 @@
 """The process that builds model specs with real Keras (``python -I worker.py DEVICE``).
 
 It reads one JSON spec per line on standard input and answers one JSON line each: every
-layer's output shape and parameter count, where Keras raised and its message, or that the
-build needed something the worker refuses. The first line it writes says which device
+layer's output shape and parameter counts (all, trainable) and the model's totals, where
+Keras raised and its message, a layer name library code did not make, or that the build
+needed something the worker refuses. The specs of one file share what they make (a
+``FileState``), as the file's models share layers and tensors. The first line it writes says which device
 TensorFlow uses. Only this process imports TensorFlow.
 
 It runs isolated (``kgraphlint.build.compare`` starts it with ``python -I`` in a temporary
