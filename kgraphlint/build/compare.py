@@ -35,7 +35,7 @@ from kgraphlint.build.sources import NeedsModule, class_source
 from kgraphlint.keras.facts import LayerInstance, Tensor, iter_tensors
 from kgraphlint.graph.model_graph import ModelGraph, build_model_graph
 from kgraphlint.keras.shapes import is_int, is_known
-from kgraphlint.keras.signatures import KERAS3, known_layer_names
+from kgraphlint.keras.signatures import KERAS2, KERAS3, known_layer_names
 
 INSTALL_HINT = "--build needs TensorFlow: pip install 'kgraphlint[build]'"
 TIMEOUT_SECONDS = 300
@@ -344,6 +344,10 @@ class SpecWriter:
     def model(self, model: ModelGraph) -> dict:
         if not model.record.complete:
             raise NotRebuildable(f"model '{model.name}' is only partly known")
+        if model.record.flavour == KERAS2 and any(l.library for l in model.layers):
+            # Keras 2 names and builds library code's layers its own way; the worker runs Keras 3
+            raise NotRebuildable(f"model '{model.name}' is checked as Keras 2 (tf_keras) code, and library code's "
+                                 "layers in it are rebuilt only with Keras 3")
         if model.kind == "subclassed" and model.record.built_by != "call":
             raise NotRebuildable(f"subclassed model '{model.name}' is built by model.{model.record.built_by}(...), "
                                  "not by a call: Keras builds none of its layers then, and rebuilding the class "
