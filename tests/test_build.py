@@ -228,6 +228,28 @@ def test_a_build_that_does_not_finish_is_stopped_and_said_so():
 
 
 @needs_tensorflow
+def test_a_library_layer_kgraphlint_names_differently_is_a_crosscheck_mismatch(builder, write):
+    from kgraphlint.analysis import analyze_source
+    from kgraphlint.checking import check_source_file
+    from kgraphlint.config import Settings
+    from kgraphlint.source.files import read_source
+
+    source = read_source(write(textwrap.dedent("""
+        import keras
+        from keras import layers
+        base = keras.applications.MobileNetV2(input_shape=(96, 96, 3), include_top=False, weights=None)
+        head = layers.Dense(2)(layers.GlobalAveragePooling2D()(base.output))
+        model = keras.Model(base.input, head)
+    """)))
+    analysis = analyze_source(source)
+    conv = next(layer for layer in analysis.facts.layers if layer.name == "Conv1")
+    conv.name = "first_conv"  # a naming gap, as kgraphlint could have one
+    findings = check_source_file(source, Settings(select=("KGL9",)), builder=builder, analysis=analysis).findings
+    assert {(f.code, f.line) for f in findings} == {("KGL902", 4)}
+    assert "disagree on Conv2D 'first_conv'" in findings[0].message
+
+
+@needs_tensorflow
 def test_build_rule_examples(builder):
     from kgraphlint.checking import check_source_file
     from kgraphlint.config import Settings
