@@ -134,6 +134,8 @@ def check_source_file(source: SourceFile, settings: Settings, path: Path | None 
         analysis.builds = builder.build(analysis)
         result.notes.extend(f"{source.path}: model '{b.model.name}' was not built with Keras: {b.note}"
                             for b in analysis.builds if b.note)
+        result.notes.extend(f"{source.path}: model '{b.model.name}' was built with Keras: {remark}"
+                            for b in analysis.builds for remark in b.remarks)
     rules = [r for r in settings.enabled_rules() if path is None or not settings.ignored_in_file(r, path)]
     # rules that read the others' findings (unused-noqa) run last
     for rule_class in sorted(rules, key=lambda r: r.after_others):

@@ -172,18 +172,21 @@ def confirmed_summary(analysis, build) -> dict:
 
     summary = model_summary(analysis, build.model)
     summary["keras_build"] = {"device": build.device, "note": build.note,
-                              "error": build.error["message"] if build.error else None}
+                              "error": build.error["message"] if build.error else None,
+                              "remarks": list(build.remarks), "totals": build.totals,
+                              "layers": list(build.layers)}
     for row in summary["layers"]:
-        keras = build.layers.get(row["name"])
+        # an unbuilt sublayer of a subclassed model has no weights in Keras either: nothing to compare
+        keras = None if row.get("unbuilt") else build.layers.get(row["name"])
         row["keras"] = keras
         row["confirmed"] = bool(keras) and keras_agrees(row, keras)
     return summary
 
 
 def keras_agrees(row: dict, keras: dict) -> bool:
-    from kgraphlint.build.compare import shapes_agree
+    from kgraphlint.build.compare import row_differences
 
-    return shapes_agree(row["output_shape"], keras["output_shape"]) and row["params"] in (None, keras["params"])
+    return not row_differences(row, keras)
 
 
 def run_summary(args: argparse.Namespace) -> int:

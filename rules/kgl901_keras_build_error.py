@@ -41,6 +41,7 @@ model = keras.Model(x, out)
             if build.error is None:
                 continue
             stage = {"construct": "creating the layer", "call": "calling the layer",
-                     "model": "assembling the model"}[build.error["stage"]]
+                     "model": "assembling the model",
+                     "site": "running the library call"}[build.error["stage"]]
             yield ctx.finding(build.error_node, (
                 f"Keras raised while {stage} for model '{build.model.name}': {build.error['message']}"))

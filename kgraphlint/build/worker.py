@@ -1,8 +1,10 @@
 """The process that builds model specs with real Keras (``python -I worker.py DEVICE``).
 
 It reads one JSON spec per line on standard input and answers one JSON line each: every
-layer's output shape and parameter count, where Keras raised and its message, or that the
-build needed something the worker refuses. The first line it writes says which device
+layer's output shape and parameter counts (all, trainable) and the model's totals, where
+Keras raised and its message, a layer name library code did not make, or that the build
+needed something the worker refuses. The specs of one file share what they make (a
+``FileState``), as the file's models share layers and tensors. The first line it writes says which device
 TensorFlow uses. Only this process imports TensorFlow.
 
 It runs isolated (``kgraphlint.build.compare`` starts it with ``python -I`` in a temporary
@@ -44,55 +46,309 @@ def shapes_of(outputs) -> list:
     return shapes[0] if len(shapes) == 1 else shapes
 
 
-def build(spec: dict) -> dict:
+class FileState:
+    """What one checked file's specs share, as the code shares it: each layer, tensor,
+    model and library call made once (by the spec that first needs it, reused by the
+    others), and Keras's automatic names counted as the code counts them
+    (``keras.backend.clear_session`` at each file)."""
+
+    def __init__(self) -> None:
+        self.sites: dict[int, object] = {}
+        #: the operations each site's result holds, by name
+        self.operations: dict[int, dict] = {}
+        self.layers: dict[int, object] = {}
+        self.tensors: dict[int, object] = {}
+        self.models: dict[int, object] = {}
+        self.named: set[int] = set()
+        #: class source -> the namespace it was run in
+        self.classes: dict[str, dict] = {}
+
+    def own_class(self, source: str, name: str):
+        """A class of the checked file, made from its own source (its imports, the classes it
+        names, itself: kgraphlint.build.sources), run once per file in a namespace of its own."""
+        if source not in self.classes:
+            namespace = {"__name__": "kgraphlint_build_classes", "__builtins__": __builtins__}
+            try:
+                exec(compile(source, f"<class {name} of the checked file>", "exec"), namespace)
+            except Exception as error:
+                raise Unrepeatable(f"the source of class {name} did not run in the build worker: "
+                                   f"{type(error).__name__}: {error}") from error
+            self.classes[source] = namespace
+        return self.classes[source][name]
+
+    def auto_name(self, key: int, class_name: str) -> None:
+        """Count the automatic name Keras gave the code's layer (the spec names it exactly)
+        so that layers library code names later are numbered as they were."""
+        from keras.src.utils import naming
+
+        if key not in self.named:
+            self.named.add(key)
+            naming.auto_name(class_name)
+
+
+def decoded(value: object, tensors: dict) -> object:
+    if isinstance(value, list):
+        return [decoded(v, tensors) for v in value]
+    if isinstance(value, dict):
+        if "tensor" in value:
+            if value["tensor"] not in tensors:
+                raise Unrepeatable("a library call is given a tensor the model does not make")
+            return tensors[value["tensor"]]
+        if "tuple" in value:
+            return tuple(decoded(v, tensors) for v in value["tuple"])
+        if "slice" in value:
+            return slice(*decoded(value["slice"], tensors))
+        if "ellipsis" in value:
+            return Ellipsis
+        return {k: decoded(v, tensors) for k, v in value["dict"].items()}
+    return value
+
+
+def operations_of(result: object) -> dict:
+    """The operations a library call made, by name: a model's own, or those behind the
+    tensors it returned."""
+    import keras
+    from keras.src import tree
+
+    if isinstance(result, keras.Model):
+        return {op.name: op for op in model_operations(result)}
+    found: dict = {}
+    pending = [t for t in tree.flatten(result) if hasattr(t, "_keras_history")]
+    while pending:
+        history = pending.pop()._keras_history
+        operation = history.operation
+        if operation.name in found:
+            continue
+        found[operation.name] = operation
+        pending.extend(t for t in operation._inbound_nodes[history.node_index].input_tensors
+                       if hasattr(t, "_keras_history"))
+    return found
+
+
+def model_operations(model) -> list:
+    """A model's operations (layers, and the keras.ops calls of a functional model); a
+    Sequential keeps them in the functional model it builds when first called."""
+    inner = getattr(model, "_functional", None) if not hasattr(model, "operations") else model
+    return list(inner.operations) if inner is not None else list(model.layers)
+
+
+def summary_members(model, kind: str) -> list:
+    """What ``model.summary()`` lists, as scripts/generate_expected.py takes it: a
+    Sequential's layers (a spec of ``kind`` "sequential" or "subclassed" is rebuilt as a
+    functional model: its InputLayer is left out); a functional model's operations on the way from its inputs to its
+    outputs, not those that only compute masks (Embedding(mask_zero=True)'s not_equal, the
+    mask a Concatenate combines), which kgraphlint does not model."""
+    import keras
+    from keras.src import tree
+
+    if isinstance(model, keras.Sequential) or not hasattr(model, "_operations"):
+        return list(model.layers)
+    if kind != "functional":  # rebuilt as a functional model, listed as Keras lists the code's model
+        return [layer for layer in summary_members(model, "functional") if not isinstance(layer, keras.layers.InputLayer)]
+    reached, seen = set(), set()
+    pending = [t for t in tree.flatten(model.outputs) if hasattr(t, "_keras_history")]
+    while pending:
+        history = pending.pop()._keras_history
+        node = history.operation._inbound_nodes[history.node_index]
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        reached.add(id(history.operation))
+        given = node.arguments
+        data = tree.flatten((given.args, {k: v for k, v in given.kwargs.items() if k != "mask"}))
+        pending.extend(t for t in data if hasattr(t, "_keras_history"))
+    return [op for op in model._operations if id(op) in reached]
+
+
+def find_model(result: object, name: str):
+    """The model named ``name`` that a library call made: its result or a model inside it."""
     import keras
 
-    made: dict[int, object] = {}
+    if not isinstance(result, keras.Model):
+        return None
+    if result.name == name:
+        return result
+    for operation in model_operations(result):
+        inner = find_model(operation, name) if operation is not result else None
+        if inner is not None:
+            return inner
+    return None
+
+
+def apply(layer_spec: dict, tensors: dict) -> object:
+    """An operation of the code (``x + y``, ``ops.reshape(x, ...)``), applied to Keras tensors."""
+    import importlib
+    import operator
+
+    kind, name = layer_spec["operation"]
+    if kind == "operator":
+        function = getattr(operator, name)
+    else:
+        module, _, attribute = name.rpartition(".")
+        function = getattr(importlib.import_module(module), attribute)
+    return function(*decoded(layer_spec["args"], tensors), **decoded(layer_spec["kwargs"], tensors))
+
+
+def call_site(site: dict, tensors: dict, state: FileState, position: int) -> None:
+    """Call the library function the code called, with the code's arguments, once per file."""
+    import importlib
+    import inspect
+
+    if site["key"] in state.sites:
+        return
+    try:
+        module = importlib.import_module(site["module"])
+        function = getattr(module, site["function"])
+        where = inspect.getsourcefile(inspect.unwrap(function))
+        if where is None or os.path.realpath(where) != os.path.realpath(site["path"]):
+            raise RuntimeError(f"{site['module']}.{site['function']} is not the function the code calls")
+    except Exception as error:
+        raise Unrepeatable(f"{site['module']}.{site['function']} could not be found in the worker: {error}") from error
+    try:
+        result = function(*decoded(site["args"], tensors), **decoded(site["kwargs"], tensors))
+    except Exception as error:
+        raise BuildError("site", position, error) from error
+    state.sites[site["key"]] = result
+    state.operations[site["key"]] = operations_of(result)
+
+
+def build(spec: dict, state: FileState) -> dict:
+    import keras
+
+    tensors = state.tensors
+    sites = {site["key"]: (position, site) for position, site in enumerate(spec["sites"])}
 
     def construct(index: int):
-        if index in made:
-            return made[index]
         layer_spec = spec["layers"][index]
+        key = layer_spec["key"]
+        if key in state.layers:
+            return state.layers[key]
         if "nested" in layer_spec:
             try:
-                made[index] = build(layer_spec["nested"])["model"]
+                state.layers[key] = build(layer_spec["nested"], state)["model"]
             except BuildError as inner:  # reported at the nested model's own place
                 raise BuildError("construct", index, inner.text) from inner
-            return made[index]
-        kwargs = dict(layer_spec["kwargs"])
-        if isinstance(kwargs.get("layer"), dict):
-            kwargs["layer"] = construct(kwargs["layer"]["layer"])
-        try:
-            made[index] = getattr(keras.layers, layer_spec["class"])(name=layer_spec["name"], **kwargs)
-        except Exception as error:
-            raise BuildError("construct", index, error) from error
-        return made[index]
+        elif "site" in layer_spec:
+            state.layers[key] = library_operation(layer_spec, index)
+        elif "class_source" in layer_spec:
+            cls = state.own_class(layer_spec["class_source"], layer_spec["class"])
+            try:
+                state.layers[key] = cls(*decoded(layer_spec["args"], tensors), **decoded(layer_spec["kwargs"], tensors))
+            except NameError as error:  # a module-level name the class's source alone lacks
+                raise Unrepeatable(f"class {layer_spec['class']} needs more of its file than its source: "
+                                   f"{error}") from error
+            except Exception as error:
+                raise BuildError("construct", index, error) from error
+        else:
+            kwargs = dict(layer_spec["kwargs"])
+            if isinstance(kwargs.get("layer"), dict):
+                kwargs["layer"] = construct(kwargs["layer"]["layer"])
+            if layer_spec["auto"]:
+                state.auto_name(key, layer_spec["class"])
+            try:
+                state.layers[key] = getattr(keras.layers, layer_spec["class"])(name=layer_spec["name"], **kwargs)
+            except Exception as error:
+                raise BuildError("construct", index, error) from error
+        return state.layers[key]
 
-    tensors: dict[int, object] = {}
-    for item in spec["inputs"]:
-        tensors[item["tensor"]] = keras.Input(batch_shape=tuple(item["batch_shape"]), dtype=item["dtype"],
-                                              name=item["name"])
-    for position, call in enumerate(spec["calls"]):
-        layer = construct(call["layer"])
-        arguments = [tensors[t] for t in call["inputs"]]
+    def library_operation(layer_spec: dict, index: int):
+        """The layer a library call made, found by its name in what the call made."""
+        key = layer_spec["site"]
+        call_site(sites[key][1], tensors, state, sites[key][0])
+        operation = state.operations[key].get(layer_spec["name"]) or find_model(state.sites[key], layer_spec["name"])
+        if operation is None:
+            raise Misnamed(index, layer_spec["name"], sorted(state.operations[key]))
+        return operation
+
+    if spec["key"] in state.models:
+        model = state.models[spec["key"]]
+    elif "from_site" in spec:
+        position, site = sites[spec["from_site"]]
+        call_site(site, tensors, state, position)
+        model = find_model(state.sites[site["key"]], spec["name"])
+        if model is None:
+            raise Misnamed(-1, spec["name"], [])
+    else:
+        for item in spec["inputs"]:
+            if item["tensor"] in tensors:
+                continue
+            if item["auto"]:
+                state.auto_name(item["key"], "InputLayer")
+            tensors[item["tensor"]] = keras.Input(batch_shape=tuple(item["batch_shape"]), dtype=item["dtype"],
+                                                  name=item["name"])
+        for position, call in enumerate(spec["calls"]):
+            if all(t in tensors for t in call["outputs"]):
+                continue  # made already, by another model's spec of this file
+            layer_spec = spec["layers"][call["layer"]]
+            if "operation" in layer_spec:
+                try:
+                    result = apply(layer_spec, tensors)
+                except Exception as error:
+                    raise BuildError("call", position, error) from error
+                outputs = list(result) if isinstance(result, (list, tuple)) else [result]
+                # named as the code's run names it: the worker applies operations in the graph's
+                # order, which may not be the order the code wrote them in
+                if hasattr(outputs[0], "_keras_history"):
+                    outputs[0]._keras_history.operation.name = layer_spec["name"]
+                for tensor_id, tensor in zip(call["outputs"], outputs):
+                    tensors[tensor_id] = tensor
+                continue
+            layer = construct(call["layer"])
+            if "call_index" in call:  # a call library code made: what it made
+                outputs = list(layer._inbound_nodes[call["call_index"]].output_tensors)
+            else:
+                try:
+                    if "arguments" in call:  # tensors in several arguments, as the code gives them
+                        result = layer(*decoded(call["arguments"][0], tensors), **decoded(call["arguments"][1], tensors))
+                    else:
+                        arguments = [tensors[t] for t in call["inputs"]]
+                        result = layer(arguments if call["listed"] else arguments[0])
+                except NameError as error:  # only the code's own classes run code that names things
+                    raise Unrepeatable(f"'{layer.name}' needs more of its file than its class's source: "
+                                       f"{error}") from error
+                except Exception as error:
+                    raise BuildError("call", position, error) from error
+                outputs = result if isinstance(result, (list, tuple)) else [result]
+            for tensor_id, tensor in zip(call["outputs"], outputs):
+                tensors[tensor_id] = tensor
+        if spec["auto"] and spec["kind"] != "subclassed":  # a subclass is named after its class
+            state.auto_name(spec["key"], "Sequential" if spec["kind"] == "sequential" else "Functional")
         try:
-            result = layer(arguments if call["listed"] else arguments[0])
+            model = keras.Model([tensors[t] for t in spec["model_inputs"]],
+                                [tensors[t] for t in spec["model_outputs"]], name=spec["name"])
         except Exception as error:
-            raise BuildError("call", position, error) from error
-        outputs = result if isinstance(result, (list, tuple)) else [result]
-        for tensor_id, tensor in zip(call["outputs"], outputs):
-            tensors[tensor_id] = tensor
-    try:
-        model = keras.Model([tensors[t] for t in spec["model_inputs"]], [tensors[t] for t in spec["model_outputs"]],
-                            name=spec["name"])
-    except Exception as error:
-        raise BuildError("model", 0, error) from error
+            raise BuildError("model", 0, error) from error
+    state.models[spec["key"]] = model
+    for operation in model_operations(model):
+        if operation.name in spec["frozen"]:
+            operation.trainable = False
     layers = {}
-    for layer in model.layers:
-        if layer._inbound_nodes:
-            layers[layer.name] = {"output_shape": shapes_of(layer._inbound_nodes[-1].output_tensors),
-                                  "params": layer.count_params()}
-    return {"layers": layers, "model": model}
+    for operation in summary_members(model, spec["kind"]):
+        if operation._inbound_nodes:
+            layers[operation.name] = {
+                "output_shape": shapes_of(operation._inbound_nodes[-1].output_tensors),
+                "params": count(operation, "weights"), "trainable_params": count(operation, "trainable_weights")}
+    totals = {"params": count(model, "weights"), "trainable_params": count(model, "trainable_weights")}
+    return {"layers": layers, "model": model, "totals": totals}
+
+
+def count(operation: object, weights: str) -> int:
+    """How many numbers an operation's weights hold (an operation that is not a layer: none)."""
+    import math
+
+    return sum(math.prod(w.shape) for w in getattr(operation, weights, ()))
+
+
+class Misnamed(Exception):
+    """Library code made no layer of the name kgraphlint gave it (a naming gap)."""
+
+    def __init__(self, index: int, name: str, names: list) -> None:
+        super().__init__(name)
+        self.index, self.name, self.names = index, name, names
+
+
+class Unrepeatable(Exception):
+    """The library call cannot be repeated in the worker; the message says why."""
 
 
 class BuildError(Exception):
@@ -163,15 +419,23 @@ class Sandbox:
                     self.refuse(f"{event} on {os.fsdecode(path)}")
 
 
-def answer_for(spec: dict, sandbox: Sandbox) -> dict:
+def answer_for(spec: dict, sandbox: Sandbox, state: FileState) -> dict:
+    import keras
     from keras.src.saving.serialization_lib import SafeModeScope
 
     sandbox.refusals.clear()
     try:
+        if spec.get("reset"):
+            keras.backend.clear_session()  # names are counted from the start of each file
         with SafeModeScope(True):  # Keras's own guard: no vocabulary files, no lambdas deserialized
-            answer = {"layers": build(spec)["layers"]}
+            built = build(spec, state)
+        answer = {"layers": built["layers"], "totals": built["totals"]}
     except BuildError as error:
         answer = {"error": {"stage": error.stage, "index": error.index, "message": error.text}}
+    except Misnamed as error:
+        answer = {"misnamed": {"index": error.index, "name": error.name, "names": error.names[:5]}}
+    except Unrepeatable as error:
+        answer = {"unrepeatable": str(error)}
     except Exception as error:  # a spec the worker did not expect: say so, keep serving
         answer = {"error": {"stage": "model", "index": 0, "message": f"{type(error).__name__}: {error}"}}
     if sandbox.refusals:  # whatever Keras made of the refusal, the reason is the refusal
@@ -193,8 +457,12 @@ def main() -> None:
     sys.dont_write_bytecode = True  # a module imported later must not need a write beside it
     sandbox = Sandbox(os.getcwd())
     sys.addaudithook(sandbox)
+    state = FileState()
     for line in sys.stdin:
-        print(json.dumps(answer_for(json.loads(line), sandbox)), flush=True)
+        spec = json.loads(line)
+        if spec.get("reset"):
+            state = FileState()
+        print(json.dumps(answer_for(spec, sandbox, state)), flush=True)
 
 
 if __name__ == "__main__":

@@ -1153,6 +1153,11 @@ class Interpreter:
             for value in list(args) + list(kwargs.values()):
                 self.escape(value)
             return UNKNOWN
+        if not self.in_other_module and function.path in self.library_files and not defaults_only:
+            tree = self.module_trees.get(function.path)
+            top_level = tree is not None and function.node in tree.body
+            for overlay in self.overlays:
+                overlay.library_called(function, top_level, args, kwargs, partial, node)
         scope = Scope({}, function.scope)
         frame = Frame(scope)
         saved = self.enter(function.path, node)

@@ -84,6 +84,11 @@ class Overlay:
         pasted without its imports), else NotImplemented."""
         return NotImplemented
 
+    def library_called(self, function: object, top_level: bool, args: list, kwargs: dict, partial: bool,
+                       node: cst.CSTNode) -> None:
+        """The analysed file calls ``function`` (a FunctionValue of a library file);
+        ``top_level``: it is defined at the top of its module, so importable by its name."""
+
     # -- values
 
     def named(self, name: str, value: object) -> None:

@@ -101,7 +101,8 @@ class CustomLayers:
         if not explicit:
             name = self.overlay.names.auto_name(cls.node.name.value)
         layer = LayerInstance(cls.node.name.value, name, explicit, {}, self.machine.site(node), self.machine.certain,
-                              custom=instance)
+                              custom=instance, source_class=cls.node, class_arguments=(tuple(args), dict(kwargs),
+                                                                                       partial))
         self.overlay.register_layer(layer)
         return layer
 
@@ -173,6 +174,7 @@ class CustomLayers:
         """``class MyConv(layers.Conv2D)``: the built-in made with what the subclass's
         __init__ passes to it, named after the subclass. Where the subclass overrides how
         it computes (call, build, compute_output_shape), its shape and weights are unknown."""
+        given = (tuple(args), dict(kwargs), partial)
         instance, state, has_init = self.new_instance(cls, args, kwargs, partial, node)
         if has_init:
             args, kwargs, partial = state.base_arguments or ([], {}, True)
@@ -185,6 +187,7 @@ class CustomLayers:
             explicit = True
         layer = self.overlay.construct_layer(class_name, list(args), kwargs, partial, node, {}, flavour)
         layer.class_name, layer.base_class, layer.explicit_name = cls.node.name.value, class_name, explicit
+        layer.source_class, layer.class_arguments = cls.node, given
         if OVERRIDES & cls.methods.keys():
             layer.config = {key: UNKNOWN for key in layer.config}  # its own computation: not followed
         return layer

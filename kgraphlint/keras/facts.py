@@ -54,6 +54,13 @@ class LayerInstance:
     #: a subclass of a built-in layer (``class MyConv(layers.Conv2D)``): the built-in whose
     #: knowledge gives its shape and weights
     base_class: str | None = None
+    #: a class of the code's own (a custom layer, a subclass of a built-in): its definition
+    #: and what the code gave it, (args, kwargs, partial), for --build to make it again
+    source_class: cst.ClassDef | None = None
+    class_arguments: tuple | None = None
+    #: an operation: what made it, ("operator", "add") or ("function", "keras.ops.reshape"),
+    #: and its (args, kwargs), for --build to apply it again
+    operation_call: tuple | None = None
 
     @property
     def knowledge_class(self) -> str:
@@ -112,6 +119,8 @@ class LayerCall:
     #: how many of the inputs came in the first argument (the rest by other arguments:
     #: attention's value and key, an RNN's initial_state, a mask); None: all of them
     main_inputs: int | None = None
+    #: where tensors come in several arguments: the call's (args, kwargs), for --build
+    arguments: tuple | None = None
 
     @property
     def listed_inputs(self) -> list[Tensor]:
@@ -268,6 +277,24 @@ class Facts:
     data_format_settings: list[DataFormatSetting] = field(default_factory=list)
     #: unimported Keras names read as a snippet of the Keras 1/2 era imports them, by name
     snippet_names: dict[str, SnippetName] = field(default_factory=dict)
+    #: the analysed file's calls of library functions (keras.applications.ResNet50(...)), by
+    #: call node: what --build calls to make what that library code made
+    library_calls: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class LibraryCall:
+    """The analysed file calls a function of library code kgraphlint follows."""
+
+    #: the file that defines the function, and its name there (a top-level function or None)
+    path: str
+    function: str | None
+    args: tuple
+    kwargs: dict
+    #: the parameter names the function's signature has, in order
+    parameters: tuple[str, ...]
+    #: some arguments were unpacked from values kgraphlint does not know (``*args``)
+    partial: bool
 
 
 def iter_tensors(value: object):

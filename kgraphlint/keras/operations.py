@@ -442,6 +442,12 @@ OPERATORS: dict[type, Operation] = {
     cst.LessThanEqual: Operation("LessEqual", "tf.math.less_equal", binary_shape),
     cst.NotEqual: Operation("NotEqual", None, binary_shape),  # x == y is Python's identity test
 }
+#: the function of Python's operator module each operator is (--build applies it to Keras tensors)
+PYTHON_OPERATORS: dict[type, str] = {
+    cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "truediv", cst.FloorDivide: "floordiv",
+    cst.Modulo: "mod", cst.Power: "pow", cst.MatrixMultiply: "matmul", cst.GreaterThan: "gt",
+    cst.GreaterThanEqual: "ge", cst.LessThan: "lt", cst.LessThanEqual: "le", cst.NotEqual: "ne",
+}
 NEGATIVE = Operation("Negative", "tf.math.negative", unary_shape)
 GET_ITEM = Operation("GetItem", "tf.__operators__.getitem", getitem_shape, keras2_class="SlicingOpLambda")
 

@@ -32,6 +32,7 @@ from kgraphlint.keras.facts import (
     LayerAttributeRead,
     LayerCall,
     LayerInstance,
+    LibraryCall,
     Loss,
     ModelArgumentProblem,
     ModelRecord,
@@ -132,6 +133,15 @@ class KerasOverlay(Overlay):
         self.facts.snippet_names.setdefault(name, SnippetName(name, dotted, node))
         return ModuleRef(dotted, None)
 
+    def library_called(self, function: object, top_level: bool, args: list, kwargs: dict, partial: bool,
+                       node: cst.CSTNode) -> None:
+        params = function.node.params
+        names = tuple(p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params))
+        # The first call through a site is the one --build repeats (a loop calls it once per pass).
+        self.facts.library_calls.setdefault(node, LibraryCall(
+            function.path, function.node.name.value if top_level else None, tuple(args), dict(kwargs), names,
+            partial))
+
     def named(self, name: str, value: object) -> None:
         if type(value) is Tensor:
             if value.producer.target is None:
@@ -224,7 +234,8 @@ class KerasOverlay(Overlay):
 
     def binary(self, operator: type | None, left: object, right: object, node: cst.CSTNode) -> object:
         if operator in operations.OPERATORS:
-            return self.apply_operation(operations.OPERATORS[operator], [left, right], {}, node)
+            return self.apply_operation(operations.OPERATORS[operator], [left, right], {}, node,
+                                        ("operator", operations.PYTHON_OPERATORS[operator]))
         # Operators Keras has no operation for here (|, &, ...): the shape is lost.
         self.machine.lose_track(f"operator {operator.__name__ if operator else '?'} on tensors", node)
         self.escape([left, right])
@@ -232,7 +243,7 @@ class KerasOverlay(Overlay):
 
     def unary(self, operator: type, value: object, node: cst.CSTNode) -> object:
         if isinstance(value, Tensor) and operator is cst.Minus:
-            return self.apply_operation(operations.NEGATIVE, [value], {}, node)
+            return self.apply_operation(operations.NEGATIVE, [value], {}, node, ("operator", "neg"))
         return NotImplemented
 
     def subscript(self, container: object, keys: list | None, node: cst.Subscript) -> object:
@@ -240,7 +251,8 @@ class KerasOverlay(Overlay):
             return UNKNOWN
         keys = normalized_index(keys)
         if keys is not None and not any(isinstance(k, Array) for k in keys):
-            return self.apply_operation(operations.GET_ITEM, [container, tuple(keys)], {}, node)
+            return self.apply_operation(operations.GET_ITEM, [container, tuple(keys)], {}, node,
+                                        ("operator", "getitem"))
         container.escaped = True
         self.machine.lose_track("indexing a tensor", node)
         return UNKNOWN
@@ -329,7 +341,7 @@ class KerasOverlay(Overlay):
             return tuple(shape) if shape is not None else UNKNOWN
         operation = operations.function_operation(canonical)
         if operation is not None and any(True for v in [*args, *kwargs.values()] for _ in iter_tensors(v)):
-            return self.apply_operation(operation, args, kwargs, node)
+            return self.apply_operation(operation, args, kwargs, node, ("function", canonical))
         return NotImplemented
 
     def call_builtin(self, function: object, args: list) -> object:
@@ -573,6 +585,7 @@ class KerasOverlay(Overlay):
             arg_nodes = {**arg_nodes, 0: arg_nodes.get(main, node)}
         else:
             keywords = None
+        given = ((), dict(keywords)) if keywords is not None else (tuple(args), dict(kwargs))
         # Tensors by keyword feed the call in the order the layer takes them (value, then key).
         if len(kwargs) > 1:
             kwargs = dict(sorted(kwargs.items(),
@@ -611,7 +624,8 @@ class KerasOverlay(Overlay):
             keras_inputs = [t for _, value in sorted(keywords.items()) for t in iter_tensors(value)]
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=input_nodes,
                          keras_inputs=keras_inputs if keras_inputs != inputs else None,
-                         main_inputs=main_count if len(inputs) > main_count else None)
+                         main_inputs=main_count if len(inputs) > main_count else None,
+                         arguments=given if len(inputs) > main_count else None)
         found = knowledge(layer.knowledge_class)
         shapes = [t.shape for t in (shape_inputs if found is not None and found.every_argument
                                     else shape_inputs[:main_count])]
@@ -658,9 +672,10 @@ class KerasOverlay(Overlay):
             return f"{layer.class_name} with unknown {', '.join(unknown)}"
         return f"{layer.class_name} configuration not covered"
 
-    def apply_operation(self, operation: Operation, args: list, kwargs: dict, node: cst.CSTNode) -> object:
+    def apply_operation(self, operation: Operation, args: list, kwargs: dict, node: cst.CSTNode,
+                        made_by: tuple[str, str]) -> object:
         """An operation on tensors (``x + y``, ``ops.reshape(x, ...)``): a node of the graph
-        with no weights, named as Keras names it."""
+        with no weights, named as Keras names it. ``made_by``: the operator or function."""
         keras2 = self.flavour == KERAS2
         class_name = operation.keras2_class if keras2 and operation.keras2 else operation.keras3
         inputs = [t for value in [*args, *kwargs.values()] for t in iter_tensors(value)]
@@ -683,7 +698,8 @@ class KerasOverlay(Overlay):
         inside = self.custom.inside()
         # Inside a custom layer's call, TensorFlow runs the operation, not Keras: no node, no name.
         name = "" if inside else self.names.unique(operation.keras2) if keras2 else self.names.auto_name(class_name)
-        layer = LayerInstance(class_name, name, False, {}, node, self.machine.certain, operation=True)
+        layer = LayerInstance(class_name, name, False, {}, node, self.machine.certain, operation=True,
+                              operation_call=(*made_by, tuple(args), dict(kwargs)))
         layer.params = (0, 0)
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=[node] * len(inputs))
         call.outputs = [Tensor(s, call, i, dtype) for i, s in enumerate(shapes)]
