@@ -226,8 +226,11 @@ def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: 
         else:
             pending.append((index, key, (source, settings, path)))
     if jobs > 1 and len(pending) > 1:
+        import kgraphlint.analysis  # noqa: F401 (loaded once here: the forked workers share it)
+        from kgraphlint.registry import all_rules
         from kgraphlint.workers import run_in_processes
 
+        all_rules()
         outcomes = run_in_processes([task for _, _, task in pending], jobs, _check_task, _worker_died)
     else:
         outcomes = [_check_task(task) for _, _, task in pending]
