@@ -174,7 +174,28 @@ def measure_part(name: str, files: list[Path], folder: Path, args: argparse.Name
         "jobs": {jobs: cold_seconds(args.repeat, paths, jobs) for jobs in sorted({2, args.jobs})},
         "warm": best_of(args.repeat, lambda: check_paths(paths, Overrides(), jobs=1, cache=ResultCache(cache_dir))),
         "pylint": pylint_seconds(folder),
+        "costliest": costliest_files(files),
     }
+
+
+def costliest_files(files: list[Path], count: int = 5) -> list[tuple[float, float, Path]]:
+    """The files whose cold check costs most beyond their own parse, in CPU seconds: where
+    the time a part takes goes (a program that calls keras.applications builders pays for
+    reading and running the library's code)."""
+    rows = []
+    for path in files:
+        text = path.read_text(errors="replace")
+        start = time.process_time()
+        try:
+            libcst.parse_module(text)
+        except libcst.ParserSyntaxError:
+            pass
+        parse = time.process_time() - start
+        parse_module.cache_clear()
+        start = time.process_time()
+        check_paths([str(path)], Overrides(), jobs=1)
+        rows.append((time.process_time() - start - parse, parse, path))
+    return sorted(rows, key=lambda row: row[0], reverse=True)[:count]
 
 
 def print_part(part: dict, jobs: int) -> None:
@@ -196,7 +217,11 @@ def print_part(part: dict, jobs: int) -> None:
         met = value <= target if direction == "at most" else value >= target
         verdict = ("met" if met else "NOT met") if part["name"].startswith("user") else "(reported, no target)"
         print(f"  {name:<16}{value:>8.2f}x   target {direction} {target:g}x   {verdict}")
-    print(f"  (cold with --jobs {jobs}: {part['jobs'][jobs] / part['parse']:.2f}x the parse)\n")
+    print(f"  (cold with --jobs {jobs}: {part['jobs'][jobs] / part['parse']:.2f}x the parse)")
+    print("  costliest files beyond their own parse (CPU seconds, one file per check):")
+    for extra, parse, path in part["costliest"]:
+        print(f"    {extra:7.3f} s beyond a {parse:.3f} s parse   {"/".join(path.parts[-3:])}")
+    print()
 
 
 def main() -> None:
