@@ -220,7 +220,7 @@ def print_part(part: dict, jobs: int) -> None:
     print(f"  (cold with --jobs {jobs}: {part['jobs'][jobs] / part['parse']:.2f}x the parse)")
     print("  costliest files beyond their own parse (CPU seconds, one file per check):")
     for extra, parse, path in part["costliest"]:
-        print(f"    {extra:7.3f} s beyond a {parse:.3f} s parse   {"/".join(path.parts[-3:])}")
+        print(f"    {extra:7.3f} s beyond a {parse:.3f} s parse   {'/'.join(path.parts[-3:])}")
     print()
 
 
