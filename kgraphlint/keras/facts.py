@@ -54,6 +54,9 @@ class LayerInstance:
     #: a subclass of a built-in layer (``class MyConv(layers.Conv2D)``): the built-in whose
     #: knowledge gives its shape and weights
     base_class: str | None = None
+    #: KERAS2 for a layer made by tf_keras (whose tensors TensorFlow functions take, as
+    #: TFOpLambda layers), else None (the configured Keras)
+    flavour: str | None = None
 
     @property
     def knowledge_class(self) -> str:

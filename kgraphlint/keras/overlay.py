@@ -64,6 +64,9 @@ KERAS_TENSOR_TESTS = frozenset({"keras.backend.is_keras_tensor", "keras.src.back
 #: ``operation_utils.get_source_inputs(x)``: the Inputs a tensor is computed from
 SOURCE_INPUTS = frozenset({"keras.src.ops.operation_utils.get_source_inputs", "keras.utils.get_source_inputs",
                            "keras.src.utils.get_source_inputs"})
+#: Keras 2's ``layers = VersionAwareLayers()`` (tf_keras's applications): an object whose
+#: attributes are the layers of the package that defines it
+VERSION_AWARE_LAYERS = "VersionAwareLayers"
 #: what ``keras.ops.shape`` is reached as
 SHAPE_FUNCTIONS = frozenset({"keras.ops.shape", "keras.ops.core.shape", "keras.src.ops.core.shape"})
 #: the functions that set the image data format, with what each argument value means
@@ -309,6 +312,10 @@ class KerasOverlay(Overlay):
         if symbol is not None:
             return self.call_keras(symbol, args, kwargs, partial, node, arg_nodes)
         canonical = kimports.canonical_module(dotted)
+        module, _, name = dotted.rpartition(".")
+        if name == VERSION_AWARE_LAYERS and kimports.namespace(kimports.canonical_module(module)) == "keras.layers" \
+                and not args and not kwargs:
+            return ModuleRef(module, None)
         if canonical in DATA_FORMAT_SETTERS:
             value = args[0] if len(args) == 1 and not kwargs else kwargs.get("data_format", kwargs.get("dim_ordering"))
             meaning = DATA_FORMAT_SETTERS[canonical].get(value, UNKNOWN) if isinstance(value, str) else UNKNOWN
@@ -471,7 +478,9 @@ class KerasOverlay(Overlay):
             return self.construct_layer(symbol.name, args, kwargs, partial, node, arg_nodes,
                                         symbol.flavour or self.flavour)
         if symbol.kind == "input":
-            return self.make_input(args, kwargs, partial, node, arg_nodes)
+            tensor = self.make_input(args, kwargs, partial, node, arg_nodes)
+            tensor.producer.layer.flavour = symbol.flavour
+            return tensor
         if symbol.kind == "merge":
             if not args:
                 return UNKNOWN
@@ -526,7 +535,7 @@ class KerasOverlay(Overlay):
             name = self.names.auto_name(class_name)
         wrapped = config.get("layer") if isinstance(config.get("layer"), LayerInstance) else None
         layer = LayerInstance(class_name, name, explicit, config, node, self.machine.certain, binding, nodes,
-                              keyword_args, wrapped=wrapped)
+                              keyword_args, wrapped=wrapped, flavour=flavour if flavour == KERAS2 else None)
         self.register_layer(layer)
         return layer
 
@@ -661,9 +670,10 @@ class KerasOverlay(Overlay):
     def apply_operation(self, operation: Operation, args: list, kwargs: dict, node: cst.CSTNode) -> object:
         """An operation on tensors (``x + y``, ``ops.reshape(x, ...)``): a node of the graph
         with no weights, named as Keras names it."""
-        keras2 = self.flavour == KERAS2
-        class_name = operation.keras2_class if keras2 and operation.keras2 else operation.keras3
         inputs = [t for value in [*args, *kwargs.values()] for t in iter_tensors(value)]
+        # tf_keras's tensors are Keras 2's whatever Keras the program is read as
+        keras2 = self.flavour == KERAS2 or any(t.producer.layer.flavour == KERAS2 for t in inputs)
+        class_name = operation.keras2_class if keras2 and operation.keras2 else operation.keras3
         if class_name is None or (keras2 and operation.keras2 is None) or not inputs:
             self.escape([args, kwargs])
             return UNKNOWN

@@ -1,0 +1,55 @@
+"""Idioms of real library code that the corpus benchmark (benchmarks/corpus.py) measures,
+each read as Keras reads it; truth from the fixtures' expected files (real Keras)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import FIXTURES
+
+SQUEEZE_EXCITE_TF_KERAS = """
+import tensorflow.compat.v2 as tf
+from tf_keras.src.engine import training
+from tf_keras.src.layers import VersionAwareLayers
+
+layers = VersionAwareLayers()
+inputs = layers.Input(shape=(16, 16, 8))
+x = layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+se = layers.GlobalAveragePooling2D(keepdims=True)(x)
+se = layers.Conv2D(2, 1, activation="relu")(se)
+se = layers.Conv2D(8, 1, activation="sigmoid")(se)
+x = tf.math.multiply(se, x)
+x = layers.GlobalAveragePooling2D()(x)
+outputs = layers.Dense(3, activation="softmax")(x)
+model = training.Model(inputs, outputs, name="se_block")
+"""
+
+
+def rows(model: dict) -> list[tuple]:
+    return [(row["output_shape"], row["params"]) for row in model["layers"]]
+
+
+def test_tf_keras_applications_layers_and_tensorflow_compat_v2(cli, write):
+    """tf_keras's applications reach layers through ``VersionAwareLayers()`` and TensorFlow
+    through ``tensorflow.compat.v2``; a TensorFlow function on tf_keras tensors is a
+    TFOpLambda layer (Keras 2), whatever Keras the program is read as. The same block in
+    Keras 3, with a Multiply layer, gives the same shapes and weights."""
+    [expected] = json.loads((FIXTURES / "models" / "squeeze_excite.expected.json").read_text())
+    [model] = cli("summary", "--format", "json", write(SQUEEZE_EXCITE_TF_KERAS)).json()
+    assert rows(model) == rows(expected)
+    assert model["total_params"] == expected["total_params"]
+    assert [row["class"] for row in model["layers"]][5] == "TFOpLambda"
+    stats = cli("summary", "--stats", "--format", "json", write(SQUEEZE_EXCITE_TF_KERAS)).json()["stats"]
+    assert stats["fully_known"] == stats["layer_calls"]
+
+
+def test_tensorflow_functions_on_keras3_tensors_make_no_layer(cli, write):
+    """Keras 3 refuses a TensorFlow function on its symbolic tensors (no TFOpLambda there):
+    the model is not made up, and --stats says where it was lost."""
+    program = SQUEEZE_EXCITE_TF_KERAS.replace(
+        "from tf_keras.src.engine import training\nfrom tf_keras.src.layers import VersionAwareLayers\n\n"
+        "layers = VersionAwareLayers()", "import keras as training\nfrom keras import layers")
+    path = write(program)
+    assert cli("summary", "--format", "json", path).json() == []
+    stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
+    assert [m["model"] for m in stats["unextracted_models"]] == ["Functional model 'se_block'"]
