@@ -53,3 +53,51 @@ def test_tensorflow_functions_on_keras3_tensors_make_no_layer(cli, write):
     assert cli("summary", "--format", "json", path).json() == []
     stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
     assert [m["model"] for m in stats["unextracted_models"]] == ["Functional model 'se_block'"]
+
+
+def test_an_unseen_call_s_result_used_as_a_number_is_no_dead_branch(cli, write):
+    """``static_shape(x)[-1] * 2`` sizes a layer: what the unseen call returned may be no
+    tensor, so indexing and arithmetic on it are no dead graph nodes (main called them an
+    unused branch); the model stays, with the unknown width unknown."""
+    program = write("""
+import keras
+from keras import layers
+from mystery import static_shape
+
+
+def block(x):
+    channels = static_shape(x)[-1]
+    x = layers.Conv2D(int(channels * 2), 1)(x)
+    return layers.ReLU()(x)
+
+
+inputs = keras.Input(shape=(8, 8, 4))
+outputs = layers.GlobalAveragePooling2D()(block(inputs))
+model = keras.Model(inputs, outputs)
+""")
+    result = cli("check", "--no-cache", "--format", "json", program)
+    assert result.json() == []
+    [model] = cli("summary", "--format", "json", program).json()
+    assert [row["output_shape"] for row in model["layers"]][:1] == [[None, 8, 8, 4]]
+    assert model["total_params"] is None
+
+
+def test_keras2_int_shape_is_the_static_shape(cli, write):
+    """tf_keras's applications size layers by ``backend.int_shape(x)[axis]``."""
+    program = write("""
+from tf_keras import backend, layers, Model
+
+inputs = layers.Input(shape=(8, 8, 4))
+x = layers.Conv2D(backend.int_shape(inputs)[-1] * 2, 1)(inputs)
+model = Model(inputs, x)
+""")
+    reference = write("""
+import keras
+from keras import layers
+
+inputs = keras.Input(shape=(8, 8, 4))
+model = keras.Model(inputs, layers.Conv2D(8, 1)(inputs))
+""", "reference.py")
+    [model] = cli("summary", "--format", "json", program).json()
+    [expected] = cli("summary", "--format", "json", reference).json()
+    assert rows(model) == rows(expected) and model["total_params"] == expected["total_params"] is not None

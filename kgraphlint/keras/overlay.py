@@ -67,8 +67,11 @@ SOURCE_INPUTS = frozenset({"keras.src.ops.operation_utils.get_source_inputs", "k
 #: Keras 2's ``layers = VersionAwareLayers()`` (tf_keras's applications): an object whose
 #: attributes are the layers of the package that defines it
 VERSION_AWARE_LAYERS = "VersionAwareLayers"
-#: what ``keras.ops.shape`` is reached as
-SHAPE_FUNCTIONS = frozenset({"keras.ops.shape", "keras.ops.core.shape", "keras.src.ops.core.shape"})
+#: what ``keras.ops.shape`` is reached as, and Keras 2's ``backend.int_shape`` (tf_keras's
+#: applications size their layers by it): a symbolic tensor's static shape
+SHAPE_FUNCTIONS = frozenset({"keras.ops.shape", "keras.ops.core.shape", "keras.src.ops.core.shape",
+                             "keras.backend.int_shape", "keras.src.backend.int_shape",
+                             "keras.src.legacy.backend.int_shape"})
 #: the functions that set the image data format, with what each argument value means
 #: (Keras 1 and 2.0-2.2's ``set_image_dim_ordering`` took 'th' for channels-first and 'tf')
 DATA_FORMAT_SETTERS = {
@@ -76,6 +79,10 @@ DATA_FORMAT_SETTERS = {
     "keras.config.set_image_data_format": {"channels_first": "channels_first", "channels_last": "channels_last"},
     "keras.backend.set_image_dim_ordering": {"th": "channels_first", "tf": "channels_last"},
 }
+#: what the opaque node joining the tensors undecided code leaves in a name stands for: after
+#: an undecided branch, after a loop of unknown length (its values are tensors, unlike an
+#: opaque call's)
+JOINS = ("undecided branch", "loop of unknown length")
 #: layer attributes whose meaning depends on which call of a shared layer is meant
 CALL_ATTRIBUTES = frozenset({"output", "input", "output_shape", "input_shape"})
 
@@ -331,7 +338,7 @@ class KerasOverlay(Overlay):
             sources = source_inputs(args[0])
             return sources if sources is not None else UNKNOWN
         if canonical in SHAPE_FUNCTIONS and len(args) == 1 and type(args[0]) is Tensor:
-            # ops.shape(x) of a symbolic tensor is its static shape: None where Keras has none
+            # ops.shape(x) (int_shape(x)) of a symbolic tensor is its static shape: None where Keras has none
             shape = args[0].shape
             return tuple(shape) if shape is not None else UNKNOWN
         operation = operations.function_operation(canonical)
@@ -381,7 +388,7 @@ class KerasOverlay(Overlay):
             return NotImplemented
         inputs = list(dict.fromkeys(values))
         shapes = {v.shape for v in inputs}
-        output = self.opaque_node("undecided branch" if not loop else "loop of unknown length", inputs,
+        output = self.opaque_node(JOINS[loop], inputs,
                                   node if node is not None else inputs[0].producer.node)
         if not loop and len(shapes) == 1:
             output.shape = next(iter(shapes))
@@ -677,6 +684,12 @@ class KerasOverlay(Overlay):
         if class_name is None or (keras2 and operation.keras2 is None) or not inputs:
             self.escape([args, kwargs])
             return UNKNOWN
+        unseen = next((t.producer.layer.opaque for t in inputs if not_seen_tensor(t)), None)
+        if unseen is not None:
+            # What a call kgraphlint could not see returned may be no tensor at all (a shape,
+            # a number): an operation on it is Python's, or one of the graph; which, and
+            # what it gives, is not known.
+            return self.opaque_node(f"{class_name} of {unseen}", inputs, node)
         if self.machine.in_other_module:
             node = self.machine.site(node)
         try:
@@ -1062,6 +1075,13 @@ def is_registration(decorator: cst.BaseExpression) -> bool:
     target = decorator.func if type(decorator) is cst.Call else decorator
     name = (dotted_name(target) or "").rpartition(".")[2]
     return name == "register_keras_serializable" or name.endswith("_export")
+
+
+def not_seen_tensor(tensor: Tensor) -> bool:
+    """The output of a call kgraphlint could not see into, which may be no tensor at all
+    (unlike the tensors an undecided branch leaves, joined)."""
+    opaque = tensor.producer.layer.opaque
+    return opaque is not None and opaque not in JOINS and tensor.shape is None
 
 
 def callable_name(callee: object, node: cst.Call) -> str:
