@@ -101,3 +101,40 @@ model = keras.Model(inputs, layers.Conv2D(8, 1)(inputs))
     [model] = cli("summary", "--format", "json", program).json()
     [expected] = cli("summary", "--format", "json", reference).json()
     assert rows(model) == rows(expected) and model["total_params"] == expected["total_params"] is not None
+
+
+def test_a_model_class_s_init_is_analysed_once_with_its_instance(cli, write):
+    """A keras.Model subclass nobody in the file makes (a keras-hub backbone) is analysed
+    with its defaults, ``self`` its instance; main ran its methods a second time with
+    ``self`` unknown, so every ``self.layer(x)`` also counted as an opaque call (and
+    keras-hub's PaliGemma vision model was listed twice). A method no instance runs is
+    still analysed."""
+    program = write("""
+import keras
+from keras import layers
+
+
+class Block(layers.Layer):
+    def __init__(self, units=8, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = layers.Dense(units)
+
+    def call(self, x):
+        return self.dense(x)
+
+
+class Net(keras.Model):
+    def __init__(self, hidden_dim=8, **kwargs):
+        self.block = Block(hidden_dim)
+        inputs = keras.Input(shape=(4,))
+        outputs = self.block(inputs)
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+
+    def head(self):
+        inputs = keras.Input(shape=(4,))
+        return keras.Model(inputs, layers.Dense(2)(inputs), name="head")
+""")
+    stats = cli("summary", "--stats", "--format", "json", program).json()["stats"]
+    assert stats["reasons"] == [] and stats["fully_known"] == stats["layer_calls"]
+    models = cli("summary", "--format", "json", program).json()
+    assert sorted(m["name"] for m in models) == ["head", "net?"]
