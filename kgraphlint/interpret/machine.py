@@ -689,6 +689,9 @@ class Interpreter:
         elif type(target) in (cst.Tuple, cst.List):
             elements = [e.value for e in target.elements]
             items = self.iterate(value) if not isinstance(value, dict) else None
+            owner = self.owners.get(type(value)) if items is None else None
+            if owner is not None and not any(type(e) is cst.StarredElement for e in target.elements):
+                items = owner.unpack(value, len(elements), target)
             if items is None or len(items) != len(elements) or any(type(e) is cst.StarredElement for e in target.elements):
                 items = [UNKNOWN] * len(elements)
             for element, item in zip(elements, items):

@@ -94,6 +94,9 @@ class Tensor:
     dtype: object = None
     #: handed to code kgraphlint cannot follow; it may be used there
     escaped: bool = False
+    #: made by a call whose result kgraphlint could not see (an opaque call, a custom
+    #: layer whose call() it could not follow): it may be no tensor, or several
+    unseen: bool = False
 
 
 @dataclass(eq=False, slots=True)

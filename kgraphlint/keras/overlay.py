@@ -157,6 +157,15 @@ class KerasOverlay(Overlay):
         for tensor in iter_tensors(value):
             tensor.escaped = True
 
+    def unpack(self, value: object, count: int, node: cst.CSTNode) -> list | None:
+        # ``x, extras = self.encoder(x)``: what a call kgraphlint could not see returned is
+        # several values, each unknown but still fed by that call (the model stays a model)
+        if type(value) is not Tensor or not value.unseen or value.shape is not None:
+            return None
+        if self.machine.certain:
+            self.names.exact = False
+        return [self.opaque_node(f"{value.producer.layer.class_name}[{i}]", [value], node) for i in range(count)]
+
     def attribute(self, base: object, attr: str, node: cst.CSTNode) -> object:
         if isinstance(base, Tensor):
             if attr == "shape":
@@ -372,7 +381,7 @@ class KerasOverlay(Overlay):
                               name_certain=False)
         layer.params = (UNKNOWN, UNKNOWN)
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=[node] * len(inputs))
-        call.outputs = [Tensor(None, call, 0, None)]
+        call.outputs = [Tensor(None, call, 0, None, unseen=description not in JOINS)]
         if self.custom.inside():
             return call.outputs[0]
         self.register_layer(layer)
@@ -631,13 +640,15 @@ class KerasOverlay(Overlay):
         found = knowledge(layer.knowledge_class)
         shapes = [t.shape for t in (shape_inputs if found is not None and found.every_argument
                                     else shape_inputs[:main_count])]
+        unseen = False
         if layer.binding is not None and layer.binding.unknown_keywords and any(
                 intended_keyword(k, layer.binding.signature) for k in layer.binding.unknown_keywords):
             # A misspelt argument (return_sequence=): Keras refuses the layer, and the shape the
             # intended argument gives is not known, so what follows would be a cascade.
             out = None
         elif layer.custom is not None:
-            out = self.custom.run(layer, args, kwargs, shapes)
+            out, structure = self.custom.run(layer, args, kwargs, shapes)
+            unseen = not structure
         else:
             # the knowledge applies only where the known arguments decide the shape
             usable = found if found is not None and self.decided(layer) else None
@@ -649,7 +660,7 @@ class KerasOverlay(Overlay):
                 layer.params = self.layer_params(layer, shapes, usable)
         out_shapes = out if isinstance(out, list) else [out]
         dtype = inputs[0].dtype if layer.class_name not in ("Embedding",) else None
-        call.outputs = [Tensor(shape, call, i, dtype) for i, shape in enumerate(out_shapes)]
+        call.outputs = [Tensor(shape, call, i, dtype, unseen=unseen) for i, shape in enumerate(out_shapes)]
         if self.custom.inside(layer):
             # A custom layer's insides are its own: they give shapes, not graph nodes.
             return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
@@ -684,12 +695,14 @@ class KerasOverlay(Overlay):
         if class_name is None or (keras2 and operation.keras2 is None) or not inputs:
             self.escape([args, kwargs])
             return UNKNOWN
-        unseen = next((t.producer.layer.opaque for t in inputs if not_seen_tensor(t)), None)
+        unseen = next((t for t in inputs if t.unseen and t.shape is None), None)
         if unseen is not None:
             # What a call kgraphlint could not see returned may be no tensor at all (a shape,
-            # a number): an operation on it is Python's, or one of the graph; which, and
-            # what it gives, is not known.
-            return self.opaque_node(f"{class_name} of {unseen}", inputs, node)
+            # a number, a tuple): an operation on it is Python's, or one of the graph;
+            # which, and what it gives, is not known (nor what names Keras used up).
+            if self.machine.certain:
+                self.names.exact = False
+            return self.opaque_node(f"{class_name} of {unseen.producer.layer.class_name}", inputs, node)
         if self.machine.in_other_module:
             node = self.machine.site(node)
         try:
@@ -1075,13 +1088,6 @@ def is_registration(decorator: cst.BaseExpression) -> bool:
     target = decorator.func if type(decorator) is cst.Call else decorator
     name = (dotted_name(target) or "").rpartition(".")[2]
     return name == "register_keras_serializable" or name.endswith("_export")
-
-
-def not_seen_tensor(tensor: Tensor) -> bool:
-    """The output of a call kgraphlint could not see into, which may be no tensor at all
-    (unlike the tensors an undecided branch leaves, joined)."""
-    opaque = tensor.producer.layer.opaque
-    return opaque is not None and opaque not in JOINS and tensor.shape is None
 
 
 def callable_name(callee: object, node: cst.Call) -> str:
