@@ -180,3 +180,55 @@ def test_a_custom_layer_whose_result_is_not_seen_may_return_several_tensors(cli,
     [merge] = [row for row in model["layers"] if row["class"] == "Concatenate"]
     assert [rows[name]["class"] for name in merge["connected_to"]] == ["LayerNormalization", "Dense"]
     assert cli("check", "--no-cache", "--format", "json", path).json() == []
+
+
+def test_an_unbuilt_sequential_is_listed_as_keras_lists_it(cli):
+    """A Sequential with no input shape that nothing builds is listed with its layers, no
+    shapes and unbuilt weights, as Keras's summary prints it (truth: the fixture's expected
+    file, from Keras)."""
+    fixture = FIXTURES / "models" / "unbuilt_sequential.py"
+    expected = json.loads(fixture.with_suffix(".expected.json").read_text())
+    got = cli("summary", "--format", "json", fixture).json()
+    assert [{k: v for k, v in m.items() if k != "path"} for m in got] == expected
+    stats = cli("summary", "--stats", "--format", "json", fixture).json()["stats"]
+    assert stats["models"] == stats["partial_models"] == 2 and stats["unextracted_models"] == []
+
+
+BLOCK_WITH_SEQUENTIAL = """
+import keras
+from keras import layers
+
+
+class Aspp(layers.Layer):
+    def __init__(self, channels=8, **kwargs):
+        super().__init__(**kwargs)
+        self.channels = channels
+
+    def build(self, input_shape):
+        self.branch = keras.Sequential([layers.Conv2D(self.channels, 1), layers.BatchNormalization()])
+
+    def call(self, x):
+        return self.branch(x)
+"""
+
+
+def test_a_sequential_a_layer_may_build_is_not_called_unbuilt(cli, write):
+    """keras-hub's layers make Sequentials in build() and call them in call(): Keras builds
+    one when the layer is built, so its layers are listed with their shapes and weights
+    unknown, never as unbuilt zeros; so too when the layer is called on a tensor whose shape
+    kgraphlint does not know."""
+    [listed] = cli("summary", "--format", "json", write(BLOCK_WITH_SEQUENTIAL)).json()
+    assert listed["kind"] == "sequential" and listed["line"] == 12
+    assert [(r["class"], r["output_shape"], r["params"]) for r in listed["layers"]] == [
+        ("Conv2D", "?", None), ("BatchNormalization", "?", None)]
+    assert listed["total_params"] is None
+    called = BLOCK_WITH_SEQUENTIAL + """
+from mystery import stem
+inputs = keras.Input(shape=(16, 16, 3))
+model = keras.Model(inputs, Aspp()(stem(inputs)))
+"""
+    path = write(called, "called.py")
+    models = cli("summary", "--format", "json", path).json()
+    assert sorted(m["kind"] for m in models) == ["functional", "sequential"]
+    assert all(r["params"] is None for m in models if m["kind"] == "sequential" for r in m["layers"])
+    assert cli("check", "--no-cache", "--format", "json", path).json() == []

@@ -73,6 +73,27 @@ def subclassed_rows(model: ModelGraph) -> tuple[list[dict], tuple]:
     return rows, totals
 
 
+def unbuilt_rows(model: ModelGraph) -> tuple[list[dict], tuple]:
+    """A Sequential with no input shape kgraphlint saw built. One nothing used is unbuilt,
+    its rows as Keras 3 prints them: each layer's output "?", its weights 0 ("unbuilt"
+    where it would build some). One used in a way that may build it (called on what
+    kgraphlint could not follow, kept by an object it does not know), or with a layer built
+    elsewhere, has weights kgraphlint does not know: those rows and the totals unknown."""
+    rows, known = [], True
+    for layer in model.layers:
+        row = layer_row(model, layer)
+        row["output_shape"] = "?"
+        if layer.calls or model.record.touched:
+            row.update(params=None, trainable_params=None)
+            known = False
+        elif has_weights(layer):
+            row.update(params=0, trainable_params=0, unbuilt=True)
+        else:
+            row.update(params=0, trainable_params=0)
+        rows.append(row)
+    return rows, (0, 0) if known else (UNKNOWN, UNKNOWN)
+
+
 def has_weights(layer: LayerInstance) -> bool:
     """Whether the layer builds weights when first called (Keras's weightless layers are
     built when they are made); a layer kgraphlint has no knowledge of may."""
@@ -85,6 +106,8 @@ def model_summary(analysis: FileAnalysis, model: ModelGraph) -> dict:
     notebook, "line" counts within the code cell given by an added "cell"."""
     if model.kind == "subclassed":
         rows, (trainable, frozen) = subclassed_rows(model)
+    elif not model.record.inputs:
+        rows, (trainable, frozen) = unbuilt_rows(model)
     else:
         rows, (trainable, frozen) = [layer_row(model, layer) for layer in model.layers], model.params()
     total = trainable + frozen if is_int(trainable) and is_int(frozen) else None

@@ -157,6 +157,9 @@ class ModelRecord:
     #: a keras.Model subclass that overrides how it is trained (compute_loss, train_step...):
     #: what compile and fit are given is its own business
     custom_training: bool = False
+    #: used in a way that may build it (called, fed, wrapped, handed to code kgraphlint
+    #: cannot follow): a Sequential so used may have weights Keras counts, unknown here
+    touched: bool = False
 
     @property
     def built(self) -> bool:

@@ -83,6 +83,8 @@ DATA_FORMAT_SETTERS = {
 #: an undecided branch, after a loop of unknown length (its values are tensors, unlike an
 #: opaque call's)
 JOINS = ("undecided branch", "loop of unknown length")
+#: model methods that build nothing (an unbuilt Sequential stays unbuilt)
+UNBUILDING_METHODS = frozenset({"add", "compile", "summary", "get_layer", "get_config", "pop"})
 #: layer attributes whose meaning depends on which call of a shared layer is meant
 CALL_ATTRIBUTES = frozenset({"output", "input", "output_shape", "input_shape"})
 
@@ -156,6 +158,7 @@ class KerasOverlay(Overlay):
     def escape(self, value: object) -> None:
         for tensor in iter_tensors(value):
             tensor.escaped = True
+        touch(value)
 
     def unpack(self, value: object, count: int, node: cst.CSTNode) -> list | None:
         # ``x, extras = self.encoder(x)``: what a call kgraphlint could not see returned is
@@ -270,6 +273,9 @@ class KerasOverlay(Overlay):
     def call_method(self, receiver: object, method: str, args: list, kwargs: dict, partial: bool,
                     node: cst.Call, arg_nodes: dict) -> object:
         if isinstance(receiver, ModelRecord):
+            if method not in UNBUILDING_METHODS:
+                receiver.touched = True
+            touch([args, kwargs])
             if method == "add" and receiver.kind == "sequential" and args:
                 self.sequential_add(receiver, args[0], arg_nodes.get(0, node))
                 return None
@@ -310,6 +316,7 @@ class KerasOverlay(Overlay):
         if isinstance(callee, LayerInstance):
             return self.call_layer(callee, args, kwargs, node, arg_nodes)
         if isinstance(callee, ModelRecord):
+            callee.touched = True
             if args and isinstance(args[0], Tensor) and args[0].shape is not None:
                 self.build_sequential(callee, args[0], node)
             if callee.kind == "subclassed" and args and all(
@@ -486,6 +493,7 @@ class KerasOverlay(Overlay):
 
     def call_keras(self, symbol: kimports.KerasSymbol, args: list, kwargs: dict, partial: bool,
                    node: cst.Call, arg_nodes: dict) -> object:
+        touch([args, kwargs])  # a model given to a layer (TimeDistributed) or model is built with it
         if self.machine.in_other_module:
             # Facts made by another module's code are reported at the analysed file's call
             # into it; that module's own argument positions mean nothing here.
@@ -816,6 +824,7 @@ class KerasOverlay(Overlay):
                 owner.as_layer.params = model_params(owner)
 
     def model_as_layer(self, model: ModelRecord, node: cst.CSTNode) -> LayerInstance:
+        model.touched = True
         if model.as_layer is None:
             class_name = "Sequential" if model.kind == "sequential" else "Functional"
             model.as_layer = LayerInstance(class_name, model.name, True, {}, model.node, model.certain,
@@ -1088,6 +1097,19 @@ def is_registration(decorator: cst.BaseExpression) -> bool:
     target = decorator.func if type(decorator) is cst.Call else decorator
     name = (dotted_name(target) or "").rpartition(".")[2]
     return name == "register_keras_serializable" or name.endswith("_export")
+
+
+def touch(value: object, depth: int = 0) -> None:
+    """Mark the models in ``value`` (in lists, tuples and dicts too) as used in a way that
+    may build them."""
+    if isinstance(value, ModelRecord):
+        value.touched = True
+    elif isinstance(value, (list, tuple)) and depth < 4:
+        for item in value:
+            touch(item, depth + 1)
+    elif isinstance(value, dict) and depth < 4:
+        for item in value.values():
+            touch(item, depth + 1)
 
 
 def callable_name(callee: object, node: cst.Call) -> str:
