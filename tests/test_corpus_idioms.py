@@ -232,3 +232,17 @@ model = keras.Model(inputs, Aspp()(stem(inputs)))
     assert sorted(m["kind"] for m in models) == ["functional", "sequential"]
     assert all(r["params"] is None for m in models if m["kind"] == "sequential" for r in m["layers"])
     assert cli("check", "--no-cache", "--format", "json", path).json() == []
+
+
+def test_an_unbuilt_subclassed_model_is_listed_as_keras_lists_it(cli, write):
+    """A keras.Model subclass made and never called nor fed (flux's and SAM's building
+    blocks): its tracked layers, unbuilt (truth: the fixture's expected file, from Keras).
+    Called on what kgraphlint could not follow, Keras builds it: its weights unknown."""
+    fixture = FIXTURES / "models" / "unbuilt_subclassed.py"
+    expected = json.loads(fixture.with_suffix(".expected.json").read_text())
+    got = cli("summary", "--format", "json", fixture).json()
+    assert [{k: v for k, v in m.items() if k != "path"} for m in got] == expected
+    called = write(fixture.read_text() + "\nfrom mystery import features\ntower(features())\n")
+    [model] = cli("summary", "--format", "json", called).json()
+    assert model["total_params"] is None
+    assert [r["params"] for r in model["layers"] if r["class"] == "Dense"] == [None, None]

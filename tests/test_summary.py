@@ -261,17 +261,22 @@ class Tower(keras.Model):
 
 tower = Tower()
 """)
-    # The unbuilt Sequential is listed as Keras's summary lists it (its layers, no shapes)
-    [sequential] = cli("summary", "--format", "json", path).json()
-    assert sequential["line"] == 4 and {r["output_shape"] for r in sequential["layers"]} == {"?"}
+    # The unbuilt models are listed as Keras's summary lists them (their layers, no shapes)
+    listed = cli("summary", "--format", "json", path).json()
+    assert [(m["line"], m["kind"]) for m in listed] == [(4, "sequential"), (17, "subclassed")]
+    assert {r["output_shape"] for m in listed for r in m["layers"]} == {"?"}
     stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
-    assert [m["where"] for m in stats["unextracted_models"]] == [f"{path}:17"]
-    assert stats["models"] == stats["partial_models"] == 1
-    tower_only = write(path.read_text().replace("model = keras.Sequential", "# model = keras.Sequential")
-                       .replace("model.compile", "# model.compile"), "tower.py")
-    text = cli("summary", "--no-color", tower_only).out
+    assert stats["unextracted_models"] == [] and stats["models"] == stats["partial_models"] == 2
+    unseen = write("""
+import keras
+from keras import layers
+from mystery import make_inputs
+inputs = make_inputs()
+model = keras.Model(inputs, layers.Dense(1)(inputs))
+""", "unseen.py")
+    text = cli("summary", "--no-color", unseen).out
     assert "No Keras models found." in text
-    assert f"{tower_only}:17: Subclassed model 'tower': a subclassed model that is never called" in text
+    assert f"{unseen}:6: Functional model 'functional': its inputs or outputs are not all tensors" in text
 
 
 def test_a_built_in_layer_subclass_that_overrides_call_is_unknown_not_wrong(cli, write):

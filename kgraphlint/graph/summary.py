@@ -53,22 +53,26 @@ def subclassed_rows(model: ModelGraph) -> tuple[list[dict], tuple]:
     built weights from one; and the model's (trainable, non-trainable) totals."""
     record = model.record
     built = record.built_by == "call"
+    # never built here, but used in a way that may build it: its weights are not known
+    maybe_built = record.built_by is None and record.touched
     rows, counted = [], []
     for layer in record.sublayers:
         row = layer_row(model, layer)
         row["connected_to"] = []
-        if built and layer.calls:
+        if maybe_built:
+            row.update(output_shape="?", params=None, trainable_params=None)
+        elif built and layer.calls:
             counted.append(layer)
             if not has_weights(layer):
                 row["output_shape"] = "?"  # Keras knows a layer's output only from its build shapes
         elif has_weights(layer):
             row.update(params=0, trainable_params=0, output_shape="?", unbuilt=True)
-        else:
-            row["output_shape"] = "?"  # a layer without weights is built when it is made
+        else:  # a layer without weights is built when it is made
+            row.update(output_shape="?", params=0, trainable_params=0)
         rows.append(row)
     totals = sum_params(counted)
     own = record.as_layer.custom.state.weights if record.as_layer is not None else []
-    if own:
+    if own or maybe_built:
         totals = (UNKNOWN, UNKNOWN)  # the model's own add_weight weights: not counted here yet
     return rows, totals
 
