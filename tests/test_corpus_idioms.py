@@ -246,3 +246,14 @@ def test_an_unbuilt_subclassed_model_is_listed_as_keras_lists_it(cli, write):
     [model] = cli("summary", "--format", "json", called).json()
     assert model["total_params"] is None
     assert [r["params"] for r in model["layers"] if r["class"] == "Dense"] == [None, None]
+
+
+def test_attention_masks_by_keyword_and_returned_scores(cli):
+    """``MultiHeadAttention(...)(query=q, value=v, attention_mask=m,
+    return_attention_scores=True)``: the mask feeds the call but gives no shape, and the
+    (output, scores) pair unpacks; main lost both. Truth from Keras (the fixture's file)."""
+    fixture = FIXTURES / "models" / "attention_masks_and_scores.py"
+    expected = json.loads(fixture.with_suffix(".expected.json").read_text())
+    got = cli("summary", "--format", "json", fixture).json()
+    assert [{k: v for k, v in m.items() if k != "path"} for m in got] == expected
+    assert cli("check", "--no-cache", "--format", "json", fixture).json() == []

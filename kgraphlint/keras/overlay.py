@@ -41,6 +41,7 @@ from kgraphlint.keras.facts import (
     iter_tensors,
 )
 from kgraphlint.keras.layers import LayerKnowledge, knowledge
+from kgraphlint.keras.layers.attention import mha_scores
 from kgraphlint.keras.layers.base import decided_by_known, switches
 from kgraphlint.keras.naming import NameCounter
 from kgraphlint.keras.operations import Operation
@@ -639,7 +640,9 @@ class KerasOverlay(Overlay):
                     if tensor not in inputs:
                         inputs.append(tensor)
                         input_nodes.append(arg_nodes.get(key, node))
-            shape_inputs += [t for value in [*args[1:], *kwargs.values()] for t in iter_tensors(value)]
+            # masks (attention_mask=, a keyword outside value and key) give no shape
+            shape_inputs += [t for value in [*args[1:], *(v for k, v in kwargs.items() if k in TENSOR_KEYWORD_ORDER)]
+                             for t in iter_tensors(value)]
         if keywords is not None:  # every tensor by keyword: Keras lists them all in sorted order
             keras_inputs = [t for _, value in sorted(keywords.items()) for t in iter_tensors(value)]
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=input_nodes,
@@ -660,8 +663,13 @@ class KerasOverlay(Overlay):
         else:
             # the knowledge applies only where the known arguments decide the shape
             usable = found if found is not None and self.decided(layer) else None
-            if kwargs.get("return_attention_scores", False) is not False:
-                out = None  # attention returns (output, scores): not followed
+            scores = kwargs.get("return_attention_scores", False)
+            if scores is True and layer.knowledge_class == "MultiHeadAttention":
+                # (output, scores); the scores' shape as far as the known arguments decide it
+                out = [self.output_shapes(layer, shapes, usable),
+                       mha_scores(self.knowledge_config(layer), shapes) if usable is not None else None]
+            elif scores is not False:
+                out = None  # attention that may return (output, scores): not followed
             else:
                 out = self.output_shapes(layer, shapes, usable)
             if layer.params is None:
