@@ -257,3 +257,12 @@ def test_attention_masks_by_keyword_and_returned_scores(cli):
     got = cli("summary", "--format", "json", fixture).json()
     assert [{k: v for k, v in m.items() if k != "path"} for m in got] == expected
     assert cli("check", "--no-cache", "--format", "json", fixture).json() == []
+
+
+def test_a_backbone_with_a_dict_of_outputs_called_as_a_layer_returns_the_dict(cli):
+    """``backbone(inputs)["pooled_output"]``, the head a keras-hub README puts on a
+    backbone: main lost the head (the call gave a list). Truth from Keras (the fixture)."""
+    fixture = FIXTURES / "models" / "dict_outputs_head.py"
+    expected = json.loads(fixture.with_suffix(".expected.json").read_text())
+    got = cli("summary", "--format", "json", fixture).json()
+    assert [{k: v for k, v in m.items() if k != "path"} for m in got] == expected

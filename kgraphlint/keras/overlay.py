@@ -674,12 +674,17 @@ class KerasOverlay(Overlay):
                 out = self.output_shapes(layer, shapes, usable)
             if layer.params is None:
                 layer.params = self.layer_params(layer, shapes, usable)
+        inner = layer.inner_model
+        if inner is not None and out is None and inner.outputs and len(inner.outputs) > 1:
+            out = [None] * len(inner.outputs)  # a model returns as many tensors as it has outputs
+        elif inner is not None and out is None:
+            unseen = True  # a model kgraphlint could not follow: how many it returns is not known
         out_shapes = out if isinstance(out, list) else [out]
         dtype = inputs[0].dtype if layer.class_name not in ("Embedding",) else None
         call.outputs = [Tensor(shape, call, i, dtype, unseen=unseen) for i, shape in enumerate(out_shapes)]
         if self.custom.inside(layer):
             # A custom layer's insides are its own: they give shapes, not graph nodes.
-            return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
+            return call_result(layer, call, out)
         if not all(fully_known(s) for s in out_shapes) and all(fully_known(s) for s in shapes):
             self.machine.lose_track(self.why_shape_unknown(layer), node)
         if not layer.calls and found is not None and self.flavour == KERAS3:
@@ -687,7 +692,7 @@ class KerasOverlay(Overlay):
                 self.names.auto_name(inner)
         layer.calls.append(call)
         self.facts.calls.append(call)
-        return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
+        return call_result(layer, call, out)
 
     @staticmethod
     def why_shape_unknown(layer: LayerInstance) -> str:
@@ -1105,6 +1110,17 @@ def is_registration(decorator: cst.BaseExpression) -> bool:
     target = decorator.func if type(decorator) is cst.Call else decorator
     name = (dotted_name(target) or "").rpartition(".")[2]
     return name == "register_keras_serializable" or name.endswith("_export")
+
+
+def call_result(layer: LayerInstance, call: LayerCall, out: object) -> object:
+    """What a layer call returns: its tensor, its list of tensors, or, for a model with a
+    dict of outputs (a keras-hub backbone), the dict of them by name."""
+    if not isinstance(out, list):
+        return call.outputs[0]
+    keys = layer.inner_model.output_keys if layer.inner_model is not None else None
+    if keys is not None and len(keys) == len(call.outputs):
+        return dict(zip(keys, call.outputs))
+    return list(call.outputs)
 
 
 def touch(value: object, depth: int = 0) -> None:
