@@ -266,3 +266,25 @@ def test_a_backbone_with_a_dict_of_outputs_called_as_a_layer_returns_the_dict(cl
     expected = json.loads(fixture.with_suffix(".expected.json").read_text())
     got = cli("summary", "--format", "json", fixture).json()
     assert [{k: v for k, v in m.items() if k != "path"} for m in got] == expected
+
+
+def test_reversible_embedding_forwards_and_in_reverse(cli, write):
+    """keras.layers.ReversibleEmbedding (keras-hub's token embeddings): forwards an
+    Embedding, its weights doubled without tie_weights (truth: the fixture, from Keras);
+    called with reverse=True its shape is left unknown, not made up."""
+    fixture = FIXTURES / "models" / "reversible_embedding.py"
+    expected = json.loads(fixture.with_suffix(".expected.json").read_text())
+    got = cli("summary", "--format", "json", fixture).json()
+    assert [{k: v for k, v in m.items() if k != "path"} for m in got] == expected
+    program = write("""
+import keras
+from keras import layers
+
+tokens = keras.Input(shape=(10,), dtype="int32")
+embedding = layers.ReversibleEmbedding(50, 8)
+hidden = layers.Dense(8)(embedding(tokens))
+model = keras.Model(tokens, embedding(hidden, reverse=True))
+""")
+    [model] = cli("summary", "--format", "json", program).json()
+    # a shared layer's row shows its last call (Keras: the reverse projection's shape)
+    assert [r["output_shape"] for r in model["layers"] if r["class"] == "ReversibleEmbedding"] == ["?"]

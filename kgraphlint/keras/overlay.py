@@ -670,6 +670,8 @@ class KerasOverlay(Overlay):
                        mha_scores(self.knowledge_config(layer), shapes) if usable is not None else None]
             elif scores is not False:
                 out = None  # attention that may return (output, scores): not followed
+            elif kwargs.get("reverse", False) is not False and layer.knowledge_class == "ReversibleEmbedding":
+                out = None  # the projection back to the vocabulary: not followed
             else:
                 out = self.output_shapes(layer, shapes, usable)
             if layer.params is None:
@@ -680,7 +682,7 @@ class KerasOverlay(Overlay):
         elif inner is not None and out is None:
             unseen = True  # a model kgraphlint could not follow: how many it returns is not known
         out_shapes = out if isinstance(out, list) else [out]
-        dtype = inputs[0].dtype if layer.class_name not in ("Embedding",) else None
+        dtype = inputs[0].dtype if layer.knowledge_class not in ("Embedding", "ReversibleEmbedding") else None
         call.outputs = [Tensor(shape, call, i, dtype, unseen=unseen) for i, shape in enumerate(out_shapes)]
         if self.custom.inside(layer):
             # A custom layer's insides are its own: they give shapes, not graph nodes.
