@@ -85,18 +85,18 @@ def test_fix_keeps_hard_links(cli, tmp_path):
 
 
 def test_fix_does_not_overwrite_an_edit_made_while_it_runs(cli, write, monkeypatch):
-    from kgraphlint import cli as command
+    from kgraphlint.fixes import apply
 
     path = write(SWAPPED, "model.py")
     edited = SWAPPED + "# typed in the editor meanwhile\n"
-    real = command.fixed_text
+    real = apply.fixed_text
 
     def edit_meanwhile(*args, **kwargs):
         changed = real(*args, **kwargs)
         path.write_text(edited)  # the user saves while kgraphlint is still working
         return changed
 
-    monkeypatch.setattr(command, "fixed_text", edit_meanwhile)
+    monkeypatch.setattr(apply, "fixed_text", edit_meanwhile)
     result = cli("check", "--fix", path)
     assert path.read_text() == edited
     assert f"{path}: not changed: it changed while kgraphlint was running" in result.err
