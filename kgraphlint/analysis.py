@@ -17,6 +17,7 @@ import libcst as cst
 
 from kgraphlint.feeding.overlay import DataOverlay
 from kgraphlint.graph.model_graph import ModelGraph, build_model_graph, call_graph, consumers_map
+from kgraphlint.keras.custom_layers import tracked_layers
 from kgraphlint.interpret.budget import NOT_ANALYSED, Budget, Limit, OutOfBudget
 from kgraphlint.interpret.machine import Interpreter
 from kgraphlint.interpret.values import BlindSpot
@@ -47,6 +48,10 @@ class FileAnalysis:
     facts: Facts = field(default_factory=Facts)
     #: the graphs of the models whose inputs and outputs are all known
     models: list[ModelGraph] = field(default_factory=list)
+    #: Sequentials of known layers that kgraphlint saw no input shape for, and subclassed
+    #: models it saw nothing build: ``summary`` lists their layers, shapes unknown (as
+    #: Keras's summary lists an unbuilt model); rules do not see them
+    unbuilt: list[ModelGraph] = field(default_factory=list)
     keras_version: str = "3"
     #: the file was too large or dynamic to follow to the end; what was found is partial
     gave_up: bool = False
@@ -79,6 +84,13 @@ class FileAnalysis:
     def consumers(self) -> dict[LayerCall, list[LayerCall]]:
         """The calls each call's outputs feed, in the order the code makes them."""
         return consumers_map(self.facts.calls)
+
+    @property
+    def summarised(self) -> list[ModelGraph]:
+        """The models ``summary`` lists, in the order the code makes them: those with a
+        graph and the unbuilt Sequentials."""
+        order = {id(record): index for index, record in enumerate(self.facts.records)}
+        return sorted([*self.models, *self.unbuilt], key=lambda model: order.get(id(model.record), 0))
 
     def span(self, node: cst.CSTNode | None) -> Span:
         return self.positions.span(node)
@@ -161,7 +173,19 @@ def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.
         return FileAnalysis(source, module, keras_version=keras_version, limits=(stop,))
     facts = interpreter.overlays[0].facts
     models = [build_model_graph(m) for m in facts.records if m.complete and m.outputs]
+    unbuilt = [build_model_graph(m) for m in facts.records if unbuilt_model(m)]
     return FileAnalysis(
-        source, module, facts=facts, models=models, keras_version=keras_version, gave_up=stop is not None,
+        source, module, facts=facts, models=models, unbuilt=unbuilt, keras_version=keras_version, gave_up=stop is not None,
         dependencies=(*interpreter.loaded, *sorted(interpreter.absent_files)), blind_spots=interpreter.blind_spots,
         module_trees=interpreter.module_trees, array_bindings=interpreter.overlays[1].bindings, limits=tuple(limit for limit in (budget.first, stop) if limit is not None))
+
+
+def unbuilt_model(record) -> bool:
+    """A model kgraphlint knows the layers of but saw nothing build: a Sequential with no
+    input shape, a subclassed model never built (its layers: those it tracks)."""
+    if record.kind == "sequential":
+        return record.complete and bool(record.layers) and not record.inputs
+    if record.kind == "subclassed" and record.built_by is None and record.as_layer is not None:
+        record.sublayers = tracked_layers(record.as_layer.custom)
+        return bool(record.sublayers)
+    return False

@@ -215,7 +215,7 @@ def run_summary(args: argparse.Namespace) -> int:
                 continue
             coverage.add(analysis)
             if builder is None:
-                summaries.extend(model_summary(analysis, model) for model in analysis.models)
+                summaries.extend(model_summary(analysis, model) for model in analysis.summarised)
             else:
                 summaries.extend(confirmed_summary(analysis, build) for build in builder.build(analysis))
     finally:

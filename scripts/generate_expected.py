@@ -39,9 +39,10 @@ def weight_count(weights) -> int:
     return total
 
 
-def describe_subclassed(model, line: int) -> dict:
-    """A subclassed model as model.summary() prints it: its tracked layers, each with the
-    output shape Keras knows from the shapes it was built with, or "?"."""
+def describe_subclassed(model, line: int, kind: str = "subclassed") -> dict:
+    """A subclassed model (or an unbuilt Sequential: ``kind``) as model.summary() prints
+    it: its tracked layers, each with the output shape Keras knows from the shapes it was
+    built with, or "?"."""
     from keras.src.utils.summary_utils import format_layer_shape
     from rich.text import Text
 
@@ -66,7 +67,7 @@ def describe_subclassed(model, line: int) -> dict:
         layers.append(row)
     trainable = weight_count(model.trainable_weights)
     total = weight_count(model.weights)
-    return {"line": line, "name": model.name, "kind": "subclassed", "inputs": [], "outputs": [], "layers": layers,
+    return {"line": line, "name": model.name, "kind": kind, "inputs": [], "outputs": [], "layers": layers,
             "total_params": total, "trainable_params": trainable, "non_trainable_params": total - trainable}
 
 
@@ -77,6 +78,8 @@ def describe(model, line: int) -> dict:
 
     if not isinstance(model, (functional.Functional, keras.Sequential)):
         return describe_subclassed(model, line)
+    if isinstance(model, keras.Sequential) and model._functional is None:
+        return describe_subclassed(model, line, "sequential")  # never built: no graph
 
     graph = model._functional if isinstance(model, keras.Sequential) else model
     relevant = {n for nodes in graph._nodes_by_depth.values() for n in nodes}

@@ -119,6 +119,8 @@ SINGLE = {
                            shape_of_rank(1, 3)),
     "Embedding": (st.fixed_dictionaries({"input_dim": st.integers(1, 50), "output_dim": st.integers(1, 8)}),
                   shape_of_rank(1, 2)),
+    "ReversibleEmbedding": (st.fixed_dictionaries({"input_dim": st.integers(1, 50), "output_dim": st.integers(1, 8),
+                                                   "tie_weights": st.booleans()}), shape_of_rank(1, 2)),
     "RepeatVector": (st.fixed_dictionaries({"n": st.integers(1, 5)}), shape_of_rank(1, 2)),
     "Reshape": (st.fixed_dictionaries({"target_shape": st.lists(st.sampled_from([-1, 1, 2, 3, 4, 6]), min_size=1,
                                                                 max_size=3).map(tuple)}), shape_of_rank(1, 3)),

@@ -53,24 +53,49 @@ def subclassed_rows(model: ModelGraph) -> tuple[list[dict], tuple]:
     built weights from one; and the model's (trainable, non-trainable) totals."""
     record = model.record
     built = record.built_by == "call"
+    # never built here, but used in a way that may build it: its weights are not known
+    maybe_built = record.built_by is None and record.touched
     rows, counted = [], []
     for layer in record.sublayers:
         row = layer_row(model, layer)
         row["connected_to"] = []
-        if built and layer.calls:
+        if maybe_built:
+            row.update(output_shape="?", params=None, trainable_params=None)
+        elif built and layer.calls:
             counted.append(layer)
             if not has_weights(layer):
                 row["output_shape"] = "?"  # Keras knows a layer's output only from its build shapes
         elif has_weights(layer):
             row.update(params=0, trainable_params=0, output_shape="?", unbuilt=True)
-        else:
-            row["output_shape"] = "?"  # a layer without weights is built when it is made
+        else:  # a layer without weights is built when it is made
+            row.update(output_shape="?", params=0, trainable_params=0)
         rows.append(row)
     totals = sum_params(counted)
     own = record.as_layer.custom.state.weights if record.as_layer is not None else []
-    if own:
+    if own or maybe_built:
         totals = (UNKNOWN, UNKNOWN)  # the model's own add_weight weights: not counted here yet
     return rows, totals
+
+
+def unbuilt_rows(model: ModelGraph) -> tuple[list[dict], tuple]:
+    """A Sequential with no input shape kgraphlint saw built. One nothing used is unbuilt,
+    its rows as Keras 3 prints them: each layer's output "?", its weights 0 ("unbuilt"
+    where it would build some). One used in a way that may build it (called on what
+    kgraphlint could not follow, kept by an object it does not know), or with a layer built
+    elsewhere, has weights kgraphlint does not know: those rows and the totals unknown."""
+    rows, known = [], True
+    for layer in model.layers:
+        row = layer_row(model, layer)
+        row["output_shape"] = "?"
+        if layer.calls or model.record.touched:
+            row.update(params=None, trainable_params=None)
+            known = False
+        elif has_weights(layer):
+            row.update(params=0, trainable_params=0, unbuilt=True)
+        else:
+            row.update(params=0, trainable_params=0)
+        rows.append(row)
+    return rows, (0, 0) if known else (UNKNOWN, UNKNOWN)
 
 
 def has_weights(layer: LayerInstance) -> bool:
@@ -85,6 +110,8 @@ def model_summary(analysis: FileAnalysis, model: ModelGraph) -> dict:
     notebook, "line" counts within the code cell given by an added "cell"."""
     if model.kind == "subclassed":
         rows, (trainable, frozen) = subclassed_rows(model)
+    elif not model.record.inputs:
+        rows, (trainable, frozen) = unbuilt_rows(model)
     else:
         rows, (trainable, frozen) = [layer_row(model, layer) for layer in model.layers], model.params()
     total = trainable + frozen if is_int(trainable) and is_int(frozen) else None

@@ -157,6 +157,15 @@ class Interpreter:
                         cls.owner.uncalled_class(cls)
                 else:
                     self.run_uncalled_class(cls)
+        # The methods of a library-based class that no instance ran (a Layer's helper that
+        # builds a Sequential, a model class nobody makes): analysed once each, ``self``
+        # unknown. Those an instance ran are not analysed again without it.
+        for cls in list(self.classes):
+            if cls.owner is not None:
+                for statement in cls.node.body.body:
+                    method = cls.methods.get(statement.name.value) if type(statement) is cst.FunctionDef else None
+                    if method is not None and method.node is statement and not method.ran:
+                        self.run_uncalled(method)
         for overlay in self.overlays:
             overlay.finish()
 
@@ -347,8 +356,6 @@ class Interpreter:
             # analyse each as a function nobody calls, with ``self`` unknown.
             self.analyse_methods_uncalled(node, frame)
             return UNKNOWN
-        if layer:
-            self.analyse_methods_uncalled(node, frame)  # a library-based class nobody uses
         inherited = bases[0] if layer and isinstance(bases[0], ClassValue) else None
         body = Frame(Scope({}, frame.scope))
         methods = dict(inherited.methods) if inherited is not None else {}
@@ -356,7 +363,11 @@ class Interpreter:
             if type(statement) is cst.FunctionDef:
                 if statement.decorators:
                     if layer:
-                        continue  # a property or static method: not needed to run the class
+                        # a property or static method: not needed to run the class, but
+                        # analysed as a function nobody calls (from_preset builds models)
+                        if not self.in_other_module:
+                            self.functions.append(FunctionValue(statement, frame.scope, path=self.current_path))
+                        continue
                     return UNKNOWN  # properties, static and class methods: not followed
                 methods[statement.name.value] = FunctionValue(statement, frame.scope, path=self.current_path)
             else:
@@ -678,6 +689,9 @@ class Interpreter:
         elif type(target) in (cst.Tuple, cst.List):
             elements = [e.value for e in target.elements]
             items = self.iterate(value) if not isinstance(value, dict) else None
+            owner = self.owners.get(type(value)) if items is None else None
+            if owner is not None and not any(type(e) is cst.StarredElement for e in target.elements):
+                items = owner.unpack(value, len(elements), target)
             if items is None or len(items) != len(elements) or any(type(e) is cst.StarredElement for e in target.elements):
                 items = [UNKNOWN] * len(elements)
             for element, item in zip(elements, items):
@@ -1145,6 +1159,7 @@ class Interpreter:
                       partial: bool = False, defaults_only: bool = False) -> object:
         if not defaults_only:
             function.called = True
+        function.ran = True
         if self.depth >= MAX_CALL_DEPTH:
             # Deep recursion in a helper of plain values costs nothing worth telling.
             if any(type(v) in self.owners for value in [*args, *kwargs.values()] for v in (value, *(

@@ -106,6 +106,11 @@ class Overlay:
     def iterate(self, value: object) -> list | None:
         return None
 
+    def unpack(self, value: object, count: int, node: cst.CSTNode) -> list | None:
+        """``a, b = value``, where iterating ``value`` is not followed: its ``count`` items
+        if the overlay can tell them apart, else None."""
+        return None
+
     def join(self, values: list, node: cst.CSTNode | None, loop: bool) -> object:
         """What several of this overlay's values have in common, when undecided code leaves
         a name holding one of them (``loop``: after a loop that ran an unknown number of

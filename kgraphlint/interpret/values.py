@@ -74,6 +74,8 @@ class FunctionValue:
     node: cst.FunctionDef
     scope: "Scope"
     called: bool = False
+    #: run at least once, called or with its defaults
+    ran: bool = False
     #: the file that defines it (None: the file being analysed, when it has no path)
     path: str | None = None
 

@@ -213,8 +213,9 @@ class CustomLayers:
         record.complete = bool(outputs)
         record.sublayers = tracked_layers(instance)
 
-    def run(self, layer: LayerInstance, args: list, kwargs: dict, shapes: list) -> object:
-        """Build the layer on its first call and run it: its output shape(s), or None."""
+    def run(self, layer: LayerInstance, args: list, kwargs: dict, shapes: list) -> tuple[object, bool]:
+        """Build the layer on its first call and run it: its output shape(s) (None where
+        unknown), and whether it is known how many tensors it returns."""
         instance = layer.custom
         methods = instance.cls.methods
         input_shape = shapes[0] if len(shapes) == 1 else list(shapes)
@@ -228,17 +229,21 @@ class CustomLayers:
                 result = self.machine.call_function(methods["compute_output_shape"], [instance, input_shape], {},
                                             node=layer.construct)
                 out = shape_result(result)
+                structure = out is not None
             elif "call" in methods:
-                out = tensor_shapes(self.machine.call_function(methods["call"], [instance, *args], kwargs, node=layer.construct))
+                result = self.machine.call_function(methods["call"], [instance, *args], kwargs, node=layer.construct)
+                # an unseen call's result returned as is may be several tensors
+                out = tensor_shapes(result)
+                structure = is_tensors(result) and not (isinstance(result, Tensor) and result.unseen)
             else:
-                out = None
+                out, structure = None, False
         finally:
             self.runs.pop()
         if layer.params is None:
             # Where the run lost track, a sublayer it did not see called may hold weights.
             followed = len(self.machine.blind_spots) == lost_before
             layer.params = custom_params(instance, run.sublayers) if followed else (UNKNOWN, UNKNOWN)
-        return out
+        return out, structure
 
     def inside(self, sublayer: LayerInstance | None = None) -> bool:
         """True while a custom layer runs; a sublayer it calls counts toward its parameters."""
@@ -286,12 +291,16 @@ def shape_result(value: object) -> object:
     return None
 
 
+def is_tensors(value: object) -> bool:
+    """A tensor, or a non-empty list or tuple of tensors: what a layer call returns."""
+    return isinstance(value, Tensor) or (
+        isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, Tensor) for v in value))
+
+
 def tensor_shapes(value: object) -> object:
     if isinstance(value, Tensor):
         return value.shape
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, Tensor) for v in value):
-        return [v.shape for v in value]
-    return None
+    return [v.shape for v in value] if is_tensors(value) else None
 
 
 def custom_params(instance: ObjectValue, sublayers: list[LayerInstance]) -> tuple:

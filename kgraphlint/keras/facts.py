@@ -61,6 +61,9 @@ class LayerInstance:
     #: an operation: what made it, ("operator", "add") or ("function", "keras.ops.reshape"),
     #: and its (args, kwargs), for --build to apply it again
     operation_call: tuple | None = None
+    #: KERAS2 for a layer made by tf_keras (whose tensors TensorFlow functions take, as
+    #: TFOpLambda layers), else None (the configured Keras)
+    flavour: str | None = None
 
     @property
     def knowledge_class(self) -> str:
@@ -98,6 +101,9 @@ class Tensor:
     dtype: object = None
     #: handed to code kgraphlint cannot follow; it may be used there
     escaped: bool = False
+    #: made by a call whose result kgraphlint could not see (an opaque call, a custom
+    #: layer whose call() it could not follow): it may be no tensor, or several
+    unseen: bool = False
 
 
 @dataclass(eq=False, slots=True)
@@ -160,6 +166,9 @@ class ModelRecord:
     #: a keras.Model subclass that overrides how it is trained (compute_loss, train_step...):
     #: what compile and fit are given is its own business
     custom_training: bool = False
+    #: used in a way that may build it (called, fed, wrapped, handed to code kgraphlint
+    #: cannot follow): a Sequential so used may have weights Keras counts, unknown here
+    touched: bool = False
 
     @property
     def built(self) -> bool:

@@ -42,6 +42,7 @@ from kgraphlint.keras.facts import (
     iter_tensors,
 )
 from kgraphlint.keras.layers import LayerKnowledge, knowledge
+from kgraphlint.keras.layers.attention import mha_scores
 from kgraphlint.keras.layers.base import decided_by_known, switches
 from kgraphlint.keras.naming import NameCounter
 from kgraphlint.keras.operations import Operation
@@ -65,8 +66,14 @@ KERAS_TENSOR_TESTS = frozenset({"keras.backend.is_keras_tensor", "keras.src.back
 #: ``operation_utils.get_source_inputs(x)``: the Inputs a tensor is computed from
 SOURCE_INPUTS = frozenset({"keras.src.ops.operation_utils.get_source_inputs", "keras.utils.get_source_inputs",
                            "keras.src.utils.get_source_inputs"})
-#: what ``keras.ops.shape`` is reached as
-SHAPE_FUNCTIONS = frozenset({"keras.ops.shape", "keras.ops.core.shape", "keras.src.ops.core.shape"})
+#: Keras 2's ``layers = VersionAwareLayers()`` (tf_keras's applications): an object whose
+#: attributes are the layers of the package that defines it
+VERSION_AWARE_LAYERS = "VersionAwareLayers"
+#: what ``keras.ops.shape`` is reached as, and Keras 2's ``backend.int_shape`` (tf_keras's
+#: applications size their layers by it): a symbolic tensor's static shape
+SHAPE_FUNCTIONS = frozenset({"keras.ops.shape", "keras.ops.core.shape", "keras.src.ops.core.shape",
+                             "keras.backend.int_shape", "keras.src.backend.int_shape",
+                             "keras.src.legacy.backend.int_shape"})
 #: the functions that set the image data format, with what each argument value means
 #: (Keras 1 and 2.0-2.2's ``set_image_dim_ordering`` took 'th' for channels-first and 'tf')
 DATA_FORMAT_SETTERS = {
@@ -74,6 +81,12 @@ DATA_FORMAT_SETTERS = {
     "keras.config.set_image_data_format": {"channels_first": "channels_first", "channels_last": "channels_last"},
     "keras.backend.set_image_dim_ordering": {"th": "channels_first", "tf": "channels_last"},
 }
+#: what the opaque node joining the tensors undecided code leaves in a name stands for: after
+#: an undecided branch, after a loop of unknown length (its values are tensors, unlike an
+#: opaque call's)
+JOINS = ("undecided branch", "loop of unknown length")
+#: model methods that build nothing (an unbuilt Sequential stays unbuilt)
+UNBUILDING_METHODS = frozenset({"add", "compile", "summary", "get_layer", "get_config", "pop"})
 #: layer attributes whose meaning depends on which call of a shared layer is meant
 CALL_ATTRIBUTES = frozenset({"output", "input", "output_shape", "input_shape"})
 
@@ -156,6 +169,16 @@ class KerasOverlay(Overlay):
     def escape(self, value: object) -> None:
         for tensor in iter_tensors(value):
             tensor.escaped = True
+        touch(value)
+
+    def unpack(self, value: object, count: int, node: cst.CSTNode) -> list | None:
+        # ``x, extras = self.encoder(x)``: what a call kgraphlint could not see returned is
+        # several values, each unknown but still fed by that call (the model stays a model)
+        if type(value) is not Tensor or not value.unseen or value.shape is not None:
+            return None
+        if self.machine.certain:
+            self.names.exact = False
+        return [self.opaque_node(f"{value.producer.layer.class_name}[{i}]", [value], node) for i in range(count)]
 
     def attribute(self, base: object, attr: str, node: cst.CSTNode) -> object:
         if isinstance(base, Tensor):
@@ -263,6 +286,9 @@ class KerasOverlay(Overlay):
     def call_method(self, receiver: object, method: str, args: list, kwargs: dict, partial: bool,
                     node: cst.Call, arg_nodes: dict) -> object:
         if isinstance(receiver, ModelRecord):
+            if method not in UNBUILDING_METHODS:
+                receiver.touched = True
+            touch([args, kwargs])
             if method == "add" and receiver.kind == "sequential" and args:
                 self.sequential_add(receiver, args[0], arg_nodes.get(0, node))
                 return None
@@ -303,6 +329,7 @@ class KerasOverlay(Overlay):
         if isinstance(callee, LayerInstance):
             return self.call_layer(callee, args, kwargs, node, arg_nodes)
         if isinstance(callee, ModelRecord):
+            callee.touched = True
             if args and isinstance(args[0], Tensor) and args[0].shape is not None:
                 self.build_sequential(callee, args[0], node)
             if callee.kind == "subclassed" and args and all(
@@ -321,6 +348,10 @@ class KerasOverlay(Overlay):
         if symbol is not None:
             return self.call_keras(symbol, args, kwargs, partial, node, arg_nodes)
         canonical = kimports.canonical_module(dotted)
+        module, _, name = dotted.rpartition(".")
+        if name == VERSION_AWARE_LAYERS and kimports.namespace(kimports.canonical_module(module)) == "keras.layers" \
+                and not args and not kwargs:
+            return ModuleRef(module, None)
         if canonical in DATA_FORMAT_SETTERS:
             value = args[0] if len(args) == 1 and not kwargs else kwargs.get("data_format", kwargs.get("dim_ordering"))
             meaning = DATA_FORMAT_SETTERS[canonical].get(value, UNKNOWN) if isinstance(value, str) else UNKNOWN
@@ -336,7 +367,7 @@ class KerasOverlay(Overlay):
             sources = source_inputs(args[0])
             return sources if sources is not None else UNKNOWN
         if canonical in SHAPE_FUNCTIONS and len(args) == 1 and type(args[0]) is Tensor:
-            # ops.shape(x) of a symbolic tensor is its static shape: None where Keras has none
+            # ops.shape(x) (int_shape(x)) of a symbolic tensor is its static shape: None where Keras has none
             shape = args[0].shape
             return tuple(shape) if shape is not None else UNKNOWN
         operation = operations.function_operation(canonical)
@@ -370,7 +401,7 @@ class KerasOverlay(Overlay):
                               name_certain=False)
         layer.params = (UNKNOWN, UNKNOWN)
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=[node] * len(inputs))
-        call.outputs = [Tensor(None, call, 0, None)]
+        call.outputs = [Tensor(None, call, 0, None, unseen=description not in JOINS)]
         if self.custom.inside():
             return call.outputs[0]
         self.register_layer(layer)
@@ -386,7 +417,7 @@ class KerasOverlay(Overlay):
             return NotImplemented
         inputs = list(dict.fromkeys(values))
         shapes = {v.shape for v in inputs}
-        output = self.opaque_node("undecided branch" if not loop else "loop of unknown length", inputs,
+        output = self.opaque_node(JOINS[loop], inputs,
                                   node if node is not None else inputs[0].producer.node)
         if not loop and len(shapes) == 1:
             output.shape = next(iter(shapes))
@@ -475,6 +506,7 @@ class KerasOverlay(Overlay):
 
     def call_keras(self, symbol: kimports.KerasSymbol, args: list, kwargs: dict, partial: bool,
                    node: cst.Call, arg_nodes: dict) -> object:
+        touch([args, kwargs])  # a model given to a layer (TimeDistributed) or model is built with it
         if self.machine.in_other_module:
             # Facts made by another module's code are reported at the analysed file's call
             # into it; that module's own argument positions mean nothing here.
@@ -483,7 +515,9 @@ class KerasOverlay(Overlay):
             return self.construct_layer(symbol.name, args, kwargs, partial, node, arg_nodes,
                                         symbol.flavour or self.flavour)
         if symbol.kind == "input":
-            return self.make_input(args, kwargs, partial, node, arg_nodes)
+            tensor = self.make_input(args, kwargs, partial, node, arg_nodes)
+            tensor.producer.layer.flavour = symbol.flavour
+            return tensor
         if symbol.kind == "merge":
             if not args:
                 return UNKNOWN
@@ -538,7 +572,7 @@ class KerasOverlay(Overlay):
             name = self.names.auto_name(class_name)
         wrapped = config.get("layer") if isinstance(config.get("layer"), LayerInstance) else None
         layer = LayerInstance(class_name, name, explicit, config, node, self.machine.certain, binding, nodes,
-                              keyword_args, wrapped=wrapped)
+                              keyword_args, wrapped=wrapped, flavour=flavour if flavour == KERAS2 else None)
         self.register_layer(layer)
         return layer
 
@@ -619,7 +653,9 @@ class KerasOverlay(Overlay):
                     if tensor not in inputs:
                         inputs.append(tensor)
                         input_nodes.append(arg_nodes.get(key, node))
-            shape_inputs += [t for value in [*args[1:], *kwargs.values()] for t in iter_tensors(value)]
+            # masks (attention_mask=, a keyword outside value and key) give no shape
+            shape_inputs += [t for value in [*args[1:], *(v for k, v in kwargs.items() if k in TENSOR_KEYWORD_ORDER)]
+                             for t in iter_tensors(value)]
         if keywords is not None:  # every tensor by keyword: Keras lists them all in sorted order
             keras_inputs = [t for _, value in sorted(keywords.items()) for t in iter_tensors(value)]
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=input_nodes,
@@ -629,28 +665,42 @@ class KerasOverlay(Overlay):
         found = knowledge(layer.knowledge_class)
         shapes = [t.shape for t in (shape_inputs if found is not None and found.every_argument
                                     else shape_inputs[:main_count])]
+        unseen = False
         if layer.binding is not None and layer.binding.unknown_keywords and any(
                 intended_keyword(k, layer.binding.signature) for k in layer.binding.unknown_keywords):
             # A misspelt argument (return_sequence=): Keras refuses the layer, and the shape the
             # intended argument gives is not known, so what follows would be a cascade.
             out = None
         elif layer.custom is not None:
-            out = self.custom.run(layer, args, kwargs, shapes)
+            out, structure = self.custom.run(layer, args, kwargs, shapes)
+            unseen = not structure
         else:
             # the knowledge applies only where the known arguments decide the shape
             usable = found if found is not None and self.decided(layer) else None
-            if kwargs.get("return_attention_scores", False) is not False:
-                out = None  # attention returns (output, scores): not followed
+            scores = kwargs.get("return_attention_scores", False)
+            if scores is True and layer.knowledge_class == "MultiHeadAttention":
+                # (output, scores); the scores' shape as far as the known arguments decide it
+                out = [self.output_shapes(layer, shapes, usable),
+                       mha_scores(self.knowledge_config(layer), shapes) if usable is not None else None]
+            elif scores is not False:
+                out = None  # attention that may return (output, scores): not followed
+            elif kwargs.get("reverse", False) is not False and layer.knowledge_class == "ReversibleEmbedding":
+                out = None  # the projection back to the vocabulary: not followed
             else:
                 out = self.output_shapes(layer, shapes, usable)
             if layer.params is None:
                 layer.params = self.layer_params(layer, shapes, usable)
+        inner = layer.inner_model
+        if inner is not None and out is None and inner.outputs and len(inner.outputs) > 1:
+            out = [None] * len(inner.outputs)  # a model returns as many tensors as it has outputs
+        elif inner is not None and out is None:
+            unseen = True  # a model kgraphlint could not follow: how many it returns is not known
         out_shapes = out if isinstance(out, list) else [out]
-        dtype = inputs[0].dtype if layer.class_name not in ("Embedding",) else None
-        call.outputs = [Tensor(shape, call, i, dtype) for i, shape in enumerate(out_shapes)]
+        dtype = inputs[0].dtype if layer.knowledge_class not in ("Embedding", "ReversibleEmbedding") else None
+        call.outputs = [Tensor(shape, call, i, dtype, unseen=unseen) for i, shape in enumerate(out_shapes)]
         if self.custom.inside(layer):
             # A custom layer's insides are its own: they give shapes, not graph nodes.
-            return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
+            return call_result(layer, call, out)
         if not all(fully_known(s) for s in out_shapes) and all(fully_known(s) for s in shapes):
             self.machine.lose_track(self.why_shape_unknown(layer), node)
         if not layer.calls and found is not None and self.flavour == KERAS3:
@@ -658,7 +708,7 @@ class KerasOverlay(Overlay):
                 self.names.auto_name(inner)
         layer.calls.append(call)
         self.facts.calls.append(call)
-        return call.outputs[0] if not isinstance(out, list) else list(call.outputs)
+        return call_result(layer, call, out)
 
     @staticmethod
     def why_shape_unknown(layer: LayerInstance) -> str:
@@ -676,12 +726,21 @@ class KerasOverlay(Overlay):
                         made_by: tuple[str, str]) -> object:
         """An operation on tensors (``x + y``, ``ops.reshape(x, ...)``): a node of the graph
         with no weights, named as Keras names it. ``made_by``: the operator or function."""
-        keras2 = self.flavour == KERAS2
-        class_name = operation.keras2_class if keras2 and operation.keras2 else operation.keras3
         inputs = [t for value in [*args, *kwargs.values()] for t in iter_tensors(value)]
+        # tf_keras's tensors are Keras 2's whatever Keras the program is read as
+        keras2 = self.flavour == KERAS2 or any(t.producer.layer.flavour == KERAS2 for t in inputs)
+        class_name = operation.keras2_class if keras2 and operation.keras2 else operation.keras3
         if class_name is None or (keras2 and operation.keras2 is None) or not inputs:
             self.escape([args, kwargs])
             return UNKNOWN
+        unseen = next((t for t in inputs if t.unseen and t.shape is None), None)
+        if unseen is not None:
+            # What a call kgraphlint could not see returned may be no tensor at all (a shape,
+            # a number, a tuple): an operation on it is Python's, or one of the graph;
+            # which, and what it gives, is not known (nor what names Keras used up).
+            if self.machine.certain:
+                self.names.exact = False
+            return self.opaque_node(f"{class_name} of {unseen.producer.layer.class_name}", inputs, node)
         if self.machine.in_other_module:
             node = self.machine.site(node)
         try:
@@ -796,6 +855,7 @@ class KerasOverlay(Overlay):
                 owner.as_layer.params = model_params(owner)
 
     def model_as_layer(self, model: ModelRecord, node: cst.CSTNode) -> LayerInstance:
+        model.touched = True
         if model.as_layer is None:
             class_name = "Sequential" if model.kind == "sequential" else "Functional"
             model.as_layer = LayerInstance(class_name, model.name, True, {}, model.node, model.certain,
@@ -1068,6 +1128,30 @@ def is_registration(decorator: cst.BaseExpression) -> bool:
     target = decorator.func if type(decorator) is cst.Call else decorator
     name = (dotted_name(target) or "").rpartition(".")[2]
     return name == "register_keras_serializable" or name.endswith("_export")
+
+
+def call_result(layer: LayerInstance, call: LayerCall, out: object) -> object:
+    """What a layer call returns: its tensor, its list of tensors, or, for a model with a
+    dict of outputs (a keras-hub backbone), the dict of them by name."""
+    if not isinstance(out, list):
+        return call.outputs[0]
+    keys = layer.inner_model.output_keys if layer.inner_model is not None else None
+    if keys is not None and len(keys) == len(call.outputs):
+        return dict(zip(keys, call.outputs))
+    return list(call.outputs)
+
+
+def touch(value: object, depth: int = 0) -> None:
+    """Mark the models in ``value`` (in lists, tuples and dicts too) as used in a way that
+    may build them."""
+    if isinstance(value, ModelRecord):
+        value.touched = True
+    elif isinstance(value, (list, tuple)) and depth < 4:
+        for item in value:
+            touch(item, depth + 1)
+    elif isinstance(value, dict) and depth < 4:
+        for item in value.values():
+            touch(item, depth + 1)
 
 
 def callable_name(callee: object, node: cst.Call) -> str:

@@ -43,8 +43,10 @@ class Coverage:
 
     def add(self, analysis: FileAnalysis) -> None:
         self.files += 1
-        self.models += len(analysis.models)
-        extracted = {id(model.record) for model in analysis.models}
+        self.models += len(analysis.models) + len(analysis.unbuilt)
+        # an unbuilt Sequential is listed as Keras lists it: seen only in part (no shapes)
+        self.partial_models += len(analysis.unbuilt)
+        extracted = {id(model.record) for model in analysis.summarised}
         for record in analysis.facts.records:
             if id(record) not in extracted and record.certain:
                 where = f"{analysis.source.path}:{analysis.span(record.node).line}"

@@ -17,6 +17,9 @@ from kgraphlint.keras.signatures import KERAS2, KERAS3, canonical_class, known_l
 
 KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
 
+#: TensorFlow's versioned API that is TensorFlow 2's own (``import tensorflow.compat.v2 as tf``,
+#: how tf_keras's applications reach TensorFlow)
+TF2_COMPAT = "tensorflow.compat.v2"
 #: prefixes that mean the same module tree as ``keras``
 PREFIX_ALIASES = (
     ("tensorflow.python.keras", "keras"),
@@ -90,7 +93,10 @@ class KerasSymbol:
 
 
 def canonical_module(dotted: str) -> str:
-    """``tensorflow.keras.layers.convolutional`` -> ``keras.layers.convolutional``."""
+    """``tensorflow.keras.layers.convolutional`` -> ``keras.layers.convolutional``;
+    ``tensorflow.compat.v2.math.multiply`` -> ``tensorflow.math.multiply``."""
+    if dotted == TF2_COMPAT or dotted.startswith(TF2_COMPAT + "."):
+        dotted = "tensorflow" + dotted[len(TF2_COMPAT):]
     for prefix, replacement in PREFIX_ALIASES:
         if dotted == prefix or dotted.startswith(prefix + "."):
             return replacement + dotted[len(prefix):]

@@ -74,6 +74,19 @@ def mha_output(config: Config, shapes: list) -> Shape:
     return None if out is UNKNOWN else (*query[:-1], *out)
 
 
+def mha_scores(config: Config, shapes: list) -> Shape:
+    """The attention scores MultiHeadAttention(..., return_attention_scores=True) returns
+    beside its output, as Keras computes them symbolically (its compute_output_spec):
+    (batch, heads, query's steps, query's steps), the query's length twice even when the
+    value is longer or shorter."""
+    found = _mha_shapes(config, shapes)
+    heads = config.get("num_heads")
+    if found is None or not is_int(heads) or len(found[0]) < 2:
+        return None
+    query = found[0]
+    return (query[0], heads, query[1], query[1])
+
+
 @register("Attention", params=attention_params, merges=True)
 def attention_output(config: Config, shapes: list) -> Shape:
     """[query, value] or [query, value, key]: (batch, Tq, value's last axis)."""

@@ -127,6 +127,21 @@ def embedding_output(config: Config, shapes: list) -> Shape:
     return shape + (int_or_unknown(config.get("output_dim")),)
 
 
+def _reversible_embedding_params(config: Config, shapes: list) -> tuple:
+    """The embedding matrix, and with tie_weights=False a second one for the reverse
+    projection (keras.src.layers.core.reversible_embedding.build)."""
+    size = _embedding_size(config)
+    tied = config.get("tie_weights", True)
+    if tied is not True and tied is not False:
+        return (UNKNOWN, 0)
+    return (weights(size if tied or not is_int(size) else 2 * size), 0)
+
+
+# Called forwards it is an Embedding; called with reverse=True (a projection back to the
+# vocabulary) the overlay leaves its shape unknown.
+register("ReversibleEmbedding", params=_reversible_embedding_params)(embedding_output)
+
+
 @register("Lambda")
 def lambda_output(config: Config, shapes: list) -> Shape:
     output_shape = config.get("output_shape")
