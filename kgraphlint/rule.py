@@ -255,6 +255,17 @@ class RuleContext:
         variable = f" ({call.target})" if call.target and call.target != layer.name else ""
         return f"{layer.class_name} '{layer.name}'{variable}"
 
+    @staticmethod
+    def output_label(tensor: Tensor) -> str:
+        """``Output 'scores' (None, 10)``: the layer's name (the variable's, where the name
+        Keras gives is not certain), and the shape where it is known."""
+        from kgraphlint.keras.shapes import format_shape
+
+        producer = tensor.producer
+        name = producer.layer.name if producer.layer.name_certain or not producer.target else producer.target
+        shape = f" {format_shape(tensor.shape)}" if tensor.shape is not None else ""
+        return f"Output '{name}'{shape}"
+
     def describe(self, tensor: Tensor) -> str:
         """``(None, 4, 4, 64) from 'pool2' (line 12)``"""
         from kgraphlint.keras.shapes import format_shape

@@ -55,7 +55,9 @@ model = keras.Model(x, output)
                     model_of.setdefault(call, model)
         # An opaque node (what kgraphlint could not see into, or undecided code's join) may be
         # used in ways the analysis does not see: it is never called dead.
+        # A model built with its defaults (nobody here calls the code) may use the branch with other arguments.
         dead = {call for call in model_of if call not in used and call.layer.opaque is None
+                and not model_of[call].record.with_defaults
                 and self.unused_downstream(consumers, call, used)}
         for call in (c for c in analysis.facts.calls if c in dead):
             if any(t.producer in dead for t in call.inputs):

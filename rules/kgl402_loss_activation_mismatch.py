@@ -2,7 +2,7 @@ from kgraphlint.feeding.training import BINARY_LOSSES
 from kgraphlint.keras.facts import Loss
 from kgraphlint.keras.layers.activations import final_activation
 from kgraphlint.rule import Invalid, Rule, Severity
-from kgraphlint.keras.shapes import format_shape, is_int
+from kgraphlint.keras.shapes import is_int
 from kgraphlint.feeding.training import all_compiled_losses
 
 
@@ -83,5 +83,5 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
             if why is not None:
                 layer = output.producer.layer
                 yield ctx.finding(use.argument_node(1, "loss"), (
-                    f"Output '{layer.name}' {format_shape(output.shape)} is compiled with "
+                    f"{ctx.output_label(output)} is compiled with "
                     f"{loss.name}: {why}."), related=[(output.producer.node, f"output '{layer.name}'")])

@@ -1,6 +1,5 @@
 from kgraphlint.keras.layers.activations import final_activation
 from kgraphlint.rule import Invalid, Rule, Severity
-from kgraphlint.keras.shapes import format_shape
 from kgraphlint.feeding.training import all_compiled_losses
 
 CROSSENTROPY = ("binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
@@ -60,7 +59,7 @@ model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(
             fix = "sigmoid" if loss.name.startswith("binary") else "softmax"
             layer = output.producer.layer
             yield ctx.finding(output.producer.node, (
-                f"Output '{layer.name}' {format_shape(output.shape)} has no activation, but is compiled with "
+                f"{ctx.output_label(output)} has no activation, but is compiled with "
                 f"{loss.name}, which expects probabilities unless from_logits=True: the raw scores are clipped "
                 f"and training stalls. Add activation=\"{fix}\" to '{layer.name}', or pass from_logits=True "
                 f"to the loss."), related=[(use.node, "compiled here")])

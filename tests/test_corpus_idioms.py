@@ -288,3 +288,43 @@ model = keras.Model(tokens, embedding(hidden, reverse=True))
     [model] = cli("summary", "--format", "json", program).json()
     # a shared layer's row shows its last call (Keras: the reverse projection's shape)
     assert [r["output_shape"] for r in model["layers"] if r["class"] == "ReversibleEmbedding"] == ["?"]
+
+
+INJECTED_MODULES = '''
+from keras_applications import get_submodules_from_kwargs
+
+layers = None
+models = None
+
+
+def conv_block(filters):
+    def wrapper(x):
+        return layers.Conv2D(filters, 3, padding="same", activation="relu")(x)
+    return wrapper
+
+
+def TinyNet(input_shape=(32, 32, 3), classes=10, **kwargs):
+    global layers, models
+    _, layers, models, _ = get_submodules_from_kwargs(kwargs)
+    inputs = layers.Input(shape=input_shape)
+    x = conv_block(16)(inputs)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Dense(classes, activation="softmax")(x)
+    return models.Model(inputs, outputs)
+'''
+
+
+def test_keras_modules_injected_by_get_submodules_from_kwargs_into_globals(cli, write):
+    """segmentation_models and classification_models take Keras's modules from
+    keras-applications' ``get_submodules_from_kwargs(kwargs)`` and keep them in module
+    globals (``global layers``) that their blocks read: the model is the one the same code
+    builds with ``from keras import layers, models``."""
+    injected = cli("summary", "--format", "json", write(INJECTED_MODULES)).json()
+    plain = INJECTED_MODULES.replace("from keras_applications import get_submodules_from_kwargs",
+                                     "from keras import layers as keras_layers, models as keras_models")
+    plain = plain.replace("_, layers, models, _ = get_submodules_from_kwargs(kwargs)",
+                          "layers, models = keras_layers, keras_models")
+    expected = cli("summary", "--format", "json", write(plain, "plain.py")).json()
+    assert len(injected) == 1 and injected[0]["total_params"] is not None
+    assert [{k: v for k, v in m.items() if k != "path"} for m in injected] == \
+        [{k: v for k, v in m.items() if k != "path"} for m in expected]

@@ -117,6 +117,8 @@ class Interpreter:
         self.blind_spots: list[BlindSpot] = []
         #: the scopes of the functions running now, innermost last (what forgetting walks)
         self.live_scopes: list[Scope] = [self.module_scope]
+        #: the scopes an unknown value's origin was named in (kgraphlint.interpret.overlay)
+        self.origin_scopes: dict[int, Scope] = {}
         #: containers and (object, attribute) pairs changed while code that may not run
         #: runs; None while the code surely runs
         self.mutated: list | None = None
@@ -153,7 +155,8 @@ class Interpreter:
         for cls in list(self.classes):
             if not cls.instantiated:
                 if cls.owner is not None:
-                    with self.uncalled():  # a library-based class (a keras.Model subclass) nobody makes
+                    # a library-based class (a keras.Model subclass) nobody makes
+                    with self.uncalled(takes_arguments(cls.methods.get("__init__"))):
                         cls.owner.uncalled_class(cls)
                 else:
                     self.run_uncalled_class(cls)
@@ -169,14 +172,14 @@ class Interpreter:
         for overlay in self.overlays:
             overlay.finish()
 
-    def uncalled(self) -> ExitStack:
+    def uncalled(self, arguments: bool) -> ExitStack:
         stack = ExitStack()
         for overlay in self.overlays:
-            stack.enter_context(overlay.uncalled())
+            stack.enter_context(overlay.uncalled(arguments))
         return stack
 
     def run_uncalled(self, function: FunctionValue) -> None:
-        with self.uncalled():
+        with self.uncalled(takes_arguments(function)):
             try:
                 self.call_function(function, [], {}, node=function.node, defaults_only=True)
             except (_Break, _Continue):
@@ -276,7 +279,7 @@ class Interpreter:
 
         An attribute that a later method assigns reads as unknown in the methods before it:
         which of them runs first is the caller's choice, not ours to guess."""
-        with self.uncalled():
+        with self.uncalled(True):
             try:
                 self.run_methods_uncalled(cls)
             except (_Break, _Continue):
@@ -413,8 +416,11 @@ class Interpreter:
         raise _Continue()
 
     def exec_Global(self, small: cst.Global | cst.Nonlocal, frame: Frame) -> None:
+        kind = "global" if type(small) is cst.Global else "nonlocal"
         for item in small.names:
             self.bound_names.add(item.name.value)
+            if frame.scope.parent is not None:  # at module level, global changes nothing
+                frame.declared[item.name.value] = kind
 
     exec_Nonlocal = exec_Global
 
@@ -474,6 +480,8 @@ class Interpreter:
     def exec_If(self, node: cst.If, frame: Frame) -> None:
         test = self.truth(self.eval(node.test, frame))
         orelse = node.orelse
+        if test is not None and (test is False or type(orelse) in (cst.If, cst.Else)):
+            self.skipped_branch()
         if test is True:
             self.exec_block(node.body.body, frame)
             return
@@ -675,7 +683,12 @@ class Interpreter:
 
     def bind_name(self, name: str, value: object, frame: Frame) -> None:
         self.bound_names.add(name)
-        frame.scope.names[name] = value
+        scope = frame.scope
+        if name in frame.declared:
+            scope = declared_scope(scope, name, frame.declared[name])
+            if not self.certain and scope.names.get(name, _MISSING) is not value:
+                value = UNKNOWN  # code that may not run may or may not have set it
+        scope.names[name] = value
         owner = self.owners.get(type(value))
         if owner is not None:
             owner.named(name, value)
@@ -810,8 +823,9 @@ class Interpreter:
     def eval_Attribute(self, node: cst.Attribute, frame: Frame) -> object:
         return self.attribute(self.eval(node.value, frame), node)
 
-    def attribute(self, base: object, node: cst.Attribute) -> object:
-        """``base.attr`` for an already evaluated base (a call's receiver is evaluated once)."""
+    def attribute(self, base: object, node: cst.Attribute, called: bool = False) -> object:
+        """``base.attr`` for an already evaluated base (a call's receiver is evaluated once);
+        ``called``: the attribute is called right away (``base.attr(...)``)."""
         attr = node.attr.value
         if isinstance(base, ModuleRef):
             reference = ModuleRef(f"{base.dotted}.{attr}", base.origin)
@@ -825,9 +839,24 @@ class Interpreter:
             owner = base.cls.owner
             value = owner.object_attribute(base, attr) if owner is not None else NotImplemented
             return UNKNOWN if value is NotImplemented else value
+        if base is UNKNOWN:
+            return self.unknown_attribute(attr, node, called)
         owner = self.owners.get(type(base))
         value = owner.attribute(base, attr, node) if owner is not None else NotImplemented
         return UNKNOWN if value is NotImplemented else value
+
+    def unknown_attribute(self, attr: str, node: cst.Attribute, called: bool) -> object:
+        what = dotted_name(node.value)
+        if what is None:
+            return UNKNOWN
+        scope = self.live_scopes[-1]
+        self.origin_scopes[id(scope)] = scope  # kept alive: its id names the origin
+        origin = (id(scope), what)
+        for overlay in self.overlays:
+            value = overlay.unknown_attribute(attr, origin, node, called)
+            if value is not NotImplemented:
+                return value
+        return UNKNOWN
 
     def eval_Tuple(self, node: cst.Tuple, frame: Frame) -> object:
         items = self.sequence(node.elements, frame)
@@ -1000,7 +1029,12 @@ class Interpreter:
         verdict = self.truth(self.eval(node.test, frame))
         if verdict is None:
             return UNKNOWN
+        self.skipped_branch()
         return self.eval(node.body if verdict else node.orelse, frame)
+
+    def skipped_branch(self) -> None:
+        for overlay in self.overlays:
+            overlay.skipped_branch()
 
     def eval_Subscript(self, node: cst.Subscript, frame: Frame) -> object:
         container = self.eval(node.value, frame)
@@ -1071,7 +1105,7 @@ class Interpreter:
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
                 result = owner.call_method(receiver, method, args, kwargs, partial, node, arg_nodes)
                 return UNKNOWN if result is NotImplemented else result
-            callee = self.attribute(receiver, func)
+            callee = self.attribute(receiver, func, called=True)
         else:
             callee = self.eval(func, frame)
         args, kwargs, partial, arg_nodes = self.arguments(node, frame)
@@ -1118,10 +1152,14 @@ class Interpreter:
                     return result
             if callee.dotted in PURE_MODULE_FUNCTIONS:
                 return self.pure(PURE_MODULE_FUNCTIONS[callee.dotted], args, kwargs, partial, node)
-        elif kind is FunctionValue:
-            return self.call_function(callee, args, kwargs, node=node, partial=partial)
-        elif kind is BoundMethod:
-            return self.call_function(callee.function, [callee.receiver, *args], kwargs, node=node, partial=partial)
+        elif kind is FunctionValue or kind is BoundMethod:
+            marks = [overlay.recorded() for overlay in self.overlays]
+            if kind is FunctionValue:
+                result = self.call_function(callee, args, kwargs, node=node, partial=partial)
+            else:
+                result = self.call_function(callee.function, [callee.receiver, *args], kwargs, node=node,
+                                            partial=partial)
+            return self.lost_result(callee, args, kwargs, node, marks) if result is UNKNOWN else result
         elif kind is ClassValue:
             return self.instantiate(callee, args, kwargs, partial, node)
         elif kind in self.owners:
@@ -1141,6 +1179,15 @@ class Interpreter:
                 return result
         for value in list(args) + list(kwargs.values()):
             self.escape(value)
+        return UNKNOWN
+
+    def lost_result(self, callee: object, args: list, kwargs: dict, node: cst.Call, marks: list[int]) -> object:
+        """What a followed function returned when the machine lost track of it inside: an
+        overlay may still tie it to the arguments (the model it is part of stays a model)."""
+        for overlay, mark in zip(self.overlays, marks):
+            result = overlay.lost_result(callee, args, kwargs, node, mark)
+            if result is not NotImplemented:
+                return result
         return UNKNOWN
 
     def instantiate(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.Call) -> object:
@@ -1315,6 +1362,28 @@ def is_super_call(node: cst.CSTNode) -> bool:
     """``super()``"""
     return (type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == "super"
             and not node.args)
+
+
+def declared_scope(scope: Scope, name: str, kind: str) -> Scope:
+    """Where ``global name`` (the module's scope) or ``nonlocal name`` (the nearest
+    enclosing function's scope that has it) binds it."""
+    outer = scope.parent
+    while outer is not None and outer.parent is not None:
+        if kind == "nonlocal" and name in outer.names:
+            return outer
+        outer = outer.parent
+    return outer if outer is not None else scope
+
+
+def takes_arguments(function: FunctionValue | None) -> bool:
+    """Parameters besides a method's self: what a caller gives may differ from the defaults."""
+    if function is None:
+        return False
+    params = function.node.params
+    positional = [*params.posonly_params, *params.params]
+    if positional and positional[0].name.value in ("self", "cls"):
+        positional = positional[1:]
+    return bool(positional or params.kwonly_params or type(params.star_arg) is cst.Param or params.star_kwarg)
 
 
 def has_required_parameters(function: cst.FunctionDef) -> bool:

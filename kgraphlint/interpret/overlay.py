@@ -120,6 +120,13 @@ class Overlay:
     def attribute(self, base: object, attr: str, node: cst.CSTNode) -> object:
         return NotImplemented
 
+    def unknown_attribute(self, attr: str, origin: tuple, node: cst.Attribute, called: bool) -> object:
+        """``x.attr`` where the machine does not know ``x``: its value if the attribute
+        tells the library's object it must be (``backbone.input``), else NotImplemented.
+        ``origin`` names ``x``: equal origins are the same unknown value (one name, or
+        attribute chain, read in one run of one scope); ``called``: ``x.attr(...)``."""
+        return NotImplemented
+
     def set_attribute(self, owner: object, attr: str, value: object) -> bool:
         """``owner.attr = value``; False when not followed (the value escapes)."""
         return False
@@ -165,6 +172,13 @@ class Overlay:
         node), else NotImplemented (and the arguments escape)."""
         return NotImplemented
 
+    def lost_result(self, function: object, args: list, kwargs: dict, node: cst.Call, since: int) -> object:
+        """A Python function the machine ran returned a value it could not determine (it
+        lost track inside): its value if the overlay makes one from the arguments (an
+        opaque node fed by the tensors given), else NotImplemented. ``since``: what
+        ``recorded()`` said before the call (what the function made may be in the result)."""
+        return NotImplemented
+
     # -- classes
 
     def class_base(self, bases: list, node: cst.ClassDef) -> bool:
@@ -189,9 +203,14 @@ class Overlay:
 
     # -- the run
 
-    def uncalled(self) -> ContextManager:
-        """Code run with its defaults, for what it would build, not as the program runs it."""
+    def uncalled(self, arguments: bool) -> ContextManager:
+        """Code run with its defaults, for what it would build, not as the program runs it;
+        ``arguments``: it takes arguments, so a caller may make it build something else."""
         return nullcontext()
+
+    def skipped_branch(self) -> None:
+        """The machine knew an ``if``'s test and skipped the branch it does not take (with
+        other values, code run with its defaults might have taken it)."""
 
     def undecided(self) -> None:
         """Code that may or may not have run (an undecided branch, a loop of unknown

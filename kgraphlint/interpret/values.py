@@ -136,6 +136,8 @@ class Frame:
 
     scope: Scope
     maybe_returned: bool = False
+    #: names the function declares ``global`` or ``nonlocal`` -> which
+    declared: dict = field(default_factory=dict)
 
 
 def dotted_name(node: cst.CSTNode) -> str | None:

@@ -201,7 +201,7 @@ class CustomLayers:
             return
         record.built_by = by
         site = self.machine.site(node)
-        with self.overlay.uncalled():  # Keras traces call() without naming what it makes
+        with self.overlay.uncalled(False):  # Keras traces call() without naming what it makes
             tensors = [self.overlay.input_tensor(
                 self.overlay.input_layer({"shape": shape[1:], "batch_shape": shape}, site, {}), shape, dtype, site)
                 for shape in shapes]

@@ -170,11 +170,18 @@ class ModelRecord:
     #: cannot follow): a Sequential so used may have weights Keras counts, unknown here
     touched: bool = False
 
+    #: its inputs were given as code kgraphlint could follow; False: they are taken as what
+    #: its outputs are computed from (what Keras requires), their order and keys not known
+    inputs_known: bool = True
+    #: made by code run with its defaults (nobody here calls it) after a branch those
+    #: decided: what it leaves out may be what a caller's arguments put in
+    with_defaults: bool = False
+
     @property
     def built(self) -> bool:
         """Fully followed and built: its inputs and outputs are known (an unbuilt Sequential,
         never given an input shape, has none yet)."""
-        return self.complete and bool(self.inputs) and bool(self.outputs)
+        return self.complete and self.inputs_known and bool(self.inputs) and bool(self.outputs)
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ from kgraphlint.keras.naming import NameCounter
 from kgraphlint.keras.operations import Operation
 from kgraphlint.keras.shapes import UNKNOWN, fully_known, is_int, is_known
 from kgraphlint.keras.signatures import KERAS2, KERAS3, bind, intended_keyword, signature
+from kgraphlint.keras.unseen_models import UnseenMethod, UnseenModel, UnseenModels
 from kgraphlint.resolve import modules, public_names
 from kgraphlint.resolve import symbols as kimports
 
@@ -81,6 +82,11 @@ DATA_FORMAT_SETTERS = {
     "keras.config.set_image_data_format": {"channels_first": "channels_first", "channels_last": "channels_last"},
     "keras.backend.set_image_dim_ordering": {"th": "channels_first", "tf": "channels_last"},
 }
+#: keras-applications' convention, copied by classification_models, segmentation_models
+#: and efficientnet: ``backend, layers, models, utils = get_submodules_from_kwargs(kwargs)``
+#: gives the Keras modules the caller injected, Keras's own where it injected none
+SUBMODULE_INJECTION = "get_submodules_from_kwargs"
+INJECTED_SUBMODULES = ("backend", "layers", "models", "utils")
 #: what the opaque node joining the tensors undecided code leaves in a name stands for: after
 #: an undecided branch, after a loop of unknown length (its values are tensors, unlike an
 #: opaque call's)
@@ -94,7 +100,7 @@ CALL_ATTRIBUTES = frozenset({"output", "input", "output_shape", "input_shape"})
 class KerasOverlay(Overlay):
     """Keras 3 (``keras``) or Keras 2 (``tf_keras``), as ``flavour`` says."""
 
-    value_types = (Tensor, LayerInstance, ModelRecord, LayerMethod, Loss)
+    value_types = (Tensor, LayerInstance, ModelRecord, LayerMethod, Loss, UnseenModel, UnseenMethod)
 
     def __init__(self, machine: Machine, flavour: str = KERAS3) -> None:
         super().__init__(machine)
@@ -102,6 +108,12 @@ class KerasOverlay(Overlay):
         self.facts = Facts()
         self.names = NameCounter()
         self.custom = CustomLayers(self)
+        self.unseen = UnseenModels(self)
+        #: running code with its defaults that takes arguments (a function or class nobody
+        #: here calls), and whether it has since skipped a branch that other arguments
+        #: might take (what it builds from then on may be what those leave out)
+        self.guessed_arguments = False
+        self.guessing = False
         #: names bound to tensors where the code surely runs (to suggest one for a typo)
         self.tensor_names: dict[str, Tensor] = {}
         self.pending_model_args: list[tuple] = []
@@ -122,8 +134,8 @@ class KerasOverlay(Overlay):
     # ------------------------------------------------------------------ the machine's hooks
 
     def models_name(self, dotted: str) -> bool:
-        module = dotted.rpartition(".")[0]
-        return kimports.is_keras_path(dotted) and modules.followed_keras(module) is None
+        module, _, name = dotted.rpartition(".")
+        return kimports.is_keras_path(dotted) and modules.followed_keras(module) is None or name == SUBMODULE_INJECTION
 
     def library_module(self, module: str) -> bool:
         return modules.followed_keras(module) is not None
@@ -195,7 +207,12 @@ class KerasOverlay(Overlay):
             return self.layer_attribute(base, attr)
         if isinstance(base, ModelRecord):
             return self.model_attribute(base, attr)
+        if isinstance(base, UnseenModel):
+            return self.unseen.attribute(base, attr, node)
         return UNKNOWN
+
+    def unknown_attribute(self, attr: str, origin: tuple, node: cst.Attribute, called: bool) -> object:
+        return self.unseen.attribute_of_unknown(attr, origin, node, called)
 
     def layer_attribute(self, layer: LayerInstance, attr: str) -> object:
         if attr == "name":
@@ -272,13 +289,17 @@ class KerasOverlay(Overlay):
     def subscript(self, container: object, keys: list | None, node: cst.Subscript) -> object:
         if not isinstance(container, Tensor):
             return UNKNOWN
+        if container.unseen and container.shape is None and keys is not None and len(keys) == 1 \
+                and isinstance(keys[0], str):
+            # backbone(inputs)["pooled_output"]: what a call kgraphlint could not see returned is a dict
+            return self.opaque_node(f"{container.producer.layer.class_name}[{keys[0]!r}]", [container], node)
         keys = normalized_index(keys)
         if keys is not None and not any(isinstance(k, Array) for k in keys):
             return self.apply_operation(operations.GET_ITEM, [container, tuple(keys)], {}, node,
                                         ("operator", "getitem"))
-        container.escaped = True
-        self.machine.lose_track("indexing a tensor", node)
-        return UNKNOWN
+        # An index kgraphlint does not know (x[:, backbone.cls_token_index]) still gives a tensor.
+        self.machine.lose_track("indexing a tensor with an index not known", node)
+        return self.opaque_node("GetItem", [container], node)
 
     def handles_method(self, receiver: object, method: str) -> bool:
         return isinstance(receiver, ModelRecord) or (isinstance(receiver, LayerInstance) and method == "__call__")
@@ -340,6 +361,8 @@ class KerasOverlay(Overlay):
             return self.call_layer(self.model_as_layer(callee, node), args, kwargs, node, arg_nodes)
         if isinstance(callee, LayerMethod):
             return self.custom.layer_method(callee, args, kwargs)
+        if isinstance(callee, (UnseenModel, UnseenMethod)):
+            return self.unseen.call(callee, args, kwargs, node)
         return NotImplemented
 
     def call_name(self, dotted: str, args: list, kwargs: dict, partial: bool, node: cst.Call,
@@ -349,6 +372,10 @@ class KerasOverlay(Overlay):
             return self.call_keras(symbol, args, kwargs, partial, node, arg_nodes)
         canonical = kimports.canonical_module(dotted)
         module, _, name = dotted.rpartition(".")
+        if name == SUBMODULE_INJECTION and len(args) == 1 and not kwargs:
+            given = args[0] if isinstance(args[0], dict) else {}
+            return tuple(given[key] if isinstance(given.get(key), ModuleRef) else ModuleRef(f"keras.{key}")
+                         for key in INJECTED_SUBMODULES)
         if name == VERSION_AWARE_LAYERS and kimports.namespace(kimports.canonical_module(module)) == "keras.layers" \
                 and not args and not kwargs:
             return ModuleRef(module, None)
@@ -392,6 +419,20 @@ class KerasOverlay(Overlay):
             return NotImplemented
         description = callable_name(callee, node)
         self.machine.lose_track(f"opaque call {description}", node)
+        return self.opaque_node(description, list(dict.fromkeys(inputs)), node)
+
+    def lost_result(self, function: object, args: list, kwargs: dict, node: cst.Call, since: int) -> object:
+        """``stages, features = make_stages(x, depths)``: a helper kgraphlint ran but lost
+        track in (a loop over a config it does not know) still turns the tensors it was
+        given into whatever it returns, as one opaque node."""
+        inputs = [t for value in [*args, *kwargs.values()] for t in iter_tensors(value)]
+        if not inputs:
+            return NotImplemented
+        for call in self.facts.calls[since:]:
+            for tensor in call.outputs:
+                tensor.escaped = True  # it may be (part of) the result: not a dead branch
+        description = f"{callable_name(function, node)}(...)"
+        self.machine.lose_track(f"result of {description} not followed", node)
         return self.opaque_node(description, list(dict.fromkeys(inputs)), node)
 
     def opaque_node(self, description: str, inputs: list[Tensor], node: cst.CSTNode) -> Tensor:
@@ -484,14 +525,19 @@ class KerasOverlay(Overlay):
         return self.custom.call_super(receiver, method, args, kwargs, partial, node, arg_nodes)
 
     @contextmanager
-    def uncalled(self) -> Iterator[None]:
+    def uncalled(self, arguments: bool) -> Iterator[None]:
         # Code analysed with its defaults consumes no Keras auto-names.
-        saved = self.names
+        saved, saved_run = self.names, (self.guessed_arguments, self.guessing)
         self.names = saved.copy()
+        self.guessed_arguments, self.guessing = arguments, False
         try:
             yield
         finally:
-            self.names = saved
+            self.names, (self.guessed_arguments, self.guessing) = saved, saved_run
+
+    def skipped_branch(self) -> None:
+        if self.guessed_arguments:
+            self.guessing = True
 
     def undecided(self) -> None:
         self.names.exact = False  # layers made there may or may not have used up their names
@@ -885,11 +931,19 @@ class KerasOverlay(Overlay):
                 name += "?"  # **kwargs kgraphlint could not see may name it
         input_tensors, inputs_ok = flatten_structure(inputs)
         output_tensors, outputs_ok = flatten_structure(outputs)
+        inputs_known = inputs_ok
+        if not inputs_ok and outputs_ok and output_tensors:
+            # inputs={**backbone.input, "mask": mask}: Keras requires them to be what the
+            # outputs are computed from, so the model is that graph, its inputs' order and
+            # keys not known
+            self.machine.lose_track("inputs of Model(...) not followed", arg_nodes.get("inputs", arg_nodes.get(0, node)))
+            input_tensors, inputs_ok = graph_sources(output_tensors), True
         # Hidden **kwargs cannot hide inputs and outputs given by name.
         given = "inputs" in kwargs and "outputs" in kwargs or len(args) >= 2
         model = ModelRecord("functional", name, explicit, node, self.machine.certain, input_tensors, output_tensors,
                             complete=inputs_ok and outputs_ok and (not partial or given),
-                            input_keys=dict_keys(inputs), output_keys=dict_keys(outputs))
+                            input_keys=dict_keys(inputs), output_keys=dict_keys(outputs), inputs_known=inputs_known,
+                            with_defaults=self.guessing)
         self.facts.records.append(model)
         return model
 
@@ -1116,6 +1170,25 @@ def source_inputs(tensor: Tensor) -> list[Tensor] | None:
         if call.layer.opaque is not None:
             return None
         if call.layer.is_input:
+            found.append(current)
+        stack.extend(reversed(call.inputs))
+    return found
+
+
+def graph_sources(tensors: list[Tensor]) -> list[Tensor]:
+    """The tensors nothing in the graph computes that ``tensors`` are computed from
+    (Inputs, and opaque stand-ins such as an unseen backbone's inputs), in the order a
+    walk from the first output meets them."""
+    found: list[Tensor] = []
+    seen: set[int] = set()
+    stack = list(reversed(tensors))
+    while stack:
+        current = stack.pop()
+        call = current.producer
+        if id(call) in seen:
+            continue
+        seen.add(id(call))
+        if not call.inputs:
             found.append(current)
         stack.extend(reversed(call.inputs))
     return found

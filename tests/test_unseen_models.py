@@ -1,0 +1,125 @@
+"""Models built on models kgraphlint cannot see (a backbone given as an argument, a model
+loaded from a file), helpers it loses track in, and Model(...) inputs it cannot follow:
+the model is still extracted, with opaque nodes where it is blind, the rules run on what
+is known, and --stats says why each shape is unknown."""
+
+from __future__ import annotations
+
+from conftest import FIXTURES
+
+UNSEEN = FIXTURES / "partial" / "unseen_backbones.py"
+
+
+def by_name(models: list[dict]) -> dict[str, dict]:
+    return {model["name"]: model for model in models}
+
+
+def test_heads_on_unseen_backbones_are_models_with_opaque_rows(cli):
+    models = by_name(cli("summary", "--format", "json", UNSEEN).json())
+    assert set(models) == {"text_classifier?", "masked_lm?", "staged_backbone?", "transfer"}
+    for model in models.values():
+        assert model["total_params"] is None  # never a guessed number
+
+    head = models["text_classifier?"]
+    assert [(row["name"], row["class"]) for row in head["layers"]] == [
+        ("?", "backbone"), ("?", "GetItem"), ("output_dropout", "Dropout"), ("logits", "Dense")]
+    assert all(row["opaque"] for row in head["layers"][:2])
+    assert head["layers"][2]["params"] == 0  # a Dropout has no weights, whatever its input
+
+    # inputs={**backbone.input, "mask_positions": ...}: taken as what the output is computed from
+    assert [row["class"] for row in models["masked_lm?"]["layers"]] == [
+        "backbone", "backbone['sequence_output']", "Dense"]
+
+    transfer = models["transfer"]
+    assert transfer["layers"][0]["opaque"] == "base.get_layer('top_pool').output"
+    assert [row["name"] for row in transfer["layers"][1:]] == ["hidden", "probabilities"]
+    assert transfer["layers"][2]["connected_to"] == ["hidden"]
+
+    # a helper looping over a configuration only the caller knows: the stem is known
+    staged = models["staged_backbone?"]["layers"]
+    assert [(row["name"], row["output_shape"], row["params"]) for row in staged[:3]] == [
+        ("image", [None, None, None, 3], 0), ("stem", [None, None, None, 16], 448),
+        ("stem_pool", [None, None, None, 16], 0)]
+
+
+def test_stats_give_a_reason_for_each_blind_spot(cli):
+    stats = cli("summary", "--stats", "--format", "json", UNSEEN).json()["stats"]
+    assert stats["models"] == stats["partial_models"] == 4 and stats["unextracted_models"] == []
+    reasons = {r["reason"]: r["example"].rsplit(":", 1)[1] for r in stats["reasons"]}
+    assert reasons["model backbone not known (an argument, or made where kgraphlint cannot see)"] == "18"
+    assert reasons["model base not known (an argument, or made where kgraphlint cannot see)"] == "65"
+    assert reasons["indexing a tensor with an index not known"] == "19"
+    assert reasons["inputs of Model(...) not followed"] == "37"
+
+
+def test_bugs_in_heads_on_unseen_backbones_are_found(cli):
+    findings = cli("check", "--format", "json", FIXTURES / "bugs" / "backbone_heads.py").json()
+    assert [(f["line"], f["code"]) for f in findings] == [(16, "KGL401"), (29, "KGL402")]
+
+
+def test_a_helper_kgraphlint_loses_track_in_keeps_the_model(cli, write):
+    """``block`` returns from an undecided branch: its result is unknown, but it is computed
+    from the tensor given, so the model stays a model and the layers after it are checked."""
+    path = write('''
+import keras
+from keras import layers
+
+
+def block(x, kind):
+    if kind == "wide":
+        return layers.Dense(64)(x)
+    return layers.Dense(8)(x)
+
+
+def build(kind):
+    inputs = keras.Input(shape=(16,))
+    x = block(inputs, kind)
+    outputs = layers.Dense(1, activation="softmax")(x)
+    return keras.Model(inputs, outputs)
+''')
+    [model] = cli("summary", "--format", "json", path).json()
+    assert [row["class"] for row in model["layers"]] == ["InputLayer", "block", "Dense"]
+    assert model["layers"][1]["opaque"] == "block(...)"
+    stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
+    assert "result of block(...) not followed" in {r["reason"] for r in stats["reasons"]}
+    assert [f["code"] for f in cli("check", "--format", "json", path).json()] == ["KGL401"]
+
+
+DEFAULTS_BRANCHES = '''
+import keras
+from keras import layers
+
+
+def build(extra_input=False):
+    x = keras.Input(shape=(16,))
+    aux = keras.Input(shape=(4,))
+    hidden = layers.Dense(32, activation="relu")(x)
+    if extra_input:
+        hidden = layers.Concatenate()([hidden, aux])
+    output = layers.Dense(10, activation="softmax")(hidden)
+    return keras.Model([x, aux], output)
+'''
+
+
+def test_what_code_run_with_its_defaults_leaves_out_is_not_called_unused(cli, write):
+    """Nobody here calls ``build``: with its default it leaves ``aux`` unused, but a caller
+    passing extra_input=True uses it. Called with that default, the input is unused for sure."""
+    assert cli("check", "--format", "json", write(DEFAULTS_BRANCHES)).json() == []
+    called = write(DEFAULTS_BRANCHES + "\nmodel = build()\n", "called.py")
+    assert [f["code"] for f in cli("check", "--format", "json", called).json()] == ["KGL202"]
+
+
+def test_a_dead_branch_in_an_uncalled_builder_without_branches_is_still_reported(cli, write):
+    path = write('''
+import keras
+from keras import layers
+
+
+def build(width=32):
+    x = keras.Input(shape=(16,))
+    merged = layers.Dense(width, activation="relu")(x)
+    hidden = layers.Dense(64, activation="relu")(merged)
+    output = layers.Dense(10, activation="softmax")(merged)
+    return keras.Model(x, output)
+''')
+    assert [f["code"] for f in cli("check", "--format", "json", path).json()] == ["KGL201"]
