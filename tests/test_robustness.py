@@ -293,7 +293,10 @@ HOSTILE_FRAGMENTS = (
 )
 HOSTILE_SIZES = (10, 200, 400, 3000, 60_000)
 FUZZED_PROGRAMS = 200
-GRAMMAR_PROGRAMS = hypothesmith.from_grammar()  # built once: building its grammar takes seconds
+# Built once (building its grammar takes seconds); without hypothesmith's auto_target, whose
+# hill-climbing towards longer programs can spend many minutes drawing them on a fresh
+# machine (no example database): the hostile shape, not the program's length, is the point.
+GRAMMAR_PROGRAMS = hypothesmith.from_grammar(auto_target=False)
 
 
 @st.composite
