@@ -123,3 +123,28 @@ def build(width=32):
     return keras.Model(x, output)
 ''')
     assert [f["code"] for f in cli("check", "--format", "json", path).json()] == ["KGL201"]
+
+
+def test_only_a_model_s_own_attributes_make_an_unknown_value_a_model(cli, write):
+    """An OpenVINO node's ``x.output(0)`` (keras/src's backend) is a call, not a model's
+    tensor; keras-tcn's ``self.layers_outputs`` is a list on the layer itself."""
+    path = write('''
+import keras
+from keras import layers
+
+
+def convert(x):
+    return x.output(0).get_element_type()
+
+
+class Stack(layers.Layer):
+    def call(self, inputs):
+        x = inputs
+        for block in self.blocks:
+            x = block(x)
+            self.layers_outputs.append(x)
+        return self.layers_outputs[-1]
+''')
+    stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
+    assert not [r for r in stats["reasons"] if r["reason"].startswith("model ")]
+    assert stats["layer_calls"] == 0

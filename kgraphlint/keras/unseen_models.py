@@ -20,10 +20,12 @@ from kgraphlint.keras.facts import Tensor, iter_tensors
 
 #: a model's attributes that are its input tensors
 INPUT_ATTRIBUTES = frozenset({"input", "inputs"})
-#: a model's attributes that are tensors it computes; keras-hub backbones also name their
-#: feature maps ``pyramid_outputs``, hence the suffixes
-OUTPUT_ATTRIBUTES = frozenset({"output", "outputs"})
-OUTPUT_SUFFIXES = ("_output", "_outputs")
+#: a model's attributes that are tensors it computes (keras-hub's FeaturePyramidBackbone
+#: names its feature maps ``pyramid_outputs``); other names ending so (keras-tcn's
+#: ``self.layers_outputs``, a list it appends to) are not taken to mean a model
+OUTPUT_ATTRIBUTES = frozenset({"output", "outputs", "pyramid_outputs"})
+#: what a method's own object is called: a method run without its object does not make it a model
+SELF_NAMES = frozenset({"self", "cls"})
 #: the model method that gives one of its layers
 GET_LAYER = "get_layer"
 
@@ -31,11 +33,7 @@ GET_LAYER = "get_layer"
 def is_model_attribute(attr: str, called: bool) -> bool:
     """An attribute only a Keras model or layer has (what makes an unknown value a model):
     its tensors, read (an OpenVINO node's ``x.output(0)`` is a call), or its get_layer, called."""
-    return attr == GET_LAYER if called else attr in INPUT_ATTRIBUTES or is_output_attribute(attr)
-
-
-def is_output_attribute(attr: str) -> bool:
-    return attr in OUTPUT_ATTRIBUTES or attr.endswith(OUTPUT_SUFFIXES)
+    return attr == GET_LAYER if called else attr in INPUT_ATTRIBUTES or attr in OUTPUT_ATTRIBUTES
 
 
 @dataclass(eq=False)
@@ -77,7 +75,7 @@ class UnseenModels:
     def attribute_of_unknown(self, attr: str, origin: tuple, node: cst.Attribute, called: bool) -> object:
         """``backbone.input``, where the machine does not know ``backbone`` (origin: where it
         is bound, and how the code names it): a model's attribute makes it a model."""
-        if not is_model_attribute(attr, called):
+        if not is_model_attribute(attr, called) or origin[-1] in SELF_NAMES:
             return NotImplemented
         model = self.by_origin.get(origin)
         if model is None:
@@ -94,10 +92,11 @@ class UnseenModels:
             return UnseenMethod(model, attr)
         if attr in INPUT_ATTRIBUTES and model.parent is None:
             return self.tensor(model, "input", [], node)
-        if attr in INPUT_ATTRIBUTES or is_output_attribute(attr):
+        if attr in INPUT_ATTRIBUTES or attr in OUTPUT_ATTRIBUTES:
             # a layer's input and output, and a model's outputs, are computed from the model's inputs
             source = self.tensor(model.root, "input", [], node)
-            return self.tensor(model, "input" if attr in INPUT_ATTRIBUTES else attr.removesuffix("s"), [source], node)
+            key = "input" if attr in INPUT_ATTRIBUTES else "output" if attr in ("output", "outputs") else attr
+            return self.tensor(model, key, [source], node)
         return UNKNOWN
 
     def tensor(self, model: UnseenModel, key: str, inputs: list[Tensor], node: cst.CSTNode) -> Tensor:
