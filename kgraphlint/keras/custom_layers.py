@@ -20,9 +20,10 @@ import libcst as cst
 from typing import TYPE_CHECKING
 
 from kgraphlint.feeding.arrays import Array
-from kgraphlint.interpret.values import ClassValue, ModuleRef, ObjectValue
-from kgraphlint.keras.facts import LayerInstance, ModelRecord, Tensor
+from kgraphlint.interpret.values import ClassValue, ModuleRef, ObjectValue, is_plain
+from kgraphlint.keras.facts import LayerInstance, ModelRecord, Tensor, iter_tensors
 from kgraphlint.keras.shapes import UNKNOWN, dim_product, is_int, is_known
+from kgraphlint.keras.signatures import KERAS2
 from kgraphlint.resolve import symbols as kimports
 
 if TYPE_CHECKING:
@@ -49,6 +50,8 @@ class LayerState:
     functional: object = None
     #: a subclass of a built-in layer: what its __init__ gives the built-in's (args, kwargs, partial)
     base_arguments: tuple | None = None
+    #: while its own call() runs: the shape the built-in's call gives (``super().call(x)``)
+    base_output: object = None
 
 
 @dataclass(eq=False)
@@ -130,7 +133,11 @@ class CustomLayers:
         """``super().__init__(**kwargs)`` in a custom layer or model: the name and other
         base-Layer keywords it passes on; in a keras.Model subclass, inputs and outputs make
         it a functional model (every keras-hub backbone is built so)."""
-        if method != "__init__" or not isinstance(receiver.state, LayerState):
+        if not isinstance(receiver.state, LayerState):
+            return UNKNOWN
+        if method in ("build", "call") and id(receiver.cls.node) in self.overlay.builtin_bases:
+            return None if method == "build" else self.base_output(receiver, args, node)
+        if method != "__init__":
             return UNKNOWN
         if id(receiver.cls.node) in self.overlay.builtin_bases:
             receiver.state.base_arguments = (args, kwargs, partial)
@@ -188,9 +195,60 @@ class CustomLayers:
         layer = self.overlay.construct_layer(class_name, list(args), kwargs, partial, node, {}, flavour)
         layer.class_name, layer.base_class, layer.explicit_name = cls.node.name.value, class_name, explicit
         layer.source_class, layer.class_arguments = cls.node, given
-        if OVERRIDES & cls.methods.keys():
-            layer.config = {key: UNKNOWN for key in layer.config}  # its own computation: not followed
+        if "compute_output_shape" in cls.methods:
+            layer.config = {key: UNKNOWN for key in layer.config}  # its own shape rule: not followed
+        elif OVERRIDES & cls.methods.keys():
+            layer.overrides = instance
         return layer
+
+    def run_overrides(self, layer: LayerInstance, args: list, kwargs: dict, shapes: list, base_out: object,
+                      first_call: bool) -> object:
+        """A subclass of a built-in whose build() or call() is plain Python (a Conv2D whose
+        call() scales the convolution by a weight its build() adds): what ``super().build``
+        and ``super().call`` give is the built-in's, the overrides run on top, and the weights
+        their add_weight makes count with the built-in's. Its output shape, or None.
+
+        Keras 3 takes a symbolic call's shape from ``compute_output_shape``, which every
+        built-in layer kgraphlint knows defines: the override's call() does not run there,
+        and the shape is the built-in's (a Dense whose call() doubles its width still says
+        ``units``). Keras 2 (tf_keras) traces call()."""
+        instance = layer.overrides
+        methods = instance.cls.methods
+        for key, value in layer.config.items():  # self.filters, self.units: Keras keeps its arguments
+            if is_plain(value):
+                instance.attributes.setdefault(key, value)
+        instance.state.base_output = base_out
+        run = LayerRun(layer)
+        self.runs.append(run)
+        lost_before = len(self.machine.blind_spots)
+        try:
+            if first_call and "build" in methods:
+                input_shape = shapes[0] if len(shapes) == 1 else list(shapes)
+                self.machine.call_function(methods["build"], [instance, input_shape], {}, node=layer.construct)
+            out = base_out
+            if "call" in methods and (layer.flavour or self.overlay.flavour) == KERAS2:
+                result = self.machine.call_function(methods["call"], [instance, *args], kwargs, node=layer.construct)
+                seen = is_tensors(result) and not (isinstance(result, Tensor) and result.unseen)
+                out = tensor_shapes(result) if seen else None
+        finally:
+            self.runs.pop()
+            instance.state.base_output = None
+        if first_call:
+            followed = len(self.machine.blind_spots) == lost_before
+            own = custom_params(instance, run.sublayers) if followed else (UNKNOWN, UNKNOWN)
+            base = layer.params or (UNKNOWN, UNKNOWN)
+            layer.params = tuple(b + o if is_int(b) and is_int(o) else UNKNOWN for b, o in zip(base, own))
+        return out
+
+    def base_output(self, receiver: ObjectValue, args: list, node: cst.Call) -> object:
+        """``super().call(inputs)`` in a built-in's subclass: a tensor of the built-in's output shape."""
+        shape = receiver.state.base_output
+        inputs = [t for value in args for t in iter_tensors(value)]
+        if shape is None or isinstance(shape, list) or not inputs or not self.runs:
+            return UNKNOWN
+        tensor = self.overlay.opaque_node("super().call", inputs, node)  # inside a run: no graph node
+        tensor.shape, tensor.dtype, tensor.unseen = shape, inputs[0].dtype, False
+        return tensor
 
     def build_model(self, record: ModelRecord, shapes: list, dtype: object, node: cst.CSTNode, by: str) -> None:
         """Run a subclassed model's call() on Inputs of these shapes, as real graph nodes

@@ -41,6 +41,9 @@ class LayerInstance:
     operation: bool = False
     #: a custom layer's object (kgraphlint.interpret.values.ObjectValue): its attributes and weights
     custom: object = None
+    #: a subclass of a built-in whose build() or call() is its own: its object, whose
+    #: methods run on top of what the built-in computes
+    overrides: object = None
     #: made by library code kgraphlint follows (keras.applications): not the user's to change
     library: bool = False
     #: ``layer.trainable = False`` (or a model's): True, False or UNKNOWN

@@ -734,8 +734,11 @@ class KerasOverlay(Overlay):
                 out = None  # the projection back to the vocabulary: not followed
             else:
                 out = self.output_shapes(layer, shapes, usable)
-            if layer.params is None:
+            first_call = layer.params is None
+            if first_call:
                 layer.params = self.layer_params(layer, shapes, usable)
+            if layer.overrides is not None:
+                out = self.custom.run_overrides(layer, args, kwargs, shapes, out, first_call)
         inner = layer.inner_model
         if inner is not None and out is None and inner.outputs and len(inner.outputs) > 1:
             out = [None] * len(inner.outputs)  # a model returns as many tensors as it has outputs
