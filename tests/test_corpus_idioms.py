@@ -328,3 +328,58 @@ def test_keras_modules_injected_by_get_submodules_from_kwargs_into_globals(cli, 
     assert len(injected) == 1 and injected[0]["total_params"] is not None
     assert [{k: v for k, v in m.items() if k != "path"} for m in injected] == \
         [{k: v for k, v in m.items() if k != "path"} for m in expected]
+
+
+ARGPARSE_SCRIPT = '''
+import argparse
+
+import keras
+from keras import layers
+
+parser = argparse.ArgumentParser(description="train a classifier")
+parser.add_argument("--hidden-units", type=int, default=64)
+parser.add_argument("--dropout", type=float, default="0.25")
+parser.add_argument("--classes", dest="num_classes", type=int, default=10)
+parser.add_argument("--no-batchnorm", action="store_true")
+group = parser.add_argument_group("data")
+group.add_argument("--features", type=int, default=20)
+args = parser.parse_args()
+if args.features < 1:
+    raise SystemExit("no features")
+
+inputs = keras.Input(shape=(args.features,))
+x = layers.Dense(args.hidden_units, activation="relu")(inputs)
+if not args.no_batchnorm:
+    x = layers.BatchNormalization()(x)
+x = layers.Dropout(args.dropout)(x)
+outputs = layers.Dense(args.num_classes, activation="softmax")(x)
+model = keras.Model(inputs, outputs)
+'''
+ARGPARSE_PLAIN = {"args.features": "20", "args.hidden_units": "64", "args.no_batchnorm": "False",
+                  "args.dropout": "0.25", "args.num_classes": "10"}
+
+
+def test_argparse_options_are_their_defaults_as_in_a_plain_run(cli, write):
+    """``python train.py`` with no arguments: each option is its default (a string default
+    converted by type=, as argparse does); the model is the one the literal values build."""
+    plain = ARGPARSE_SCRIPT
+    for name, value in ARGPARSE_PLAIN.items():
+        plain = plain.replace(name, value)
+    got = cli("summary", "--format", "json", write(ARGPARSE_SCRIPT)).json()
+    expected = cli("summary", "--format", "json", write(plain, "plain.py")).json()
+    assert got[0]["total_params"] is not None
+    assert [{k: v for k, v in m.items() if k != "path"} for m in got] == \
+        [{k: v for k, v in m.items() if k != "path"} for m in expected]
+
+
+def test_argparse_options_a_plain_run_does_not_decide_stay_unknown(cli, write):
+    """Arguments given on purpose, a required option, and an option set in code that may not
+    run are not the defaults."""
+    for change in ('parser.parse_args()', 'parser.parse_args(["--hidden-units", "8"])'), (
+            'default=64)', 'default=64, required=True)'):
+        [model] = cli("summary", "--format", "json", write(ARGPARSE_SCRIPT.replace(*change))).json()
+        assert model["total_params"] is None, change
+    overridden = ARGPARSE_SCRIPT.replace("args = parser.parse_args()\n",
+                                         "args = parser.parse_args()\nargs.hidden_units = 32\n")
+    [model] = cli("summary", "--format", "json", write(overridden)).json()
+    assert model["layers"][1]["output_shape"] == [None, 32]

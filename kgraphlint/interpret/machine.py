@@ -22,6 +22,7 @@ import libcst as cst
 
 from kgraphlint.interpret.budget import CLOCK_EVERY, MAX_LENGTH, STOPPED, Budget, Limit, OutOfBudget
 from kgraphlint.interpret.builtins import PURE_BUILTINS, PURE_MODULE_FUNCTIONS, pure_call, string_method
+from kgraphlint.interpret.command_line import PARSER_CLASS, ArgumentParserValue, call_parser, new_parser
 from kgraphlint.interpret.overlay import Overlay
 from kgraphlint.interpret.values import (
     _MISSING,
@@ -739,6 +740,8 @@ class Interpreter:
 
     def escape(self, value: object) -> None:
         """A value goes where the interpreter cannot follow it."""
+        if type(value) is ArgumentParserValue:
+            value.exact = False  # what it is given there is not known
         for escape in self.escapes:
             escape(value)
 
@@ -1100,6 +1103,9 @@ class Interpreter:
             if isinstance(receiver, (list, dict)):
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
                 return self.call_method(receiver, method, args, kwargs, node)
+            if type(receiver) is ArgumentParserValue:
+                args, kwargs, partial, arg_nodes = self.arguments(node, frame)
+                return call_parser(receiver, method, args, kwargs, partial, self.certain)
             owner = self.owners.get(type(receiver))
             if owner is not None and owner.handles_method(receiver, method):
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
@@ -1152,6 +1158,8 @@ class Interpreter:
                     return result
             if callee.dotted in PURE_MODULE_FUNCTIONS:
                 return self.pure(PURE_MODULE_FUNCTIONS[callee.dotted], args, kwargs, partial, node)
+            if callee.dotted == PARSER_CLASS:
+                return new_parser(kwargs, partial)
         elif kind is FunctionValue or kind is BoundMethod:
             marks = [overlay.recorded() for overlay in self.overlays]
             if kind is FunctionValue:
