@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import FIXTURES
+from conftest import FIXTURES, ROOT
 
 SQUEEZE_EXCITE_TF_KERAS = """
 import tensorflow.compat.v2 as tf
@@ -383,3 +383,14 @@ def test_argparse_options_a_plain_run_does_not_decide_stay_unknown(cli, write):
                                          "args = parser.parse_args()\nargs.hidden_units = 32\n")
     [model] = cli("summary", "--format", "json", write(overridden)).json()
     assert model["layers"][1]["output_shape"] == [None, 32]
+
+
+def test_a_reshape_to_the_symbolic_batch_size_keeps_the_other_dimensions(cli):
+    """keras.io's ViT ``Patches`` layer reshapes to ``(ops.shape(images)[0], n, size)``: the
+    batch size is None symbolically, which Keras 3's reshape keeps as None (truth: the
+    corpus program's Keras summary)."""
+    program = ROOT / "benchmarks" / "corpus_programs" / "vit_patches.py"
+    expected = json.loads(program.with_suffix(".expected.json").read_text())[0]
+    [model] = [m for m in cli("summary", "--format", "json", program).json() if m["name"] == expected["name"]]
+    rows = {row["name"]: row for row in model["layers"]}
+    assert rows["patches"] == next(row for row in expected["layers"] if row["name"] == "patches")

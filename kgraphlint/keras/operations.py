@@ -104,16 +104,19 @@ def matmul_shape(args: list, kwargs: dict) -> Shape:
     return None if batch is None else (*batch, a[-2], b[-1])
 
 
-def reshape_shape(args: list, kwargs: dict) -> Shape:
-    """ops.reshape(x, newshape): the new shape includes the batch axis."""
+def reshape_shape(args: list, kwargs: dict, dynamic: bool = False) -> Shape:
+    """ops.reshape(x, newshape): the new shape includes the batch axis. ``dynamic``: a
+    dimension may be None (``ops.shape(x)[0]`` of a symbolic tensor), as Keras 3's
+    ``compute_reshape_output_shape`` allows; it stays None, and so does a -1 then."""
     shape = shape_of(args[0]) if args else None
     target = argument(args, kwargs, 1, "newshape", "shape")
-    if shape is None or UNKNOWN in shape or not isinstance(target, (tuple, list)) or not all(is_int(d) for d in target):
+    if shape is None or UNKNOWN in shape or not isinstance(target, (tuple, list)) or not all(
+            is_int(d) or (dynamic and d is None) for d in target):
         return None
     target = tuple(target)
     if target.count(-1) > 1:
         return None
-    if None in shape:
+    if None in shape or None in target:
         return tuple(None if d == -1 else d for d in target)
     size, known = math.prod(shape), math.prod(d for d in target if d != -1)
     if -1 not in target:
@@ -467,7 +470,7 @@ KERAS_OPS: dict[str, Operation] = {
     **{name: Operation(cls, None, unary_shape) for name, cls in _ELEMENTWISE.items()},
     **{name: Operation(cls, None, binary_shape) for name, cls in _BINARY.items()},
     **{name: Operation(cls, None, reduction_shape) for name, cls in _REDUCTIONS.items()},
-    "reshape": Operation("Reshape", None, reshape_shape),
+    "reshape": Operation("Reshape", None, lambda args, kwargs: reshape_shape(args, kwargs, dynamic=True)),
     "concatenate": Operation("Concatenate", None, concatenate_shape(0)),
     "stack": Operation("Stack", None, stack_shape),
     "expand_dims": Operation("ExpandDims", None, expand_dims_shape),
