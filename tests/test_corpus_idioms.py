@@ -394,3 +394,15 @@ def test_a_reshape_to_the_symbolic_batch_size_keeps_the_other_dimensions(cli):
     [model] = [m for m in cli("summary", "--format", "json", program).json() if m["name"] == expected["name"]]
     rows = {row["name"]: row for row in model["layers"]}
     assert rows["patches"] == next(row for row in expected["layers"] if row["name"] == "patches")
+
+
+def test_a_transformer_block_with_a_position_embedding_counts_as_keras_does(cli):
+    """keras.io's text-classification transformer: the position embedding's ``ops.arange``
+    is a constant tensor; the feed-forward Sequential called inside the block counts once,
+    as itself; the Dropout MultiHeadAttention makes inside the block uses up a name (truth:
+    the corpus program's Keras summary)."""
+    program = ROOT / "benchmarks" / "corpus_programs" / "transformer_text_classifier.py"
+    expected = json.loads(program.with_suffix(".expected.json").read_text())
+    got = {m["name"]: m for m in cli("summary", "--format", "json", program).json()}
+    functional = next(m for m in expected if m["name"] == "functional_1")
+    assert {k: v for k, v in got["functional_1"].items() if k != "path"} == functional

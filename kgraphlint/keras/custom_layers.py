@@ -20,6 +20,7 @@ import libcst as cst
 from typing import TYPE_CHECKING
 
 from kgraphlint.feeding.arrays import Array
+from kgraphlint.graph.model_graph import build_model_graph
 from kgraphlint.interpret.values import ClassValue, ModuleRef, ObjectValue, is_plain
 from kgraphlint.keras.facts import LayerInstance, ModelRecord, Tensor, iter_tensors
 from kgraphlint.keras.shapes import UNKNOWN, dim_product, is_int, is_known
@@ -341,6 +342,15 @@ def tracked_layers(instance: ObjectValue) -> list[LayerInstance]:
     return found
 
 
+def model_layers(record: ModelRecord) -> list[LayerInstance]:
+    """The layers a model's call runs (a Sequential's, a functional model's graph's)."""
+    if record.kind == "sequential":
+        return list(record.layers)
+    if record.kind == "subclassed":
+        return tracked_layers(record.as_layer.custom) if record.as_layer is not None else []
+    return [call.layer for call in build_model_graph(record).nodes] if record.outputs else []
+
+
 def shape_result(value: object) -> object:
     if isinstance(value, (tuple, list)) and all(d is None or is_int(d) for d in value):
         return tuple(value)
@@ -374,7 +384,11 @@ def custom_params(instance: ObjectValue, sublayers: list[LayerInstance]) -> tupl
             trainable += size
         else:
             frozen += size
-    for sublayer in sublayers:
+    # A model called inside (a Sequential feed-forward block) counts once, as itself: the
+    # layers its own call ran are its weights, not the custom layer's besides.
+    nested = {id(inner) for sublayer in sublayers if sublayer.inner_model is not None
+              for inner in model_layers(sublayer.inner_model)}
+    for sublayer in (s for s in sublayers if id(s) not in nested):
         params = sublayer.params or (UNKNOWN, UNKNOWN)
         if not all(is_int(p) for p in params):
             return (UNKNOWN, UNKNOWN)

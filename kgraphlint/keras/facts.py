@@ -44,6 +44,9 @@ class LayerInstance:
     #: a subclass of a built-in whose build() or call() is its own: its object, whose
     #: methods run on top of what the built-in computes
     overrides: object = None
+    #: the layers Keras makes inside it on its first call (MultiHeadAttention's Dropout...)
+    #: have used up their automatic names (a call inside a custom layer is not in ``calls``)
+    built_inner: bool = False
     #: made by library code kgraphlint follows (keras.applications): not the user's to change
     library: bool = False
     #: ``layer.trainable = False`` (or a model's): True, False or UNKNOWN

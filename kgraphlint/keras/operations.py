@@ -532,6 +532,29 @@ KERAS_OPS_MODULES = ("keras.ops", "keras.ops.numpy", "keras.ops.nn", "keras.ops.
                      "keras.ops.image")
 
 
+def is_constant_maker(dotted: str) -> bool:
+    """``keras.ops.arange`` however reached: it makes a constant tensor, not a graph node."""
+    module, _, name = dotted.rpartition(".")
+    if module.startswith("keras.src.ops"):
+        module = "keras.ops" + module[len("keras.src.ops"):]
+    return name == "arange" and module in KERAS_OPS_MODULES
+
+
+def arange_length(args: list, kwargs: dict) -> int | None:
+    """How many values ``ops.arange(start, stop=None, step=1)`` makes, from int arguments
+    (one number alone is the stop, as in NumPy)."""
+    if len(args) > 3 or set(kwargs) - {"start", "stop", "step", "dtype"}:
+        return None
+    start = argument(args, kwargs, 0, "start")
+    stop = argument(args, kwargs, 1, "stop")
+    step = argument(args, kwargs, 2, "step", default=1)
+    if stop is None:
+        start, stop = 0, start
+    if not all(is_int(v) for v in (start, stop, step)) or step == 0:
+        return None
+    return len(range(start, stop, step))
+
+
 def function_operation(dotted: str) -> Operation | None:
     """The operation a call of ``keras.ops.reshape`` / ``tf.concat`` (canonical path) makes."""
     module, _, name = dotted.rpartition(".")

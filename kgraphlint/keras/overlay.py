@@ -400,6 +400,15 @@ class KerasOverlay(Overlay):
         operation = operations.function_operation(canonical)
         if operation is not None and any(True for v in [*args, *kwargs.values()] for _ in iter_tensors(v)):
             return self.apply_operation(operation, args, kwargs, node, ("function", canonical))
+        if self.custom.inside() and operations.is_constant_maker(canonical):
+            # ops.arange(0, maxlen) in a custom layer's call(): a constant tensor (the
+            # positions of a position embedding), no node of the model's graph
+            count = operations.arange_length(args, kwargs)
+            if count is not None:
+                tensor = self.opaque_node("arange", [], node)
+                tensor.shape, tensor.unseen = (count,), False
+                tensor.dtype = "int32" if all(is_int(v) for v in [*args, *kwargs.values()]) else "float32"
+                return tensor
         return NotImplemented
 
     def call_builtin(self, function: object, args: list) -> object:
@@ -747,14 +756,15 @@ class KerasOverlay(Overlay):
         out_shapes = out if isinstance(out, list) else [out]
         dtype = inputs[0].dtype if layer.knowledge_class not in ("Embedding", "ReversibleEmbedding") else None
         call.outputs = [Tensor(shape, call, i, dtype, unseen=unseen) for i, shape in enumerate(out_shapes)]
+        if not layer.calls and not layer.built_inner and found is not None and self.flavour == KERAS3:
+            layer.built_inner = True
+            for inner in found.builds_unnamed:  # built on the first call, inside a custom layer too
+                self.names.auto_name(inner)
         if self.custom.inside(layer):
             # A custom layer's insides are its own: they give shapes, not graph nodes.
             return call_result(layer, call, out)
         if not all(fully_known(s) for s in out_shapes) and all(fully_known(s) for s in shapes):
             self.machine.lose_track(self.why_shape_unknown(layer), node)
-        if not layer.calls and found is not None and self.flavour == KERAS3:
-            for inner in found.builds_unnamed:  # built on the first call
-                self.names.auto_name(inner)
         layer.calls.append(call)
         self.facts.calls.append(call)
         return call_result(layer, call, out)
