@@ -532,11 +532,17 @@ KERAS_OPS_MODULES = ("keras.ops", "keras.ops.numpy", "keras.ops.nn", "keras.ops.
                      "keras.ops.image")
 
 
-def is_constant_maker(dotted: str) -> bool:
-    """``keras.ops.arange`` however reached: it makes a constant tensor, not a graph node."""
+def ops_function(dotted: str) -> tuple[str, str]:
+    """(module, name) of a function, ``keras.src.ops.*`` read as the ``keras.ops.*`` it exports."""
     module, _, name = dotted.rpartition(".")
     if module.startswith("keras.src.ops"):
         module = "keras.ops" + module[len("keras.src.ops"):]
+    return module, name
+
+
+def is_constant_maker(dotted: str) -> bool:
+    """``keras.ops.arange`` however reached: it makes a constant tensor, not a graph node."""
+    module, name = ops_function(dotted)
     return name == "arange" and module in KERAS_OPS_MODULES
 
 
@@ -557,9 +563,7 @@ def arange_length(args: list, kwargs: dict) -> int | None:
 
 def function_operation(dotted: str) -> Operation | None:
     """The operation a call of ``keras.ops.reshape`` / ``tf.concat`` (canonical path) makes."""
-    module, _, name = dotted.rpartition(".")
-    if module.startswith("keras.src.ops"):
-        module = "keras.ops" + module[len("keras.src.ops"):]
+    module, name = ops_function(dotted)
     if module in KERAS_OPS_MODULES:
         return KERAS_OPS.get(name)
     if module in ("keras.activations", "keras.src.activations", "keras.src.activations.activations"):

@@ -406,8 +406,8 @@ class KerasOverlay(Overlay):
             count = operations.arange_length(args, kwargs)
             if count is not None:
                 tensor = self.opaque_node("arange", [], node)
-                tensor.shape, tensor.unseen = (count,), False
-                tensor.dtype = "int32" if all(is_int(v) for v in [*args, *kwargs.values()]) else "float32"
+                dtype = kwargs.get("dtype")
+                tensor.shape, tensor.unseen, tensor.dtype = (count,), False, dtype if isinstance(dtype, str) else "int32"
                 return tensor
         return NotImplemented
 
@@ -1168,31 +1168,9 @@ def may_make_layers(callee: object, node: cst.Call) -> bool:
     return name is None or name.split(".", 1)[0] not in BUILTIN_NAMES
 
 
-def source_inputs(tensor: Tensor) -> list[Tensor] | None:
-    """The Input tensors ``tensor`` is computed from, in the order they are first met; None
-    when an opaque node stands in the way (it may hide others)."""
-    found: list[Tensor] = []
-    seen: set[int] = set()
-    stack = [tensor]
-    while stack:
-        current = stack.pop()
-        call = current.producer
-        if id(call) in seen:
-            continue
-        seen.add(id(call))
-        if call.layer.opaque is not None:
-            return None
-        if call.layer.is_input:
-            found.append(current)
-        stack.extend(reversed(call.inputs))
-    return found
-
-
-def graph_sources(tensors: list[Tensor]) -> list[Tensor]:
-    """The tensors nothing in the graph computes that ``tensors`` are computed from
-    (Inputs, and opaque stand-ins such as an unseen backbone's inputs), in the order a
-    walk from the first output meets them."""
-    found: list[Tensor] = []
+def upstream(tensors: list[Tensor]) -> Iterator[Tensor]:
+    """Each tensor ``tensors`` are computed from (themselves included), once per call that
+    makes it, depth first in argument order."""
     seen: set[int] = set()
     stack = list(reversed(tensors))
     while stack:
@@ -1201,10 +1179,27 @@ def graph_sources(tensors: list[Tensor]) -> list[Tensor]:
         if id(call) in seen:
             continue
         seen.add(id(call))
-        if not call.inputs:
-            found.append(current)
+        yield current
         stack.extend(reversed(call.inputs))
+
+
+def source_inputs(tensor: Tensor) -> list[Tensor] | None:
+    """The Input tensors ``tensor`` is computed from, in the order they are first met; None
+    when an opaque node stands in the way (it may hide others)."""
+    found: list[Tensor] = []
+    for current in upstream([tensor]):
+        if current.producer.layer.opaque is not None:
+            return None
+        if current.producer.layer.is_input:
+            found.append(current)
     return found
+
+
+def graph_sources(tensors: list[Tensor]) -> list[Tensor]:
+    """The tensors nothing in the graph computes that ``tensors`` are computed from
+    (Inputs, and opaque stand-ins such as an unseen backbone's inputs), in the order a
+    walk from the first output meets them."""
+    return [current for current in upstream(tensors) if not current.producer.inputs]
 
 
 def is_registration(decorator: cst.BaseExpression) -> bool:
