@@ -406,3 +406,76 @@ def test_a_transformer_block_with_a_position_embedding_counts_as_keras_does(cli)
     got = {m["name"]: m for m in cli("summary", "--format", "json", program).json()}
     functional = next(m for m in expected if m["name"] == "functional_1")
     assert {k: v for k, v in got["functional_1"].items() if k != "path"} == functional
+
+
+def test_a_builder_run_with_its_defaults_gets_no_kwargs(cli, write):
+    """tf_keras's applications pick their layers module with ``if "layers" in kwargs``; run
+    with its defaults (nobody here calls it), a builder's ``**kwargs`` are empty as in a
+    plain call, so the model is the one ``SENet()`` builds, equal to real Keras. Spread into
+    a layer they still hide arguments: no "missing argument" from ``Dense(**kwargs)``."""
+    program = """
+import tensorflow.compat.v2 as tf
+from tf_keras.src.engine import training
+from tf_keras.src.layers import VersionAwareLayers
+
+layers = None
+
+
+def dense(x, **kwargs):
+    return layers.Dense(**kwargs)(x)
+
+
+def SENet(**kwargs):
+    global layers
+    if "layers" in kwargs:
+        layers = kwargs.pop("layers")
+    else:
+        layers = VersionAwareLayers()
+    inputs = layers.Input(shape=(16, 16, 8))
+    x = layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
+    se = layers.GlobalAveragePooling2D(keepdims=True)(x)
+    se = layers.Conv2D(2, 1, activation="relu")(se)
+    se = layers.Conv2D(8, 1, activation="sigmoid")(se)
+    x = tf.math.multiply(se, x)
+    x = layers.GlobalAveragePooling2D()(x)
+    outputs = layers.Dense(3, activation="softmax")(x)
+    return training.Model(inputs, outputs, name=kwargs.get("name", "se_block"))
+"""
+    path = write(program)
+    [expected] = json.loads((FIXTURES / "models" / "squeeze_excite.expected.json").read_text())
+    [model] = cli("summary", "--format", "json", path).json()
+    assert model["name"] == "se_block"
+    assert rows(model) == rows(expected)
+    assert model["total_params"] == expected["total_params"]
+    assert cli("check", "--no-cache", "--format", "json", path).json() == []
+
+
+def test_an_undecided_conditional_expression_keeps_the_model(cli, write):
+    """``a if test else b`` with a test not known runs both arms: the layers either makes are
+    seen, the value is an opaque node fed by both, and a bug after it is still found."""
+    path = write('''
+import keras
+from keras import layers
+
+
+def head(backbone, flag, index):
+    inputs = keras.Input(shape=(16,))
+    x = layers.Dense(8)(inputs) if flag else layers.Dense(8, activation="relu")(inputs)
+    x = layers.Conv2D(4, 3)(x)
+    return keras.Model(inputs, x)
+
+
+def pyramid_head(backbone, index):
+    x = (backbone.get_layer(name=index).output if isinstance(index, str)
+         else backbone.get_layer(index=index).output)
+    x = layers.Conv2D(4, 3, name="head_conv")(x)
+    return keras.Model(backbone.input, x)
+''')
+    findings = cli("check", "--no-cache", "--format", "json", path).json()
+    assert [(f["code"], f["line"]) for f in findings] == [("KGL103", 9)]
+    models = cli("summary", "--format", "json", path).json()
+    assert [[row["class"] for row in m["layers"]] for m in models][0] == [
+        "InputLayer", "Dense", "Dense", "undecided branch", "Conv2D"]
+    assert "head_conv" in [row["name"] for row in models[1]["layers"]]
+    stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
+    assert any(r["reason"].startswith("undecided branch at ") for r in stats["reasons"])

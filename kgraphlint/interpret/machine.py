@@ -33,6 +33,7 @@ from kgraphlint.interpret.values import (
     Frame,
     FunctionValue,
     ModuleRef,
+    NoArguments,
     ObjectValue,
     Scope,
     dotted_name,
@@ -52,7 +53,7 @@ TRIPLE_QUOTES = ("'" * 3, '"' * 3)
 #: list and dict methods that change nothing (an unfollowed call of any other one may)
 READ_ONLY_METHODS = frozenset({"index", "count", "get", "keys", "values", "items", "copy"})
 #: the values the machine itself computes with; anything else belongs to an overlay
-MACHINE_VALUES = (ModuleRef, FunctionValue, ClassValue, ObjectValue, BoundMethod)
+MACHINE_VALUES = (ModuleRef, FunctionValue, ClassValue, ObjectValue, BoundMethod, NoArguments)
 BINARY_OPERATORS = {
     cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul,
     cst.Divide: operator.truediv, cst.FloorDivide: operator.floordiv, cst.Modulo: operator.mod,
@@ -513,14 +514,17 @@ class Interpreter:
             merged[name] = values[0] if all(v is values[0] for v in values) else self.join(
                 [v for v in values if v is not _MISSING], node, loop=False)
         frame.scope.names = {k: v for k, v in merged.items() if v is not _MISSING}
+        self.undecided_made(made_before, node.test)
+
+    def undecided_made(self, made_before: int, test: cst.CSTNode) -> None:
+        """Undecided code (its ``test`` not known) that made something is a blind spot."""
         if self.made() > made_before:
-            self.lose_track("undecided branch", node.test)
+            self.lose_track("undecided branch", test)
             for overlay in self.overlays:
                 overlay.undecided()
 
     def made(self) -> int:
-        """How much the overlays have recorded so far (an undecided branch that made
-        something is a blind spot)."""
+        """How much the overlays have recorded so far."""
         return sum(overlay.recorded() for overlay in self.overlays)
 
     def speculate(self, action, frame: Frame | None = None) -> None:
@@ -1000,6 +1004,8 @@ class Interpreter:
         for target in node.comparisons:
             right = self.eval(target.comparator, frame)
             op = type(target.operator)
+            if op in (cst.In, cst.NotIn) and type(right) is NoArguments and len(node.comparisons) == 1:
+                return op is cst.NotIn  # what a plain call passes: nothing
             if op in (cst.Is, cst.IsNot) and left is not UNKNOWN and right is not UNKNOWN \
                     and (right is None or left is None or not (is_plain(left) and is_plain(right))):
                 ok = (left is right) == (op is cst.Is)  # identity of any two known objects
@@ -1030,10 +1036,17 @@ class Interpreter:
 
     def eval_IfExp(self, node: cst.IfExp, frame: Frame) -> object:
         verdict = self.truth(self.eval(node.test, frame))
-        if verdict is None:
-            return UNKNOWN
-        self.skipped_branch()
-        return self.eval(node.body if verdict else node.orelse, frame)
+        if verdict is not None:
+            self.skipped_branch()
+            return self.eval(node.body if verdict else node.orelse, frame)
+        # Undecidable: each arm is code that may or may not run, and the value is one of
+        # theirs (a tensor from either arm keeps the model a model, as after an ``if``).
+        made_before = self.made()
+        values: list = []
+        for arm in (node.body, node.orelse):
+            self.speculate(lambda arm=arm: values.append(self.eval(arm, frame)))
+        self.undecided_made(made_before, node.test)
+        return self.join(values, node, loop=False) if len(values) == 2 else UNKNOWN
 
     def skipped_branch(self) -> None:
         for overlay in self.overlays:
@@ -1091,7 +1104,7 @@ class Interpreter:
         func = node.func
         if type(func) is cst.Attribute and is_super_call(func.value):
             args, kwargs, partial, arg_nodes = self.arguments(node, frame)
-            return self.call_super(func.attr.value, args, kwargs, partial, node, arg_nodes, frame)
+            return self.call_super(func.attr.value, args, kwargs, bool(partial), node, arg_nodes, frame)
         if type(func) is cst.Attribute:
             receiver = self.eval(func.value, frame)
             method = func.attr.value
@@ -1099,17 +1112,22 @@ class Interpreter:
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
                 if not self.budget.allows_string_method(receiver, method, args, kwargs, self.site(node)):
                     return UNKNOWN
-                return self.budget.charge(string_method(receiver, method, args, kwargs, partial), node)
+                return self.budget.charge(string_method(receiver, method, args, kwargs, bool(partial)), node)
             if isinstance(receiver, (list, dict)):
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
                 return self.call_method(receiver, method, args, kwargs, node)
+            if type(receiver) is NoArguments:
+                args, kwargs, partial, arg_nodes = self.arguments(node, frame)
+                if receiver.star == "**" and method in ("get", "pop") and 1 <= len(args) <= 2 and not kwargs:
+                    return args[1] if len(args) == 2 else None if method == "get" else UNKNOWN
+                return UNKNOWN
             if type(receiver) is ArgumentParserValue:
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
-                return call_parser(receiver, method, args, kwargs, partial, self.certain)
+                return call_parser(receiver, method, args, kwargs, bool(partial), self.certain)
             owner = self.owners.get(type(receiver))
             if owner is not None and owner.handles_method(receiver, method):
                 args, kwargs, partial, arg_nodes = self.arguments(node, frame)
-                result = owner.call_method(receiver, method, args, kwargs, partial, node, arg_nodes)
+                result = owner.call_method(receiver, method, args, kwargs, bool(partial), node, arg_nodes)
                 return UNKNOWN if result is NotImplemented else result
             callee = self.attribute(receiver, func, called=True)
         else:
@@ -1117,9 +1135,11 @@ class Interpreter:
         args, kwargs, partial, arg_nodes = self.arguments(node, frame)
         return self.call_value(callee, args, kwargs, partial, node, arg_nodes)
 
-    def arguments(self, node: cst.Call, frame: Frame) -> tuple[list, dict, bool, dict]:
-        """Positional values, keyword values, whether *args/**kwargs hid some, and the
-        expression node of each argument (keys: positional index or keyword)."""
+    def arguments(self, node: cst.Call, frame: Frame) -> tuple[list, dict, bool | NoArguments, dict]:
+        """Positional values, keyword values, whether *args/**kwargs hid some (a
+        ``NoArguments``: only those of a function run with its defaults, which hide nothing
+        in that plain run), and the expression node of each argument (keys: positional
+        index or keyword)."""
         args: list = []
         kwargs: dict = {}
         partial = False
@@ -1128,13 +1148,17 @@ class Interpreter:
             value = self.eval(arg.value, frame)
             if arg.star == "*":
                 items = self.iterate(value)
-                if items is None:
+                if type(value) is NoArguments:
+                    partial = partial or value
+                elif items is None:
                     partial = True
                     self.escape(value)
                 else:
                     args.extend(items)
             elif arg.star == "**":
-                if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+                if type(value) is NoArguments:
+                    partial = partial or value
+                elif isinstance(value, dict) and all(isinstance(k, str) for k in value):
                     kwargs.update(value)
                 else:
                     partial = True
@@ -1148,9 +1172,12 @@ class Interpreter:
                 args.append(value)
         return args, kwargs, partial, arg_nodes
 
-    def call_value(self, callee: object, args: list, kwargs: dict, partial: bool,
+    def call_value(self, callee: object, args: list, kwargs: dict, partial: bool | NoArguments,
                    node: cst.Call, arg_nodes: dict) -> object:
         kind = type(callee)
+        # Spread *args/**kwargs that a plain run does not pass: a Python function run on
+        # them gets none in turn; to anything else they are arguments not known.
+        passed_on, partial = partial, bool(partial)
         if kind is ModuleRef:
             for overlay in self.overlays:
                 result = overlay.call_name(callee.dotted, args, kwargs, partial, node, arg_nodes)
@@ -1163,13 +1190,13 @@ class Interpreter:
         elif kind is FunctionValue or kind is BoundMethod:
             marks = [overlay.recorded() for overlay in self.overlays]
             if kind is FunctionValue:
-                result = self.call_function(callee, args, kwargs, node=node, partial=partial)
+                result = self.call_function(callee, args, kwargs, node=node, partial=passed_on)
             else:
                 result = self.call_function(callee.function, [callee.receiver, *args], kwargs, node=node,
-                                            partial=partial)
+                                            partial=passed_on)
             return self.lost_result(callee, args, kwargs, node, marks) if result is UNKNOWN else result
         elif kind is ClassValue:
-            return self.instantiate(callee, args, kwargs, partial, node)
+            return self.instantiate(callee, args, kwargs, passed_on, node)
         elif kind in self.owners:
             result = self.owners[kind].call(callee, args, kwargs, partial, node, arg_nodes)
             if result is not NotImplemented:
@@ -1198,9 +1225,10 @@ class Interpreter:
                 return result
         return UNKNOWN
 
-    def instantiate(self, cls: ClassValue, args: list, kwargs: dict, partial: bool, node: cst.Call) -> object:
+    def instantiate(self, cls: ClassValue, args: list, kwargs: dict, partial: bool | NoArguments,
+                    node: cst.Call) -> object:
         if cls.owner is not None:
-            result = cls.owner.instantiate(cls, args, kwargs, partial, node)
+            result = cls.owner.instantiate(cls, args, kwargs, bool(partial), node)
             if result is not NotImplemented:
                 return result
         cls.instantiated = True
@@ -1211,7 +1239,7 @@ class Interpreter:
         return instance
 
     def call_function(self, function: FunctionValue, args: list, kwargs: dict, node: cst.CSTNode,
-                      partial: bool = False, defaults_only: bool = False) -> object:
+                      partial: bool | NoArguments = False, defaults_only: bool = False) -> object:
         if not defaults_only:
             function.called = True
         function.ran = True
@@ -1227,7 +1255,7 @@ class Interpreter:
             tree = self.module_trees.get(function.path)
             top_level = tree is not None and function.node in tree.body
             for overlay in self.overlays:
-                overlay.library_called(function, top_level, args, kwargs, partial, node)
+                overlay.library_called(function, top_level, args, kwargs, bool(partial), node)
         scope = Scope({}, function.scope)
         frame = Frame(scope)
         saved = self.enter(function.path, node)
@@ -1253,8 +1281,10 @@ class Interpreter:
             self.leave(saved)
         return UNKNOWN if frame.maybe_returned else None
 
-    def bind_parameters(self, params: cst.Parameters, args: list, kwargs: dict, partial: bool,
+    def bind_parameters(self, params: cst.Parameters, args: list, kwargs: dict, partial: bool | NoArguments,
                         frame: Frame, defaults_only: bool) -> None:
+        passes_nothing = defaults_only or type(partial) is NoArguments
+        partial = partial is True
         positional = list(params.posonly_params) + list(params.params)
         remaining = dict(kwargs)
         for index, param in enumerate(positional):
@@ -1279,12 +1309,13 @@ class Interpreter:
             else:
                 value = UNKNOWN
             self.bind_name(name, value, frame)
-        # Run with its defaults, a function's *args and **kwargs are whatever a caller gives.
         if type(params.star_arg) is cst.Param:
-            extra = args[len(positional):]
-            self.bind_name(params.star_arg.name.value, UNKNOWN if partial or defaults_only else tuple(extra), frame)
+            given = tuple(args[len(positional):])
+            extra = UNKNOWN if partial else NoArguments("*") if passes_nothing and not given else given
+            self.bind_name(params.star_arg.name.value, extra, frame)
         if params.star_kwarg is not None:
-            self.bind_name(params.star_kwarg.name.value, UNKNOWN if partial or defaults_only else remaining, frame)
+            rest = UNKNOWN if partial else NoArguments("**") if passes_nothing and not remaining else remaining
+            self.bind_name(params.star_kwarg.name.value, rest, frame)
 
     def call_super(self, method: str, args: list, kwargs: dict, partial: bool, node: cst.Call, arg_nodes: dict,
                    frame: Frame) -> object:

@@ -104,6 +104,16 @@ class ObjectValue:
     state: object = None
 
 
+@dataclass(frozen=True)
+class NoArguments:
+    """The ``*args`` or ``**kwargs`` of a function run with its defaults (nobody calls it):
+    none in that plain call, so ``"layers" in kwargs`` is False and ``kwargs.get(k, d)`` is
+    ``d``; but a real caller may pass some, so spread into a call they hide arguments (no
+    "missing argument" from ``Dense(**kwargs)``), and anything else about them is unknown."""
+
+    star: str  # "*" or "**"
+
+
 @dataclass(eq=False)
 class BoundMethod:
     function: FunctionValue
