@@ -479,3 +479,20 @@ def pyramid_head(backbone, index):
     assert "head_conv" in [row["name"] for row in models[1]["layers"]]
     stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
     assert any(r["reason"].startswith("undecided branch at ") for r in stats["reasons"])
+
+
+def test_a_tensorflow_constant_from_python_numbers_broadcasts_like_an_array(cli, write):
+    """tf_keras's EfficientNet scales its input by ``tf.reshape`` of a Python list: a
+    constant, not a tensor of the graph, shaped as NumPy's reshape shapes it. The TFOpLambda
+    keeps the image's shape, so everything after it is known, as with the NumPy array."""
+    scale = "x = tf.math.multiply(inputs, {}.reshape([1.0 / math.sqrt(s) for s in [0.2] * 8], [1, 1, 1, 8]))\n"
+    program = SQUEEZE_EXCITE_TF_KERAS.replace("import tensorflow", "import math\n\nimport numpy as np\nimport tensorflow")
+    program = program.replace("(inputs)\nse", "(x)\nse").replace("x = layers.Conv2D(8, 3", scale.format("tf") + "x = layers.Conv2D(8, 3")
+    [expected] = json.loads((FIXTURES / "models" / "squeeze_excite.expected.json").read_text())
+    [model] = cli("summary", "--format", "json", write(program)).json()
+    assert [row["class"] for row in model["layers"]][1] == "TFOpLambda"
+    assert model["layers"][1]["output_shape"] == expected["layers"][0]["output_shape"]
+    assert rows(model)[:1] + rows(model)[2:] == rows(expected)
+    assert model["total_params"] == expected["total_params"]
+    [with_numpy] = cli("summary", "--format", "json", write(program.replace("tf.reshape(", "np.reshape("))).json()
+    assert rows(with_numpy) == rows(model)

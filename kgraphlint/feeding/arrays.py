@@ -310,6 +310,8 @@ def call(dotted: str, args: list, kwargs: dict) -> object:
     path = canonical_module(dotted)
     if path.startswith("numpy."):
         return call_numpy(path[len("numpy."):], args, kwargs)
+    if path == "tensorflow.reshape":  # of Python numbers, not a tensor: a constant, shaped as NumPy's
+        return call_numpy("reshape", args, kwargs)
     if path.startswith("keras.datasets.") and path.endswith(".load_data"):
         name = path[len("keras.datasets."):-len(".load_data")]
         return DATASETS.get(name) if not args and not kwargs else None
