@@ -4,6 +4,7 @@ each read as Keras reads it; truth from the fixtures' expected files (real Keras
 from __future__ import annotations
 
 import json
+import textwrap
 
 from conftest import FIXTURES, ROOT
 
@@ -413,12 +414,10 @@ def test_a_builder_run_with_its_defaults_gets_no_kwargs(cli, write):
     with its defaults (nobody here calls it), a builder's ``**kwargs`` are empty as in a
     plain call, so the model is the one ``SENet()`` builds, equal to real Keras. Spread into
     a layer they still hide arguments: no "missing argument" from ``Dense(**kwargs)``."""
-    program = """
-import tensorflow.compat.v2 as tf
-from tf_keras.src.engine import training
-from tf_keras.src.layers import VersionAwareLayers
-
-layers = None
+    header, block = SQUEEZE_EXCITE_TF_KERAS.split("layers = VersionAwareLayers()\n")
+    block = block.replace('model = training.Model(inputs, outputs, name="se_block")',
+                          'return training.Model(inputs, outputs, name=kwargs.get("name", "se_block"))')
+    program = header + """layers = None
 
 
 def dense(x, **kwargs):
@@ -431,16 +430,7 @@ def SENet(**kwargs):
         layers = kwargs.pop("layers")
     else:
         layers = VersionAwareLayers()
-    inputs = layers.Input(shape=(16, 16, 8))
-    x = layers.Conv2D(8, 3, padding="same", activation="relu")(inputs)
-    se = layers.GlobalAveragePooling2D(keepdims=True)(x)
-    se = layers.Conv2D(2, 1, activation="relu")(se)
-    se = layers.Conv2D(8, 1, activation="sigmoid")(se)
-    x = tf.math.multiply(se, x)
-    x = layers.GlobalAveragePooling2D()(x)
-    outputs = layers.Dense(3, activation="softmax")(x)
-    return training.Model(inputs, outputs, name=kwargs.get("name", "se_block"))
-"""
+""" + textwrap.indent(block, "    ")
     path = write(program)
     [expected] = json.loads((FIXTURES / "models" / "squeeze_excite.expected.json").read_text())
     [model] = cli("summary", "--format", "json", path).json()
