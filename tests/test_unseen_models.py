@@ -5,6 +5,8 @@ is known, and --stats says why each shape is unknown."""
 
 from __future__ import annotations
 
+import json
+
 from conftest import FIXTURES
 
 UNSEEN = FIXTURES / "partial" / "unseen_backbones.py"
@@ -148,3 +150,38 @@ class Stack(layers.Layer):
     stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
     assert not [r for r in stats["reasons"] if r["reason"].startswith("model ")]
     assert stats["layer_calls"] == 0
+
+
+LOST = FIXTURES / "partial" / "lost_outputs.py"
+
+
+def test_models_whose_outputs_are_lost_stay_models_with_what_is_known_as_keras_says(cli):
+    """Heads made in a loop of unknown length, a layer made by code kgraphlint cannot
+    follow, a subclassed model whose call() it cannot follow: each is a model, its known
+    rows as Keras gives them (for the environment's defaults), the rest "?", its totals
+    unknown. A row whose name is not known matches a Keras row of its class."""
+    truth = by_name(json.loads(LOST.with_suffix(".expected.json").read_text()))
+    models = by_name(cli("summary", "--format", "json", LOST).json())
+    assert set(models) == set(truth)
+    for name, model in models.items():
+        assert model["total_params"] is None
+        keras_rows = truth[name]["layers"]
+        for row in model["layers"]:
+            if row.get("opaque"):
+                continue
+            candidates = [r for r in keras_rows if r["class"] == row["class"]
+                          and (r["name"] == row["name"] or row.get("name_certain") is False)]
+            assert any(all(row[key] in ("?", None) or row[key] == r[key] for key in ("output_shape", "params"))
+                       for r in candidates), (name, row)
+    assert [row.get("opaque") for row in models["multi_task"]["layers"]][-1] == "outputs not followed"
+    assert [row.get("opaque") for row in models["classifier"]["layers"]] == [None, "layer not followed", None]
+    assert [row["params"] for row in models["pyramid"]["layers"]] == [144, None, None, None, 0]
+
+
+def test_stats_say_where_a_model_s_outputs_were_lost(cli):
+    stats = cli("summary", "--stats", "--format", "json", LOST).json()["stats"]
+    assert stats["models"] == stats["partial_models"] == 3 and stats["unextracted_models"] == []
+    reasons = {r["reason"]: r["example"].rsplit(":", 1)[1] for r in stats["reasons"]}
+    assert reasons["outputs of Model(...) not followed"] == "17"
+    assert reasons["a layer of Sequential(...) not followed"] == "23"
+    assert reasons["result of Pyramid.call() not followed"] == "46"  # pyramid(keras.Input(...))

@@ -346,7 +346,7 @@ class SpecWriter:
             raise NotRebuildable(f"model '{model.name}' mixes its own layers into library code's") from None
 
     def model(self, model: ModelGraph) -> dict:
-        if not model.record.complete:
+        if not model.record.complete or not model.record.outputs_known:
             raise NotRebuildable(f"model '{model.name}' is only partly known")
         if model.record.flavour == KERAS2 and any(l.library for l in model.layers):
             # Keras 2 names and builds library code's layers its own way; the worker runs Keras 3

@@ -55,12 +55,15 @@ def subclassed_rows(model: ModelGraph) -> tuple[list[dict], tuple]:
     built = record.built_by == "call"
     # never built here, but used in a way that may build it: its weights are not known
     maybe_built = record.built_by is None and record.touched
-    rows, counted = [], []
+    # built by a call() kgraphlint lost track of: a sublayer not seen called may have been
+    lost = built and not record.outputs_known
+    rows, counted, unknown = [], [], maybe_built
     for layer in record.sublayers:
         row = layer_row(model, layer)
         row["connected_to"] = []
-        if maybe_built:
+        if maybe_built or (lost and not layer.calls and has_weights(layer)):
             row.update(output_shape="?", params=None, trainable_params=None)
+            unknown = True
         elif built and layer.calls:
             counted.append(layer)
             if not has_weights(layer):
@@ -72,7 +75,7 @@ def subclassed_rows(model: ModelGraph) -> tuple[list[dict], tuple]:
         rows.append(row)
     totals = sum_params(counted)
     own = record.as_layer.custom.state.weights if record.as_layer is not None else []
-    if own or maybe_built:
+    if own or unknown:
         totals = (UNKNOWN, UNKNOWN)  # the model's own add_weight weights: not counted here yet
     return rows, totals
 

@@ -562,7 +562,8 @@ class Interpreter:
     def forget(self, containers: list) -> None:
         """Changes to these lists or dicts were not followed exactly: every reference to
         them that running code can reach becomes UNKNOWN (their length and items are not
-        known any more)."""
+        known any more), and what they hold goes where the analysis lost track."""
+        self.escape(containers)
         gone = {id(c) for c in containers}
         seen: set[int] = set()
 
@@ -925,9 +926,13 @@ class Interpreter:
         if clause.inner_for_in is not None or clause.asynchronous is not None:
             return UNKNOWN
         items = self.iterate(self.eval(clause.iter, frame))
-        if items is None:
-            return UNKNOWN
         inner = Frame(Scope({}, frame.scope))
+        if items is None:
+            # run once, as a loop of unknown length is (what it computes is still seen, and
+            # goes where the analysis loses track: into a list of unknown length)
+            self.assign(clause.target, UNKNOWN, inner)
+            self.speculate(lambda: self.escape(self.eval(node.elt, inner) if element is None else element(inner)))
+            return UNKNOWN
         result = []
         for item in items:
             self.assign(clause.target, item, inner)

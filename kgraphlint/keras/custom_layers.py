@@ -268,8 +268,13 @@ class CustomLayers:
                                                 node=site)
         outputs = [result] if isinstance(result, Tensor) else (
             list(result) if isinstance(result, (list, tuple)) and all(isinstance(r, Tensor) for r in result) else [])
+        if not outputs:  # the model stays, what its call() computes one opaque node
+            record.outputs_known = False
+            with self.overlay.uncalled(False):
+                outputs = [self.overlay.outputs_not_followed(
+                    f"result of {instance.cls.node.name.value}.call()", tensors,
+                    [t for t in iter_tensors(result) if t not in tensors], site)]
         record.inputs, record.outputs = tensors, outputs
-        record.complete = bool(outputs)
         record.sublayers = tracked_layers(instance)
 
     def run(self, layer: LayerInstance, args: list, kwargs: dict, shapes: list) -> tuple[object, bool]:

@@ -179,6 +179,9 @@ class ModelRecord:
     #: its inputs were given as code kgraphlint could follow; False: they are taken as what
     #: its outputs are computed from (what Keras requires), their order and keys not known
     inputs_known: bool = True
+    #: its outputs were given as code kgraphlint could follow; False: they are one opaque node
+    #: fed by its inputs (what Keras requires them to be computed from), how many not known
+    outputs_known: bool = True
     #: made by code run with its defaults (nobody here calls it) after a branch those
     #: decided: what it leaves out may be what a caller's arguments put in
     with_defaults: bool = False
@@ -187,7 +190,13 @@ class ModelRecord:
     def built(self) -> bool:
         """Fully followed and built: its inputs and outputs are known (an unbuilt Sequential,
         never given an input shape, has none yet)."""
-        return self.complete and self.inputs_known and bool(self.inputs) and bool(self.outputs)
+        return self.followed and bool(self.inputs) and bool(self.outputs)
+
+    @property
+    def followed(self) -> bool:
+        """Every input and output was given as code kgraphlint could follow (its graph may
+        still hold opaque nodes)."""
+        return self.complete and self.inputs_known and self.outputs_known
 
 
 @dataclass(frozen=True)

@@ -445,16 +445,23 @@ class KerasOverlay(Overlay):
         return self.opaque_node(description, list(dict.fromkeys(inputs)), node)
 
     def opaque_node(self, description: str, inputs: list[Tensor], node: cst.CSTNode) -> Tensor:
-        node = self.machine.site(node)
-        class_name = description.removesuffix("(...)") or "?"
-        layer = LayerInstance(class_name, "?", False, {}, node, self.machine.certain, opaque=description,
-                              name_certain=False)
+        return self.call_opaque(self.opaque_layer(description, node), inputs, node)
+
+    def opaque_layer(self, description: str, node: cst.CSTNode) -> LayerInstance:
+        """A layer kgraphlint cannot see into: its name, output and weights not known."""
+        layer = LayerInstance(description.removesuffix("(...)") or "?", "?", False, {}, self.machine.site(node),
+                              self.machine.certain, opaque=description, name_certain=False)
         layer.params = (UNKNOWN, UNKNOWN)
+        return layer
+
+    def call_opaque(self, layer: LayerInstance, inputs: list[Tensor], node: cst.CSTNode) -> Tensor:
+        node = self.machine.site(node)
         call = LayerCall(layer, inputs, node, self.machine.certain, input_nodes=[node] * len(inputs))
-        call.outputs = [Tensor(None, call, 0, None, unseen=description not in JOINS)]
+        call.outputs = [Tensor(None, call, 0, None, unseen=layer.opaque not in JOINS)]
         if self.custom.inside():
             return call.outputs[0]
-        self.register_layer(layer)
+        if not layer.calls:
+            self.register_layer(layer)
         layer.calls.append(call)
         self.facts.calls.append(call)
         return call.outputs[0]
@@ -624,11 +631,17 @@ class KerasOverlay(Overlay):
         name = config.get("name")
         explicit = isinstance(name, str)
         if not explicit:
+            if name is not None and self.machine.certain:
+                # name=f"task_{i}" of an unknown i: Keras names it so, or automatically if
+                # it is None; which names it uses up is not known from here on
+                self.names.exact = False
             name = self.names.auto_name(class_name)
         wrapped = config.get("layer") if isinstance(config.get("layer"), LayerInstance) else None
         layer = LayerInstance(class_name, name, explicit, config, node, self.machine.certain, binding, nodes,
                               keyword_args, wrapped=wrapped, flavour=flavour if flavour == KERAS2 else None)
         self.register_layer(layer)
+        if not explicit and config.get("name") is not None:
+            layer.name_certain = False
         return layer
 
     def make_input(self, args: list, kwargs: dict, partial: bool, node: cst.Call, arg_nodes: dict) -> Tensor:
@@ -663,6 +676,8 @@ class KerasOverlay(Overlay):
         return tensor
 
     def call_layer(self, layer: LayerInstance, args: list, kwargs: dict, node: cst.Call, arg_nodes: dict) -> object:
+        if layer.opaque is not None:  # a Sequential's stand-in for a layer not followed, built
+            return self.call_opaque(layer, [t for value in [*args, *kwargs.values()] for t in iter_tensors(value)], node)
         if not args:
             # layer(query=q, value=v, key=k): the main tensor given by keyword
             main = next((k for k in MAIN_TENSOR_KEYWORDS if k in kwargs), None) or next(
@@ -774,6 +789,8 @@ class KerasOverlay(Overlay):
         """Why a layer given fully known inputs has no known output shape."""
         if layer.inner_model is not None:
             return f"nested model {layer.name} not followed completely"
+        if layer.custom is not None and knowledge(layer.knowledge_class) is None:
+            return f"result of {layer.class_name}.call() not followed"
         if knowledge(layer.knowledge_class) is None:
             return f"unsupported layer {layer.class_name}"
         unknown = sorted(k for k, v in layer.config.items() if not is_known(v) and k != "name")
@@ -790,6 +807,10 @@ class KerasOverlay(Overlay):
         keras2 = self.flavour == KERAS2 or any(t.producer.layer.flavour == KERAS2 for t in inputs)
         class_name = operation.keras2_class if keras2 and operation.keras2 else operation.keras3
         if class_name is None or (keras2 and operation.keras2 is None) or not inputs:
+            if inputs and made_by[0] == "function":
+                self.machine.lose_track(f"{made_by[1]} on Keras 3 tensors (Keras 3 refuses TensorFlow functions "
+                                        "on them; use keras.ops)" if operation.keras3 is None and not keras2
+                                        else f"{made_by[1]} not followed", node)
             self.escape([args, kwargs])
             return UNKNOWN
         unseen = next((t for t in inputs if t.unseen and t.shape is None), None)
@@ -953,12 +974,30 @@ class KerasOverlay(Overlay):
             input_tensors, inputs_ok = graph_sources(output_tensors), True
         # Hidden **kwargs cannot hide inputs and outputs given by name.
         given = "inputs" in kwargs and "outputs" in kwargs or len(args) >= 2
+        outputs_known = outputs_ok
+        if inputs_ok and input_tensors and not outputs_ok and given:
+            # outputs=heads(x) where kgraphlint lost track: Keras requires them to be computed
+            # from the inputs
+            where = arg_nodes.get("outputs", arg_nodes.get(1, node))
+            output_tensors = [self.outputs_not_followed("outputs of Model(...)", input_tensors,
+                                                        [t for t in iter_tensors(outputs) if t not in input_tensors],
+                                                        where)]
+            outputs_ok = True
         model = ModelRecord("functional", name, explicit, node, self.machine.certain, input_tensors, output_tensors,
                             complete=inputs_ok and outputs_ok and (not partial or given),
-                            input_keys=dict_keys(inputs), output_keys=dict_keys(outputs), inputs_known=inputs_known,
-                            with_defaults=self.guessing)
+                            input_keys=dict_keys(inputs), output_keys=dict_keys(outputs) if outputs_known else None,
+                            inputs_known=inputs_known, outputs_known=outputs_known, with_defaults=self.guessing)
         self.facts.records.append(model)
         return model
+
+    def outputs_not_followed(self, what: str, inputs: list[Tensor], known: list[Tensor], node: cst.CSTNode) -> Tensor:
+        """A model's outputs where kgraphlint lost track of them: one opaque node standing
+        for what its inputs compute, fed by the outputs that are known and by the tensors
+        computed from the inputs that went where the analysis could not follow (else by the
+        inputs). How many outputs there are, and their shapes, are not known."""
+        self.machine.lose_track(f"{what} not followed", node)
+        feeding = lost_descendants(inputs, self.facts.calls) or inputs
+        return self.opaque_node("outputs not followed", list(dict.fromkeys([*feeding, *known])), node)
 
     def make_sequential(self, args: list, kwargs: dict, node: cst.Call, arg_nodes: dict) -> ModelRecord:
         name = kwargs.get("name")
@@ -987,6 +1026,13 @@ class KerasOverlay(Overlay):
         node = self.machine.site(node)
         if isinstance(item, ModelRecord):
             item = self.model_as_layer(item, node)
+        if item is UNKNOWN and model.complete:
+            # Sequential([..., a layer made where kgraphlint lost track, ...]): Keras takes
+            # nothing but layers, so it is one layer, opaque; the model stays, past it unknown
+            self.machine.lose_track("a layer of Sequential(...) not followed", node)
+            item = self.opaque_layer("layer not followed", node)
+            if not model.inputs and not model.layers:
+                model.declares_input = True  # it may declare an input shape
         if isinstance(item, Tensor) and item.producer.layer.is_input and not model.inputs and not model.layers:
             model.inputs = [item]
             model.outputs = [item]
@@ -1193,6 +1239,16 @@ def source_inputs(tensor: Tensor) -> list[Tensor] | None:
         if current.producer.layer.is_input:
             found.append(current)
     return found
+
+
+def lost_descendants(inputs: list[Tensor], calls: list[LayerCall]) -> list[Tensor]:
+    """The tensors computed from ``inputs`` (by the graph's ``calls``, in order) that went
+    where the analysis lost track, ``inputs`` among them, in the order they were made."""
+    reached = set(inputs)
+    for call in calls:
+        if any(t in reached for t in call.inputs):
+            reached.update(call.outputs)
+    return [t for t in [*inputs, *(o for c in calls for o in c.outputs)] if t in reached and t.escaped]
 
 
 def graph_sources(tensors: list[Tensor]) -> list[Tensor]:
