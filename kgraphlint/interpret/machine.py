@@ -21,7 +21,15 @@ from typing import Callable, Sequence
 import libcst as cst
 
 from kgraphlint.interpret.budget import CLOCK_EVERY, MAX_LENGTH, STOPPED, Budget, Limit, OutOfBudget
-from kgraphlint.interpret.builtins import PURE_BUILTINS, PURE_MODULE_FUNCTIONS, pure_call, string_method
+from kgraphlint.interpret.builtins import (
+    ITERATORS,
+    PURE_BUILTINS,
+    PURE_MODULE_FUNCTIONS,
+    named_tuple_class,
+    pure_call,
+    structural_call,
+    string_method,
+)
 from kgraphlint.interpret.command_line import PARSER_CLASS, ArgumentParserValue, call_parser, new_parser
 from kgraphlint.interpret.overlay import Overlay
 from kgraphlint.interpret.values import (
@@ -33,6 +41,8 @@ from kgraphlint.interpret.values import (
     Frame,
     FunctionValue,
     ModuleRef,
+    NamedTuple,
+    NamedTupleClass,
     NoArguments,
     ObjectValue,
     Scope,
@@ -294,8 +304,8 @@ class Interpreter:
             self.call_function(init, [instance], {}, node=init.node, defaults_only=True)
         assigned_by = {name: attributes_assigned(method.node) for name, method in cls.methods.items()}
         for name, method in cls.methods.items():
-            if name.startswith("__") or method.called:
-                continue
+            if name.startswith("__") or method.called or method.node not in cls.node.body.body:
+                continue  # an inherited method runs with the class that defines it
             for other, attributes in assigned_by.items():
                 if other not in (name, "__init__"):
                     for attribute in attributes:
@@ -355,30 +365,47 @@ class Interpreter:
         bases = [self.eval(arg.value, frame) for arg in node.bases]
         owner = next((o for o in self.overlays if o.class_base(bases, node)), None)
         layer = owner is not None
-        if (node.bases or node.keywords or node.decorators) and not layer:
+        # one plain base class (``class BackbonesFactory(ModelsFactory)``): its methods and
+        # attributes are inherited, as Python's method resolution order gives them
+        plain_base = (bases[0] if not layer and len(bases) == 1 and isinstance(bases[0], ClassValue)
+                      and bases[0].owner is None else None)
+        if ((node.bases and plain_base is None) or node.keywords or node.decorators) and not layer:
             # Methods of a class built on one kgraphlint cannot see (a subclass of a
             # library class no overlay models, a TestCase) still build and train models:
             # analyse each as a function nobody calls, with ``self`` unknown.
             self.analyse_methods_uncalled(node, frame)
             return UNKNOWN
-        inherited = bases[0] if layer and isinstance(bases[0], ClassValue) else None
+        inherited = bases[0] if layer and isinstance(bases[0], ClassValue) else plain_base
         body = Frame(Scope({}, frame.scope))
         methods = dict(inherited.methods) if inherited is not None else {}
+        properties = dict(inherited.properties) if inherited is not None else {}
+        static = dict(inherited.static) if inherited is not None else {}
+        class_methods = {}
         for statement in node.body.body:
             if type(statement) is cst.FunctionDef:
+                name, function = statement.name.value, FunctionValue(statement, frame.scope, path=self.current_path)
+                for table in (methods, properties, static):
+                    table.pop(name, None)  # a name the class defines again is its own
                 if statement.decorators:
                     if layer:
                         # a property or static method: not needed to run the class, but
                         # analysed as a function nobody calls (from_preset builds models)
                         if not self.in_other_module:
-                            self.functions.append(FunctionValue(statement, frame.scope, path=self.current_path))
+                            self.functions.append(function)
                         continue
-                    return UNKNOWN  # properties, static and class methods: not followed
-                methods[statement.name.value] = FunctionValue(statement, frame.scope, path=self.current_path)
+                    kind = method_kind(statement)
+                    if kind is None:
+                        return UNKNOWN  # a decorator kgraphlint does not know: not followed
+                    table = {"property": properties, "staticmethod": static, "classmethod": class_methods}.get(kind)
+                    if table is not None:  # a property's setter and deleter are not followed
+                        table[name] = function
+                    continue
+                methods[name] = function
             else:
                 self.exec_block((statement,), body)
         attributes = {**(inherited.attributes if inherited is not None else {}), **body.scope.names}
-        cls = ClassValue(node, methods, attributes, owner=owner)
+        cls = ClassValue(node, methods, attributes, owner=owner, properties=properties, static=static)
+        cls.static.update({name: BoundMethod(function, cls) for name, function in class_methods.items()})
         if not self.in_other_module:
             self.classes.append(cls)
         return cls
@@ -407,6 +434,32 @@ class Interpreter:
         current = self.eval(small.target, frame)
         value = self.eval(small.value, frame)
         self.assign(small.target, self.binary(self.aug_operator(small.operator), current, value, small), frame)
+
+    def exec_Del(self, small: cst.Del, frame: Frame) -> None:
+        """``del d[key]``, ``del items[i]``, ``del name``: what is deleted is gone; where
+        the analysis cannot say what goes, the container is not known any more."""
+        targets = small.target.elements if type(small.target) is cst.Tuple else [small.target]
+        for target in (t.value if type(t) is cst.Element else t for t in targets):
+            if type(target) is cst.Name:
+                self.assign(target, UNKNOWN, frame)
+            elif type(target) is cst.Subscript:
+                container = self.eval(target.value, frame)
+                key = self.subscript_key(target, frame)
+                if isinstance(container, dict) and key is not _MISSING and is_known(key) and is_plain(key) \
+                        and key in container:
+                    del container[key]
+                    self.mutate(container)
+                elif isinstance(container, list) and is_int(key) and -len(container) <= key < len(container):
+                    del container[key]
+                    self.mutate(container)
+                elif type(container) in (list, dict):
+                    self.forget([container])
+            elif type(target) is cst.Attribute:
+                owner = self.eval(target.value, frame)
+                if isinstance(owner, ObjectValue):
+                    if self.mutated is not None:
+                        self.mutated.append((owner, target.attr.value))
+                    owner.attributes.pop(target.attr.value, None)
 
     def exec_Return(self, small: cst.Return, frame: Frame) -> None:
         raise _Return(None if small.value is None else self.eval(small.value, frame))
@@ -664,7 +717,7 @@ class Interpreter:
             return list(value)
         if isinstance(value, (dict, str)) and len(value) <= MAX_LOOP_ITERATIONS:
             return list(value)
-        if isinstance(value, (zip, enumerate, reversed)):
+        if isinstance(value, ITERATORS):
             items = list(itertools.islice(value, MAX_LOOP_ITERATIONS + 1))  # zip(range(10**9), ...) is long
             return items if len(items) <= MAX_LOOP_ITERATIONS else None
         owner = self.owners.get(type(value))
@@ -844,11 +897,22 @@ class Interpreter:
             method = base.cls.methods.get(attr)
             if method is not None:
                 return BoundMethod(method, base)
+            if attr in base.cls.properties:
+                return self.call_function(base.cls.properties[attr], [base], {}, node=node)
+            if attr in base.cls.static:
+                return base.cls.static[attr]
             owner = base.cls.owner
             value = owner.object_attribute(base, attr) if owner is not None else NotImplemented
             return UNKNOWN if value is NotImplemented else value
         if base is UNKNOWN:
             return self.unknown_attribute(attr, node, called)
+        if type(base) is NamedTuple and attr in base.kind.fields:
+            return base.field(attr)
+        if type(base) is ClassValue and base.owner is None:  # ``Factory.attribute``, ``Factory.method``
+            for table in (base.attributes, base.static, base.methods):
+                if attr in table:
+                    return table[attr]
+            return UNKNOWN
         owner = self.owners.get(type(base))
         value = owner.attribute(base, attr, node) if owner is not None else NotImplemented
         return UNKNOWN if value is NotImplemented else value
@@ -1192,6 +1256,8 @@ class Interpreter:
                 return self.pure(PURE_MODULE_FUNCTIONS[callee.dotted], args, kwargs, partial, node)
             if callee.dotted == PARSER_CLASS:
                 return new_parser(kwargs, partial)
+            if callee.dotted == "collections.namedtuple":
+                return named_tuple_class(args, kwargs, partial)
         elif kind is FunctionValue or kind is BoundMethod:
             marks = [overlay.recorded() for overlay in self.overlays]
             if kind is FunctionValue:
@@ -1206,6 +1272,9 @@ class Interpreter:
             result = self.owners[kind].call(callee, args, kwargs, partial, node, arg_nodes)
             if result is not NotImplemented:
                 return result
+        elif kind is NamedTupleClass:
+            made = callee.make(args, kwargs) if not partial else None
+            return UNKNOWN if made is None else made
         elif callable(callee) and callee in PURE_BUILTINS.values():
             owner = next((self.owners[type(a)] for a in args if type(a) in self.owners), None)
             result = owner.call_builtin(callee, args) if owner is not None else NotImplemented
@@ -1336,6 +1405,9 @@ class Interpreter:
         """A pure builtin or standard-library function, within the budget."""
         if not self.budget.allows_call(function, args, self.site(node)):
             return UNKNOWN
+        counted = structural_call(function, args, kwargs, partial)
+        if counted is not NotImplemented:
+            return self.budget.charge(counted, node)
         return self.budget.charge(pure_call(function, args, kwargs, partial), node)
 
     def call_method(self, receiver: list | dict, method: str, args: list, kwargs: dict, node: cst.CSTNode) -> object:
@@ -1395,11 +1467,28 @@ def _handlers(prefix: str, kinds: tuple[str, ...]) -> dict:
 
 EVALUATORS = _handlers("eval_", tuple(name for name in dir(cst) if isinstance(getattr(cst, name), type)))
 STATEMENTS = _handlers("exec_", ("SimpleStatementLine", "If", "For", "While", "FunctionDef", "ClassDef", "With", "Try"))
-SMALL_STATEMENTS = _handlers("exec_", ("Expr", "Assign", "AnnAssign", "AugAssign", "Import", "ImportFrom", "Return",
-                                       "Break", "Continue", "Global", "Nonlocal"))
+SMALL_STATEMENTS = _handlers("exec_", ("Expr", "Assign", "AnnAssign", "AugAssign", "Del", "Import", "ImportFrom",
+                                       "Return", "Break", "Continue", "Global", "Nonlocal"))
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+#: the decorators of a plain class's methods that are followed
+METHOD_DECORATORS = frozenset({"property", "staticmethod", "classmethod"})
+
+
+def method_kind(function: cst.FunctionDef) -> str | None:
+    """``property``, ``staticmethod`` or ``classmethod`` for a method so decorated, "setter"
+    for a property's setter or deleter (``@name.setter``), None for any other decorator."""
+    if len(function.decorators) != 1:
+        return None
+    decorator = function.decorators[0].decorator
+    if type(decorator) is cst.Name and decorator.value in METHOD_DECORATORS:
+        return decorator.value
+    if type(decorator) is cst.Attribute and decorator.attr.value in ("setter", "deleter"):
+        return "setter"
+    return None
 
 
 def is_super_call(node: cst.CSTNode) -> bool:

@@ -92,6 +92,10 @@ class ClassValue:
     instantiated: bool = False
     #: the overlay that models the library base class (kgraphlint.interpret.overlay)
     owner: object | None = None
+    #: ``@property`` getters, by name (a plain class's)
+    properties: dict = field(default_factory=dict)
+    #: ``@staticmethod`` functions and ``@classmethod`` methods bound to the class, by name
+    static: dict = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -114,10 +118,46 @@ class NoArguments:
     star: str  # "*" or "**"
 
 
+@dataclass(frozen=True)
+class NamedTupleClass:
+    """A class ``collections.namedtuple(name, fields)`` made; calling it makes a NamedTuple."""
+
+    name: str
+    fields: tuple[str, ...]
+    defaults: tuple = ()
+
+    def make(self, args: list, kwargs: dict) -> "NamedTuple | None":
+        """The instance of these arguments, as the class binds them; None where Python raises."""
+        values = dict(zip(self.fields, args))
+        if len(args) > len(self.fields) or set(kwargs) - set(self.fields) or set(kwargs) & set(values):
+            return None
+        values.update(kwargs)
+        values.update({f: d for f, d in zip(self.fields[len(self.fields) - len(self.defaults):], self.defaults)
+                       if f not in values})
+        if len(values) != len(self.fields):
+            return None
+        return NamedTuple(self, tuple(values[f] for f in self.fields))
+
+
+class NamedTuple(tuple):
+    """An instance of a NamedTupleClass: a tuple whose fields are also attributes."""
+
+    def __new__(cls, kind: NamedTupleClass, values: tuple) -> "NamedTuple":
+        made = super().__new__(cls, values)
+        made.kind = kind
+        return made
+
+    def __getnewargs__(self) -> tuple:  # copies keep the class
+        return (self.kind, tuple(self))
+
+    def field(self, name: str) -> object:
+        return self[self.kind.fields.index(name)]
+
+
 @dataclass(eq=False)
 class BoundMethod:
     function: FunctionValue
-    receiver: ObjectValue
+    receiver: "ObjectValue | ClassValue"  # a class for a ``@classmethod``
 
 
 @dataclass(eq=False)
