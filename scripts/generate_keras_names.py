@@ -1,5 +1,6 @@
 """Write kgraphlint/data/keras_names.json: the public names of the Keras modules that
-snippets import from, read from the installed Keras 3:
+snippets import from, and the class hierarchy of keras.layers, read from the installed
+Keras 3:
 
     python scripts/generate_keras_names.py
 
@@ -38,12 +39,27 @@ def public_names(module: str) -> list[str]:
     return sorted(set(names))
 
 
+def layer_bases() -> dict[str, list[str]]:
+    """For each public layer class of keras.layers (by every name it is exported under), the
+    public keras.layers classes it is an instance of, by their own names (its own first,
+    ``Layer`` last): what ``isinstance`` answers."""
+    import keras
+
+    classes = {name: getattr(keras.layers, name) for name in public_names("keras.layers")}
+    exported = {cls for cls in classes.values() if isinstance(cls, type)}
+    # each class by its own name (Conv2D, not its alias Convolution2D), under every alias
+    return {name: [base.__name__ for base in cls.__mro__ if base in exported]
+            for name, cls in classes.items() if isinstance(cls, type) and issubclass(cls, keras.layers.Layer)}
+
+
 def main() -> None:
     import keras
 
-    table = {"keras_version": keras.__version__, "modules": {module: public_names(module) for module in MODULES}}
+    table = {"keras_version": keras.__version__, "modules": {module: public_names(module) for module in MODULES},
+             "layer_bases": layer_bases()}
     OUT.write_text(json.dumps(table, indent=1) + "\n")
-    print(f"wrote {OUT}: {sum(len(v) for v in table['modules'].values())} names in {len(MODULES)} modules")
+    print(f"wrote {OUT}: {sum(len(v) for v in table['modules'].values())} names in {len(MODULES)} modules, "
+          f"{len(table['layer_bases'])} layer classes")
 
 
 if __name__ == "__main__":

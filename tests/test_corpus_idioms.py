@@ -495,3 +495,25 @@ def test_a_tensorflow_constant_from_python_numbers_broadcasts_like_an_array(cli,
     assert model["total_params"] == expected["total_params"]
     [with_numpy] = cli("summary", "--format", "json", write(program.replace("tf.reshape(", "np.reshape("))).json()
     assert rows(with_numpy) == rows(model)
+
+
+def test_an_input_shape_only_a_caller_gives_is_a_reason_in_stats(cli, write):
+    """image-classifiers' builders default to ``input_shape=None``, which keras.Input refuses:
+    run with their defaults (nobody here calls them) the model's shapes are the callers';
+    --stats says so, and nothing is reported."""
+    path = write(textwrap.dedent("""
+        import keras
+        from keras import layers
+
+
+        def tower(input_shape=None, width=32, classes=10):
+            inputs = keras.Input(shape=input_shape, name="data")
+            x = layers.Dense(64, activation="relu")(inputs)
+            x = layers.Dense(width, activation="relu")(x)
+            return keras.Model(inputs, layers.Dense(classes, activation="softmax")(x))
+        """))
+    stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
+    assert stats["models"] == 1 and stats["fully_known"] == 0
+    assert [r["reason"] for r in stats["reasons"]] == [
+        "Input(shape=None), which Keras refuses: the shape is its callers'"]
+    assert cli("check", "--format", "json", path).json() == []

@@ -20,7 +20,7 @@ import libcst as cst
 from kgraphlint.feeding.arrays import Array, normalized_index
 from kgraphlint.feeding.training import DATA_METHODS
 from kgraphlint.graph.model_graph import build_model_graph, model_params
-from kgraphlint.interpret.builtins import PLAIN_TYPES
+from kgraphlint.interpret.builtins import PLAIN_TYPES, STRING_METHODS
 from kgraphlint.interpret.overlay import Machine, Overlay
 from kgraphlint.interpret.values import ClassValue, FunctionValue, ModuleRef, dotted_name
 from kgraphlint.keras import operations, snippets
@@ -416,6 +416,9 @@ class KerasOverlay(Overlay):
             classes = args[1] if isinstance(args[1], tuple) else (args[1],)
             if all(c.dotted == "numpy.ndarray" if isinstance(c, ModuleRef) else c in PLAIN_TYPES for c in classes):
                 return False  # a Keras tensor is no Python value and no NumPy array
+        if function is isinstance and len(args) == 2 and isinstance(args[0], (LayerInstance, ModelRecord)):
+            verdict = is_instance(args[0], args[1] if isinstance(args[1], tuple) else (args[1],))
+            return NotImplemented if verdict is None else verdict
         return NotImplemented
 
     def opaque_call(self, callee: object, args: list, kwargs: dict, node: cst.Call) -> object:
@@ -653,6 +656,10 @@ class KerasOverlay(Overlay):
         if partial:
             config = {k: UNKNOWN for k in config}
         shape = input_shape(config)
+        if not fully_known(shape) and config.get("tensor") is None:
+            given = config.get("shape") is not None or config.get("batch_shape") is not None
+            self.machine.lose_track("Input shape not known" if given or partial else
+                                    "Input(shape=None), which Keras refuses: the shape is its callers'", node)
         layer = self.input_layer(config, node, arg_nodes)
         return self.input_tensor(layer, shape, config.get("dtype"), node)
 
@@ -1097,6 +1104,34 @@ class KerasOverlay(Overlay):
                     ModelArgumentProblem(name, role, reason, describe_value(item), element, model_node, candidates))
 
 
+def is_instance(value: LayerInstance | ModelRecord, classes: tuple) -> bool | None:
+    """``isinstance(backbone.layers[-1], layers.MaxPooling2D)`` for a built-in Keras 3 layer
+    or a model, by the class hierarchy of keras.layers; None where it is not known (a custom
+    or tf_keras layer, a class that is not Keras's)."""
+    names = []
+    for cls in classes:
+        symbol = kimports.resolve(cls.dotted) if isinstance(cls, ModuleRef) else None
+        if isinstance(cls, ModuleRef) and cls.dotted.rpartition(".")[2] == "Layer" and kimports.is_keras_path(cls.dotted):
+            names.append("Layer")
+        elif symbol is not None and symbol.kind == "model" and symbol.flavour is None:
+            names.append(cls.dotted.rpartition(".")[2])  # Model, Functional or Sequential
+        elif symbol is not None and symbol.kind == "layer" and symbol.flavour is None:
+            names.append(symbol.name)
+        else:
+            return None
+    if isinstance(value, ModelRecord):
+        if "Layer" in names or "Model" in names:
+            return True
+        if value.kind not in ("sequential", "functional") or not set(names) <= {"Sequential", "Functional"}:
+            return None
+        return "Sequential" in names if value.kind == "sequential" else "Functional" in names
+    if value.custom is not None or value.opaque is not None or value.operation or value.flavour == KERAS2 \
+            or value.inner_model is not None:
+        return True if "Layer" in names else None
+    bases = public_names.layer_bases(value.class_name)
+    return None if bases is None else any(name in bases for name in names)
+
+
 def as_losses(value: object) -> object:
     """compile's loss argument with every loss spelled as a Loss: "mse", a keras.losses
     function, or a loss object; lists and dicts keep their structure."""
@@ -1210,6 +1245,8 @@ def may_make_layers(callee: object, node: cst.Call) -> bool:
     (``print``), nor the standard library, NumPy and the other packages that make none."""
     if isinstance(callee, ModuleRef):
         return kimports.may_make_layers(callee.dotted)
+    if type(node.func) is cst.Attribute and node.func.attr.value in STRING_METHODS:
+        return False  # name.lower() of a name not known: a str method makes no layer
     name = dotted_name(node.func)
     return name is None or name.split(".", 1)[0] not in BUILTIN_NAMES
 

@@ -20,9 +20,20 @@ SNIPPET_MODULES = ("keras.layers", "keras.models", "keras.optimizers", "keras.ut
 
 
 @lru_cache(maxsize=None)
+def _data() -> dict:
+    return json.loads(resources.files("kgraphlint").joinpath("data/keras_names.json").read_text())
+
+
+@lru_cache(maxsize=None)
 def _table() -> dict[str, frozenset[str]]:
-    text = resources.files("kgraphlint").joinpath("data/keras_names.json").read_text()
-    return {module: frozenset(names) for module, names in json.loads(text)["modules"].items()}
+    return {module: frozenset(names) for module, names in _data()["modules"].items()}
+
+
+def layer_bases(class_name: str) -> frozenset[str] | None:
+    """The keras.layers classes (by their own names) a Keras 3 layer of this class is an
+    instance of, ``Layer`` included; None for a class keras.layers does not export."""
+    bases = _data()["layer_bases"].get(class_name)
+    return frozenset(bases) if bases is not None else None
 
 
 def star_names(module: str) -> frozenset[str] | None:
