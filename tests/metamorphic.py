@@ -109,3 +109,26 @@ def violations(text: str, site: Site, path: str = "program.py",
 
 def dedented(text: str) -> str:
     return textwrap.dedent(text)
+
+
+def middle_call_sites(text: str, path: str) -> list[Site]:
+    """For each model of the program with at least three layer calls in its file, the
+    single-line layer call in the middle of its graph (its outermost call expression)."""
+    analysis = analyze_source(source_from_text(path, text))
+    calls_by_line: dict[int, list[Site]] = {}
+    for site in candidate_sites(text):
+        if site.kind == "call":
+            calls_by_line.setdefault(site.line, []).append(site)
+    chosen: list[Site] = []
+    for model in analysis.models:
+        lines = sorted({analysis.span(call.node).line for call in model.calls
+                        if not call.layer.is_input and analysis.span(call.node).line in calls_by_line})
+        if len(lines) >= 3:
+            line = lines[len(lines) // 2]
+            chosen.append(max(calls_by_line[line], key=lambda s: s.end - s.start))
+    return chosen
+
+
+def model_lines(text: str, path: str) -> list[int]:
+    analysis = analyze_source(source_from_text(path, text))
+    return sorted(analysis.span(model.record.node).line for model in analysis.summarised)
