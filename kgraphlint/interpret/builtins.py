@@ -15,7 +15,7 @@ PURE_BUILTINS = {
     "list": list, "min": min, "max": max, "abs": abs, "sum": sum, "bool": bool,
     "round": round, "sorted": sorted, "reversed": reversed, "enumerate": enumerate, "zip": zip,
     "chr": chr, "ord": ord, "divmod": divmod, "isinstance": isinstance, "any": any, "all": all,
-    "dict": dict, "callable": callable,
+    "dict": dict, "callable": callable, "getattr": getattr, "hasattr": hasattr,
 }
 #: standard-library functions of plain values, by the dotted name code reaches them through
 PURE_MODULE_FUNCTIONS = {

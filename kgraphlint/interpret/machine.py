@@ -892,18 +892,7 @@ class Interpreter:
             reference = ModuleRef(f"{base.dotted}.{attr}", base.origin)
             return self.module_value(reference, node) if base.origin is not None else reference
         if isinstance(base, ObjectValue):
-            if attr in base.attributes:
-                return base.attributes[attr]
-            method = base.cls.methods.get(attr)
-            if method is not None:
-                return BoundMethod(method, base)
-            if attr in base.cls.properties:
-                return self.call_function(base.cls.properties[attr], [base], {}, node=node)
-            if attr in base.cls.static:
-                return base.cls.static[attr]
-            owner = base.cls.owner
-            value = owner.object_attribute(base, attr) if owner is not None else NotImplemented
-            return UNKNOWN if value is NotImplemented else value
+            return self.object_attribute(base, attr, node)
         if base is UNKNOWN:
             return self.unknown_attribute(attr, node, called)
         if type(base) is NamedTuple and attr in base.kind.fields:
@@ -916,6 +905,33 @@ class Interpreter:
         owner = self.owners.get(type(base))
         value = owner.attribute(base, attr, node) if owner is not None else NotImplemented
         return UNKNOWN if value is NotImplemented else value
+
+    def object_attribute(self, base: ObjectValue, attr: str, node: cst.CSTNode, absent: object = UNKNOWN) -> object:
+        """An instance's attribute: ``absent`` where a plain class's instance has none (Python
+        raises AttributeError), UNKNOWN where the library base class may have it."""
+        if attr in base.attributes:
+            return base.attributes[attr]
+        method = base.cls.methods.get(attr)
+        if method is not None:
+            return BoundMethod(method, base)
+        if attr in base.cls.properties:
+            return self.call_function(base.cls.properties[attr], [base], {}, node=node)
+        if attr in base.cls.static:
+            return base.cls.static[attr]
+        owner = base.cls.owner
+        if owner is None:
+            return absent
+        value = owner.object_attribute(base, attr)
+        return UNKNOWN if value is NotImplemented else value
+
+    def getattr_of_object(self, function, args: list, node: cst.CSTNode) -> object:
+        """``getattr(obj, "name"[, default])`` and ``hasattr(obj, "name")`` of an instance."""
+        value = self.object_attribute(args[0], args[1], node, absent=_MISSING)
+        if function is hasattr:
+            return UNKNOWN if value is UNKNOWN else value is not _MISSING
+        if value is _MISSING:
+            return args[2] if len(args) == 3 else UNKNOWN  # AttributeError without a default
+        return value
 
     def unknown_attribute(self, attr: str, node: cst.Attribute, called: bool) -> object:
         what = dotted_name(node.value)
@@ -1275,6 +1291,9 @@ class Interpreter:
         elif kind is NamedTupleClass:
             made = callee.make(args, kwargs) if not partial else None
             return UNKNOWN if made is None else made
+        elif (callee is getattr or callee is hasattr) and 2 <= len(args) <= 3 and not kwargs and isinstance(args[0], ObjectValue) \
+                and isinstance(args[1], str) and not partial:
+            return self.getattr_of_object(callee, args, node)
         elif callable(callee) and callee in PURE_BUILTINS.values():
             owner = next((self.owners[type(a)] for a in args if type(a) in self.owners), None)
             result = owner.call_builtin(callee, args) if owner is not None else NotImplemented

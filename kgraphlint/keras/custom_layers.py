@@ -161,6 +161,7 @@ class CustomLayers:
         elif not has_init:
             state.layer_kwargs.update(kwargs)
         if state.functional is not None:
+            state.functional.instance = instance
             if not defaults_only:  # the model is where the code makes it (else at its super().__init__)
                 state.functional.node = self.machine.site(node)
             state.functional.custom_training = bool(TRAINING_OVERRIDES & cls.methods.keys())

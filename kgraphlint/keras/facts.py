@@ -182,6 +182,12 @@ class ModelRecord:
     #: its outputs were given as code kgraphlint could follow; False: they are one opaque node
     #: fed by its inputs (what Keras requires them to be computed from), how many not known
     outputs_known: bool = True
+    #: the keras.Model subclass whose ``super().__init__(inputs, outputs)`` made it (Keras
+    #: lists the model under that class when it is a layer of another), else None
+    class_name: str | None = None
+    #: that subclass's instance (kgraphlint.interpret.values.ObjectValue): what its
+    #: __init__ keeps on ``self`` (``backbone.data_format``) is read from it
+    instance: object = None
     #: made by code run with its defaults (nobody here calls it) after a branch those
     #: decided: what it leaves out may be what a caller's arguments put in
     with_defaults: bool = False

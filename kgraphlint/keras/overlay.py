@@ -43,7 +43,7 @@ from kgraphlint.keras.facts import (
 )
 from kgraphlint.keras.layers import LayerKnowledge, knowledge
 from kgraphlint.keras.layers.attention import mha_scores
-from kgraphlint.keras.layers.base import decided_by_known, switches
+from kgraphlint.keras.layers.base import decided_by_known, no_params, switches
 from kgraphlint.keras.naming import NameCounter
 from kgraphlint.keras.operations import Operation
 from kgraphlint.keras.shapes import UNKNOWN, fully_known, is_int, is_known
@@ -206,7 +206,7 @@ class KerasOverlay(Overlay):
                     base, attr, self.machine.site(node), len(base.calls), self.machine.certain))
             return self.layer_attribute(base, attr)
         if isinstance(base, ModelRecord):
-            return self.model_attribute(base, attr)
+            return self.model_attribute(base, attr, node)
         if isinstance(base, UnseenModel):
             return self.unseen.attribute(base, attr, node)
         return UNKNOWN
@@ -224,7 +224,10 @@ class KerasOverlay(Overlay):
             return tensors[0] if len(tensors) == 1 else list(tensors)
         return UNKNOWN
 
-    def model_attribute(self, model: ModelRecord, attr: str) -> object:
+    def model_attribute(self, model: ModelRecord, attr: str, node: cst.CSTNode) -> object:
+        if model.instance is not None and attr not in MODEL_ATTRIBUTES:
+            # what the subclass's __init__ keeps on self, its methods and properties
+            return self.machine.object_attribute(model.instance, attr, node)
         if not model.complete:
             return UNKNOWN
         if attr in ("inputs", "outputs"):
@@ -416,6 +419,11 @@ class KerasOverlay(Overlay):
             classes = args[1] if isinstance(args[1], tuple) else (args[1],)
             if all(c.dotted == "numpy.ndarray" if isinstance(c, ModuleRef) else c in PLAIN_TYPES for c in classes):
                 return False  # a Keras tensor is no Python value and no NumPy array
+        if (function is getattr or function is hasattr) and 2 <= len(args) <= 3 and isinstance(args[0], ModelRecord) \
+                and args[0].instance is not None and isinstance(args[1], str) and args[1] not in MODEL_ATTRIBUTES \
+                and args[1] in args[0].instance.attributes:
+            # getattr(backbone, "data_format", None): what the subclass's __init__ set on self
+            return True if function is hasattr else args[0].instance.attributes[args[1]]
         if function is isinstance and len(args) == 2 and isinstance(args[0], (LayerInstance, ModelRecord)):
             verdict = is_instance(args[0], args[1] if isinstance(args[1], tuple) else (args[1],))
             return NotImplemented if verdict is None else verdict
@@ -767,7 +775,9 @@ class KerasOverlay(Overlay):
                 out = self.output_shapes(layer, shapes, usable)
             first_call = layer.params is None
             if first_call:
-                layer.params = self.layer_params(layer, shapes, usable)
+                # a layer that never has weights (pooling, dropout) has none whatever its arguments
+                weightless = found is not None and found.params is no_params and layer.custom is None
+                layer.params = (0, 0) if weightless else self.layer_params(layer, shapes, usable)
             if layer.overrides is not None:
                 out = self.custom.run_overrides(layer, args, kwargs, shapes, out, first_call)
         inner = layer.inner_model
@@ -944,7 +954,7 @@ class KerasOverlay(Overlay):
     def model_as_layer(self, model: ModelRecord, node: cst.CSTNode) -> LayerInstance:
         model.touched = True
         if model.as_layer is None:
-            class_name = "Sequential" if model.kind == "sequential" else "Functional"
+            class_name = "Sequential" if model.kind == "sequential" else model.class_name or "Functional"
             model.as_layer = LayerInstance(class_name, model.name, True, {}, model.node, model.certain,
                                            inner_model=model)
             self.register_layer(model.as_layer)
@@ -993,7 +1003,8 @@ class KerasOverlay(Overlay):
         model = ModelRecord("functional", name, explicit, node, self.machine.certain, input_tensors, output_tensors,
                             complete=inputs_ok and outputs_ok and (not partial or given),
                             input_keys=dict_keys(inputs), output_keys=dict_keys(outputs) if outputs_known else None,
-                            inputs_known=inputs_known, outputs_known=outputs_known, with_defaults=self.guessing)
+                            inputs_known=inputs_known, outputs_known=outputs_known, with_defaults=self.guessing,
+                            class_name=class_name if class_name != "Functional" else None)
         self.facts.records.append(model)
         return model
 
@@ -1102,6 +1113,10 @@ class KerasOverlay(Overlay):
                 candidates = tuple((n, self.tensor_names[n].producer.node) for n in names)
                 self.facts.model_problems.append(
                     ModelArgumentProblem(name, role, reason, describe_value(item), element, model_node, candidates))
+
+
+#: the attributes of a model that Keras defines (read from the graph, not from a subclass's self)
+MODEL_ATTRIBUTES = frozenset({"inputs", "outputs", "input", "output", "name", "layers"})
 
 
 def is_instance(value: LayerInstance | ModelRecord, classes: tuple) -> bool | None:
