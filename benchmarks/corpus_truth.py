@@ -16,8 +16,9 @@ kgraphlint's summary with it field by field. Beyond what that script records:
   the program's own Model subclasses' ``__init__`` (a subclass instance is made where it is
   instantiated);
 - a subclassed model (no functional graph) has "kind" "subclassed", no inputs or outputs,
-  and the rows ``model.summary()`` prints for it: ``model.layers`` with the output shape of
-  each layer's last call ("?" where Keras prints "?") and no connections.
+  and the rows ``model.summary()`` prints for it (generate_expected's
+  ``describe_subclassed()``: ``model.layers``, "?" where Keras prints "?", unbuilt layers
+  marked).
 
 Only these programs are executed here; kgraphlint never runs user code.
 """
@@ -35,57 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
 import corpus  # noqa: E402
-from generate_expected import describe, shape_json, weight_count  # noqa: E402
-
-
-def shapes_of(structure) -> list[list]:
-    """The shapes in a (nested) shape structure ``compute_output_shape`` returns."""
-    if isinstance(structure, (tuple, list)) and all(d is None or isinstance(d, int) for d in structure):
-        return [shape_json(structure)]
-    items = structure.values() if isinstance(structure, dict) else structure
-    return [shape for item in items for shape in shapes_of(item)]
-
-
-def layer_shape(layer) -> object:
-    """What ``keras.src.utils.summary_utils.format_layer_shape`` shows, as JSON."""
-    from keras.src import tree
-
-    if layer._inbound_nodes:
-        shapes = [shape_json(t.shape) for t in tree.flatten(layer._inbound_nodes[-1].output_tensors)]
-    elif layer._build_shapes_dict:
-        try:
-            shapes = shapes_of(layer.compute_output_shape(**layer._build_shapes_dict))
-        except NotImplementedError:
-            return "?"
-    else:
-        return "?"
-    return shapes[0] if len(shapes) == 1 else shapes
-
-
-def describe_subclassed(model, line: int) -> dict:
-    rows = []
-    for layer in model.layers:
-        built = layer.built
-        rows.append({
-            "name": layer.name,
-            "class": layer.__class__.__name__,
-            "output_shape": layer_shape(layer),
-            "params": layer.count_params() if built else 0,
-            "trainable_params": weight_count(layer.trainable_weights) if built else 0,
-            "connected_to": [],
-        })
-    trainable = weight_count(model.trainable_weights)
-    return {
-        "line": line,
-        "name": model.name,
-        "kind": "subclassed",
-        "inputs": [],
-        "outputs": [],
-        "layers": rows,
-        "total_params": model.count_params(),
-        "trainable_params": trainable,
-        "non_trainable_params": model.count_params() - trainable,
-    }
+from generate_expected import describe, describe_subclassed  # noqa: E402
 
 
 def run_program(path: Path) -> list[dict]:
