@@ -13,11 +13,12 @@ sublayers, parameters.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import libcst as cst
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 from kgraphlint.feeding.arrays import Array
 from kgraphlint.graph.model_graph import build_model_graph
@@ -309,6 +310,16 @@ class CustomLayers:
             followed = len(self.machine.blind_spots) == lost_before
             layer.params = custom_params(instance, run.sublayers) if followed else (UNKNOWN, UNKNOWN)
         return out, structure
+
+    @contextmanager
+    def outside(self) -> Iterator[None]:
+        """Code that makes graph nodes of its own even while a custom layer runs (a
+        Sequential a layer's call() builds gets a functional graph of its own)."""
+        runs, self.runs = self.runs, []
+        try:
+            yield
+        finally:
+            self.runs = runs
 
     def inside(self, sublayer: LayerInstance | None = None) -> bool:
         """True while a custom layer runs; a sublayer it calls counts toward its parameters."""

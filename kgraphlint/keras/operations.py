@@ -546,18 +546,22 @@ def is_constant_maker(dotted: str) -> bool:
     return name == "arange" and module in KERAS_OPS_MODULES
 
 
-def arange_length(args: list, kwargs: dict) -> int | None:
+def arange_length(args: list, kwargs: dict) -> object:
     """How many values ``ops.arange(start, stop=None, step=1)`` makes, from int arguments
-    (one number alone is the stop, as in NumPy)."""
+    (one number alone is the stop, as in NumPy): None where a bound is a dimension Keras
+    knows only at run time (``ops.shape(x)[-1]`` of a None dimension), UNKNOWN where the
+    arguments are not known."""
     if len(args) > 3 or set(kwargs) - {"start", "stop", "step", "dtype"}:
-        return None
+        return UNKNOWN
     start = argument(args, kwargs, 0, "start")
     stop = argument(args, kwargs, 1, "stop")
     step = argument(args, kwargs, 2, "step", default=1)
-    if stop is None:
+    if len(args) < 2 and "stop" not in kwargs:  # arange(n)
         start, stop = 0, start
+    if any(v is None for v in (start, stop)) and all(v is None or is_int(v) for v in (start, stop, step)):
+        return None  # a symbolic bound: as long as the data says
     if not all(is_int(v) for v in (start, stop, step)) or step == 0:
-        return None
+        return UNKNOWN
     return len(range(start, stop, step))
 
 

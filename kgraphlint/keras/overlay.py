@@ -407,7 +407,7 @@ class KerasOverlay(Overlay):
             # ops.arange(0, maxlen) in a custom layer's call(): a constant tensor (the
             # positions of a position embedding), no node of the model's graph
             count = operations.arange_length(args, kwargs)
-            if count is not None:
+            if count is not UNKNOWN:
                 tensor = self.opaque_node("arange", [], node)
                 dtype = kwargs.get("dtype")
                 tensor.shape, tensor.unseen, tensor.dtype = (count,), False, dtype if isinstance(dtype, str) else "int32"
@@ -924,14 +924,15 @@ class KerasOverlay(Overlay):
         """Sequential.build(shape): an InputLayer of that batch shape, then each layer."""
         if model.kind != "sequential" or model.inputs or not model.complete or not model.layers:
             return
-        layer = self.input_layer({"shape": shape[1:], "batch_shape": shape}, node, {})
-        model.inputs = [self.input_tensor(layer, shape, dtype, node)]
-        output = model.inputs[0]
-        for item in model.layers:
-            output = self.call_layer(item, [output], {}, node, {0: node})
-            if not isinstance(output, Tensor):
-                model.complete = False
-                return
+        with self.custom.outside():  # built in a layer's call(), it is still a graph of its own
+            layer = self.input_layer({"shape": shape[1:], "batch_shape": shape}, node, {})
+            model.inputs = [self.input_tensor(layer, shape, dtype, node)]
+            output = model.inputs[0]
+            for item in model.layers:
+                output = self.call_layer(item, [output], {}, node, {0: node})
+                if not isinstance(output, Tensor):
+                    model.complete = False
+                    return
         model.outputs = [output]
         self.sequential_rebuilt(model)
 
