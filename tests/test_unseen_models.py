@@ -185,3 +185,18 @@ def test_stats_say_where_a_model_s_outputs_were_lost(cli):
     assert reasons["outputs of Model(...) not followed"] == "17"
     assert reasons["a layer of Sequential(...) not followed"] == "23"
     assert reasons["result of Pyramid.call() not followed"] == "46"  # pyramid(keras.Input(...))
+
+
+def test_a_custom_layer_s_sublayers_it_is_not_seen_calling_are_unknown_weights_never_zero(cli):
+    """FeedForward builds its Dense sublayers in build() and runs them in a call() that
+    kgraphlint does not run (the layer states its own output shape). Keras counts their
+    weights; kgraphlint does not see them counted, so they are unknown (at c3b3a49: 0)."""
+    path = FIXTURES / "partial" / "sublayers_in_call.py"
+    [truth] = json.loads(path.with_suffix(".expected.json").read_text())
+    [model] = cli("summary", "--format", "json", path).json()
+    keras_params = {row["name"]: row["params"] for row in truth["layers"]}
+    ours = {row["name"]: row["params"] for row in model["layers"]}
+    assert keras_params["feed_forward"] > 0 and ours["feed_forward"] is None
+    assert model["total_params"] is None
+    assert {name: p for name, p in ours.items() if p is not None} == {
+        name: keras_params[name] for name, p in ours.items() if p is not None}

@@ -9,8 +9,7 @@ from __future__ import annotations
 from kgraphlint.analysis import FileAnalysis
 from kgraphlint.keras.facts import LayerInstance
 from kgraphlint.graph.model_graph import ModelGraph, sum_params
-from kgraphlint.keras.layers import knowledge
-from kgraphlint.keras.layers.base import no_params
+from kgraphlint.keras.layers.base import has_weights
 from kgraphlint.keras.shapes import UNKNOWN, is_int, shape_to_json
 
 
@@ -99,13 +98,6 @@ def unbuilt_rows(model: ModelGraph) -> tuple[list[dict], tuple]:
             row.update(params=0, trainable_params=0)
         rows.append(row)
     return rows, (0, 0) if known else (UNKNOWN, UNKNOWN)
-
-
-def has_weights(layer: LayerInstance) -> bool:
-    """Whether the layer builds weights when first called (Keras's weightless layers are
-    built when they are made); a layer kgraphlint has no knowledge of may."""
-    found = knowledge(layer.class_name)
-    return found is None or found.params is not no_params or layer.custom is not None
 
 
 def model_summary(analysis: FileAnalysis, model: ModelGraph) -> dict:

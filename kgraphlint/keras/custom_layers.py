@@ -24,6 +24,7 @@ from kgraphlint.feeding.arrays import Array
 from kgraphlint.graph.model_graph import build_model_graph
 from kgraphlint.interpret.values import ClassValue, ModuleRef, ObjectValue, is_plain
 from kgraphlint.keras.facts import LayerInstance, ModelRecord, Tensor, iter_tensors
+from kgraphlint.keras.layers.base import has_weights
 from kgraphlint.keras.shapes import UNKNOWN, dim_product, is_int, is_known
 from kgraphlint.keras.signatures import KERAS2
 from kgraphlint.resolve import symbols as kimports
@@ -392,6 +393,12 @@ def custom_params(instance: ObjectValue, sublayers: list[LayerInstance]) -> tupl
     """The weights add_weight made plus those of the sublayers called inside. Unknown when
     the layer keeps something kgraphlint could not follow (it might hold weights)."""
     if any(not is_known(v) for v in instance.attributes.values()):
+        return (UNKNOWN, UNKNOWN)
+    # A sublayer it keeps but was not seen calling (a call() not run because the layer
+    # has its own compute_output_shape, a sublayer its build() builds explicitly) may hold
+    # weights Keras counts.
+    called = {id(s) for s in sublayers}
+    if any(id(layer) not in called and has_weights(layer) for layer in tracked_layers(instance)):
         return (UNKNOWN, UNKNOWN)
     trainable = frozen = 0
     for size, is_trainable in instance.state.weights:

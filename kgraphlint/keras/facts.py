@@ -140,6 +140,15 @@ class LayerCall:
         return self.keras_inputs if self.keras_inputs is not None else self.inputs
 
 
+@dataclass(frozen=True)
+class WeightlessObject:
+    """An initializer, regularizer or constraint (``keras.initializers.get("glorot_uniform")``,
+    ``keras.regularizers.L2(1e-4)``), or an activation not known by name: a layer that keeps
+    one holds no weights by it."""
+
+    made_by: str  # the canonical dotted name of what made it
+
+
 @dataclass(eq=False)
 class ModelRecord:
     kind: str  # "functional" | "sequential"

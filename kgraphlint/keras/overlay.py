@@ -39,6 +39,7 @@ from kgraphlint.keras.facts import (
     ModelUse,
     SnippetName,
     Tensor,
+    WeightlessObject,
     iter_tensors,
 )
 from kgraphlint.keras.layers import LayerKnowledge, knowledge
@@ -375,6 +376,12 @@ class KerasOverlay(Overlay):
             return self.call_keras(symbol, args, kwargs, partial, node, arg_nodes)
         canonical = kimports.canonical_module(dotted)
         module, _, name = dotted.rpartition(".")
+        if canonical.rpartition(".")[0] in WEIGHTLESS_MODULES:
+            return WeightlessObject(canonical)
+        if canonical in ACTIVATION_GETTERS and len(args) + len(kwargs) == 1:
+            # keras.activations.get("relu"): that activation, which a layer takes by its name
+            given = args[0] if args else kwargs.get("identifier", UNKNOWN)
+            return given if given is None or isinstance(given, (str, FunctionValue)) else WeightlessObject(canonical)
         if name == SUBMODULE_INJECTION and len(args) == 1 and not kwargs:
             given = args[0] if isinstance(args[0], dict) else {}
             return tuple(given[key] if isinstance(given.get(key), ModuleRef) else ModuleRef(f"keras.{key}")
@@ -1116,6 +1123,11 @@ class KerasOverlay(Overlay):
                     ModelArgumentProblem(name, role, reason, describe_value(item), element, model_node, candidates))
 
 
+#: the modules whose functions and classes make initializers, regularizers and constraints
+WEIGHTLESS_MODULES = frozenset(f"keras{src}.{kind}" for src in ("", ".src")
+                               for kind in ("initializers", "regularizers", "constraints"))
+#: keras.activations.get, however reached
+ACTIVATION_GETTERS = frozenset({"keras.activations.get", "keras.src.activations.get"})
 #: the attributes of a model that Keras defines (read from the graph, not from a subclass's self)
 MODEL_ATTRIBUTES = frozenset({"inputs", "outputs", "input", "output", "name", "layers"})
 

@@ -95,6 +95,14 @@ def knowledge(class_name: str) -> LayerKnowledge | None:
     return CATALOGUE.get(class_name)
 
 
+def has_weights(layer) -> bool:
+    """Whether a layer (a kgraphlint.keras.facts.LayerInstance) builds weights when first
+    called or built (Keras's weightless layers are built when they are made); a layer
+    kgraphlint has no knowledge of may."""
+    found = knowledge(layer.class_name)
+    return found is None or found.params is not no_params or layer.custom is not None
+
+
 # ---------------------------------------------------------------- argument helpers
 
 
