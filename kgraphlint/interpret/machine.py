@@ -379,28 +379,30 @@ class Interpreter:
         body = Frame(Scope({}, frame.scope))
         methods = dict(inherited.methods) if inherited is not None else {}
         properties = dict(inherited.properties) if inherited is not None else {}
-        static = dict(inherited.static) if inherited is not None else {}
-        class_methods = {}
+        static, class_methods = {}, {}  # an inherited class method is bound to this class
+        for name, value in (inherited.static.items() if inherited is not None else ()):
+            if type(value) is BoundMethod:
+                class_methods[name] = value.function
+            else:
+                static[name] = value
         for statement in node.body.body:
             if type(statement) is cst.FunctionDef:
                 name, function = statement.name.value, FunctionValue(statement, frame.scope, path=self.current_path)
-                for table in (methods, properties, static):
-                    table.pop(name, None)  # a name the class defines again is its own
-                if statement.decorators:
-                    if layer:
-                        # a property or static method: not needed to run the class, but
-                        # analysed as a function nobody calls (from_preset builds models)
-                        if not self.in_other_module:
-                            self.functions.append(function)
-                        continue
-                    kind = method_kind(statement)
-                    if kind is None:
-                        return UNKNOWN  # a decorator kgraphlint does not know: not followed
-                    table = {"property": properties, "staticmethod": static, "classmethod": class_methods}.get(kind)
-                    if table is not None:  # a property's setter and deleter are not followed
-                        table[name] = function
+                if statement.decorators and layer:
+                    # a property or static method: not needed to run the class, but
+                    # analysed as a function nobody calls (from_preset builds models)
+                    if not self.in_other_module:
+                        self.functions.append(function)
                     continue
-                methods[name] = function
+                kind = method_kind(statement) if statement.decorators else "method"
+                if kind is None:
+                    return UNKNOWN  # a decorator kgraphlint does not know: not followed
+                if kind == "setter":
+                    continue  # a property's setter and deleter are not followed
+                for table in (methods, properties, static, class_methods):
+                    table.pop(name, None)  # a name the class defines again is its own
+                {"method": methods, "property": properties, "staticmethod": static,
+                 "classmethod": class_methods}[kind][name] = function
             else:
                 self.exec_block((statement,), body)
         attributes = {**(inherited.attributes if inherited is not None else {}), **body.scope.names}
