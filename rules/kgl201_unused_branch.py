@@ -44,7 +44,8 @@ model = keras.Model(x, output)
 
     def check(self, ctx):
         analysis = ctx.analysis
-        if analysis.gave_up or not ctx.models or any(not r.complete or not r.outputs_known for r in analysis.facts.records):
+        followed = all(r.complete and r.outputs_known for r in analysis.facts.records)
+        if analysis.gave_up or not ctx.models or not followed:
             return  # part of the graph could not be followed: "unused" would be a guess
         consumers = analysis.consumers
         used = {call for model in ctx.models for call in model.calls}

@@ -1293,8 +1293,8 @@ class Interpreter:
         elif kind is NamedTupleClass:
             made = callee.make(args, kwargs) if not partial else None
             return UNKNOWN if made is None else made
-        elif (callee is getattr or callee is hasattr) and 2 <= len(args) <= 3 and not kwargs and isinstance(args[0], ObjectValue) \
-                and isinstance(args[1], str) and not partial:
+        elif (callee is getattr or callee is hasattr) and 2 <= len(args) <= 3 and not kwargs and not partial \
+                and isinstance(args[0], ObjectValue) and isinstance(args[1], str):
             return self.getattr_of_object(callee, args, node)
         elif callable(callee) and callee in PURE_BUILTINS.values():
             owner = next((self.owners[type(a)] for a in args if type(a) in self.owners), None)

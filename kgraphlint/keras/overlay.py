@@ -1139,7 +1139,7 @@ def is_instance(value: LayerInstance | ModelRecord, classes: tuple) -> bool | No
     names = []
     for cls in classes:
         symbol = kimports.resolve(cls.dotted) if isinstance(cls, ModuleRef) else None
-        if isinstance(cls, ModuleRef) and cls.dotted.rpartition(".")[2] == "Layer" and kimports.is_keras_path(cls.dotted):
+        if isinstance(cls, ModuleRef) and cls.dotted.endswith(".Layer") and kimports.is_keras_path(cls.dotted):
             names.append("Layer")
         elif symbol is not None and symbol.kind == "model" and symbol.flavour is None:
             names.append(cls.dotted.rpartition(".")[2])  # Model, Functional or Sequential
