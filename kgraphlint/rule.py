@@ -298,7 +298,10 @@ class RuleContext:
 
     def code_for(self, node: cst.CSTNode) -> str:
         module = self.analysis.module
-        return module.code_for_node(node) if module is not None else ""
+        try:
+            return module.code_for_node(node) if module is not None else ""
+        except RecursionError:  # libcst writes code out recursively: x.a.a.a... thousands deep
+            return "(code nested too deeply to show)"
 
     def place(self, node: cst.CSTNode | None) -> tuple[int, int]:
         """(line, column) where ``node`` is reported: to tell two related locations apart."""

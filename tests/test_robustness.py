@@ -332,3 +332,13 @@ def test_generated_programs_with_hostile_shapes_never_crash(program):
     assert len(findings) <= 10 * lines
     for finding in findings:
         assert 1 <= finding["line"] <= lines and finding["column"] >= 1 and 0 < len(finding["message"]) < 2000
+
+
+def test_an_expression_nested_thousands_deep_behind_a_carriage_return_does_not_crash(cli, write):
+    """Found by the fuzzer above: a lone carriage return ends the comment for Python, so the
+    statement after it is code nested 3,000 attributes deep, which libcst cannot write out
+    recursively to find positions and show code; kgraphlint reports the limit instead."""
+    path = write(KERAS_PRELUDE + "#\rf = x" + ".a" * 3000 + "\n")
+    result = cli("check", "--format", "json", "--no-cache", path)
+    assert result.code in (0, 1) and result.err == ""
+    assert [f["code"] for f in result.json()] == ["KGL003"]

@@ -205,7 +205,13 @@ class Positions:
             return Span(1, 1, 1, 1)
         if self._ranges is None:
             self._start()
-        found = self._find(node)
+        try:
+            found = self._find(node)
+        except RecursionError:
+            # libcst writes a statement out recursively: one nested thousands deep
+            # (x.a.a.a...) cannot be, so what follows it has no position (line 1) either
+            self._state, self._pending = None, iter(())
+            found = None
         if found is None:
             return Span(1, 1, 1, 1)
         line, column = self._line_column(found[0])
