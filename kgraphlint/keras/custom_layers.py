@@ -308,7 +308,10 @@ class CustomLayers:
             self.runs.pop()
         if layer.params is None:
             # Where the run lost track, a sublayer it did not see called may hold weights.
-            followed = len(self.machine.blind_spots) == lost_before
+            # A build() that takes a shape per tensor (decoder_sequence_shape,
+            # encoder_sequence_shape) is given each by Keras; it was run with the first only.
+            followed = len(self.machine.blind_spots) == lost_before and not (
+                "build" in methods and build_shape_count(methods["build"]) > 1 and tensor_arguments(args, kwargs) > 1)
             layer.params = custom_params(instance, run.sublayers) if followed else (UNKNOWN, UNKNOWN)
         return out, structure
 
@@ -336,6 +339,16 @@ TRAINING_OVERRIDES = frozenset({"compute_loss", "train_step", "test_step", "pred
                                 "evaluate", "predict", "compute_metrics"})
 #: methods whose override changes what a built-in layer computes
 OVERRIDES = frozenset({"call", "build", "compute_output_shape"})
+
+
+def build_shape_count(build) -> int:
+    """How many shapes a build() method takes (its parameters after self)."""
+    params = build.node.params
+    return len(params.posonly_params) + len(params.params) + len(params.kwonly_params) - 1
+
+
+def tensor_arguments(args: list, kwargs: dict) -> int:
+    return sum(1 for value in [*args, *kwargs.values()] for _ in iter_tensors(value))
 
 
 def tracked_layers(instance: ObjectValue) -> list[LayerInstance]:

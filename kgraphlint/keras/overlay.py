@@ -306,10 +306,14 @@ class KerasOverlay(Overlay):
         return self.opaque_node("GetItem", [container], node)
 
     def handles_method(self, receiver: object, method: str) -> bool:
-        return isinstance(receiver, ModelRecord) or (isinstance(receiver, LayerInstance) and method == "__call__")
+        return isinstance(receiver, ModelRecord) or (isinstance(receiver, LayerInstance)
+                                                     and method in ("__call__", "build"))
 
     def call_method(self, receiver: object, method: str, args: list, kwargs: dict, partial: bool,
                     node: cst.Call, arg_nodes: dict) -> object:
+        if isinstance(receiver, LayerInstance) and method == "build":
+            self.build_layer(receiver, args, kwargs, partial)
+            return None
         if isinstance(receiver, ModelRecord):
             if method not in UNBUILDING_METHODS:
                 receiver.touched = True
@@ -943,6 +947,24 @@ class KerasOverlay(Overlay):
         model.outputs = [output]
         self.sequential_rebuilt(model)
 
+    def build_layer(self, layer: LayerInstance, args: list, kwargs: dict, partial: bool) -> None:
+        """``self.dense.build(input_shape)`` in a custom layer's build(): Keras makes the
+        built-in's weights for that shape then, and they count toward the custom layer.
+        Weights stay unknown where the layer is not a built-in kgraphlint knows (or its
+        subclass overrides build), or the shapes are not known."""
+        found = knowledge(layer.knowledge_class)
+        own_build = layer.overrides is not None and "build" in layer.overrides.cls.methods
+        shapes = [as_shape_tuple(kwargs[k]) for k in BUILD_SHAPE_KEYWORDS if k in kwargs] or [
+            as_shape_tuple(a) for a in args]
+        if partial or found is None or layer.custom is not None or own_build or layer.params is not None \
+                or not shapes or len(shapes) != len(args) + sum(k in kwargs for k in BUILD_SHAPE_KEYWORDS) \
+                or any(shape is UNKNOWN or not all(d is None or is_int(d) for d in shape) for shape in shapes):
+            self.escape([args, kwargs])
+            return
+        weightless = found.params is no_params
+        layer.params = (0, 0) if weightless else self.layer_params(layer, shapes, found if self.decided(layer) else None)
+        self.custom.inside(layer)  # built inside a custom layer's build(): its weights are that layer's
+
     def set_trainable(self, owner: LayerInstance | ModelRecord, value: object) -> None:
         """``layer.trainable = False`` freezes a layer; a model's freezes all of its layers."""
         if isinstance(owner, LayerInstance):
@@ -1126,6 +1148,8 @@ class KerasOverlay(Overlay):
 #: the modules whose functions and classes make initializers, regularizers and constraints
 WEIGHTLESS_MODULES = frozenset(f"keras{src}.{kind}" for src in ("", ".src")
                                for kind in ("initializers", "regularizers", "constraints"))
+#: the shapes a layer's build() takes by keyword (MultiHeadAttention's), in the order its call takes them
+BUILD_SHAPE_KEYWORDS = ("input_shape", "query_shape", "value_shape", "key_shape")
 #: keras.activations.get, however reached
 ACTIVATION_GETTERS = frozenset({"keras.activations.get", "keras.src.activations.get"})
 #: the attributes of a model that Keras defines (read from the graph, not from a subclass's self)
