@@ -44,10 +44,15 @@ def test_heads_on_unseen_backbones_are_models_with_opaque_rows(cli):
         ("stem_pool", [None, None, None, 16], 0)]
 
 
+def stats_and_reason_lines(cli, path) -> tuple[dict, dict[str, str]]:
+    """``summary --stats`` of a program, and the line of each reason's first example."""
+    stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
+    return stats, {r["reason"]: r["example"].rsplit(":", 1)[1] for r in stats["reasons"]}
+
+
 def test_stats_give_a_reason_for_each_blind_spot(cli):
-    stats = cli("summary", "--stats", "--format", "json", UNSEEN).json()["stats"]
+    stats, reasons = stats_and_reason_lines(cli, UNSEEN)
     assert stats["models"] == stats["partial_models"] == 4 and stats["unextracted_models"] == []
-    reasons = {r["reason"]: r["example"].rsplit(":", 1)[1] for r in stats["reasons"]}
     assert reasons["model backbone not known (an argument, or made where kgraphlint cannot see)"] == "18"
     assert reasons["model base not known (an argument, or made where kgraphlint cannot see)"] == "65"
     assert reasons["indexing a tensor with an index not known"] == "19"
@@ -179,9 +184,8 @@ def test_models_whose_outputs_are_lost_stay_models_with_what_is_known_as_keras_s
 
 
 def test_stats_say_where_a_model_s_outputs_were_lost(cli):
-    stats = cli("summary", "--stats", "--format", "json", LOST).json()["stats"]
+    stats, reasons = stats_and_reason_lines(cli, LOST)
     assert stats["models"] == stats["partial_models"] == 3 and stats["unextracted_models"] == []
-    reasons = {r["reason"]: r["example"].rsplit(":", 1)[1] for r in stats["reasons"]}
     assert reasons["outputs of Model(...) not followed"] == "17"
     assert reasons["a layer of Sequential(...) not followed"] == "23"
     assert reasons["result of Pyramid.call() not followed"] == "46"  # pyramid(keras.Input(...))

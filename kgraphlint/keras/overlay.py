@@ -44,7 +44,7 @@ from kgraphlint.keras.facts import (
 )
 from kgraphlint.keras.layers import LayerKnowledge, knowledge
 from kgraphlint.keras.layers.attention import mha_scores
-from kgraphlint.keras.layers.base import decided_by_known, no_params, switches
+from kgraphlint.keras.layers.base import decided_by_known, has_weights, switches
 from kgraphlint.keras.naming import NameCounter
 from kgraphlint.keras.operations import Operation
 from kgraphlint.keras.shapes import UNKNOWN, fully_known, is_int, is_known
@@ -471,10 +471,8 @@ class KerasOverlay(Overlay):
 
     def opaque_layer(self, description: str, node: cst.CSTNode) -> LayerInstance:
         """A layer kgraphlint cannot see into: its name, output and weights not known."""
-        layer = LayerInstance(description.removesuffix("(...)") or "?", "?", False, {}, self.machine.site(node),
-                              self.machine.certain, opaque=description, name_certain=False)
-        layer.params = (UNKNOWN, UNKNOWN)
-        return layer
+        return LayerInstance(description.removesuffix("(...)") or "?", "?", False, {}, self.machine.site(node),
+                             self.machine.certain, opaque=description, name_certain=False, params=(UNKNOWN, UNKNOWN))
 
     def call_opaque(self, layer: LayerInstance, inputs: list[Tensor], node: cst.CSTNode) -> Tensor:
         node = self.machine.site(node)
@@ -787,8 +785,7 @@ class KerasOverlay(Overlay):
             first_call = layer.params is None
             if first_call:
                 # a layer that never has weights (pooling, dropout) has none whatever its arguments
-                weightless = found is not None and found.params is no_params and layer.custom is None
-                layer.params = (0, 0) if weightless else self.layer_params(layer, shapes, usable)
+                layer.params = self.layer_params(layer, shapes, usable) if has_weights(layer) else (0, 0)
             if layer.overrides is not None:
                 out = self.custom.run_overrides(layer, args, kwargs, shapes, out, first_call)
         inner = layer.inner_model
@@ -961,8 +958,8 @@ class KerasOverlay(Overlay):
                 or any(shape is UNKNOWN or not all(d is None or is_int(d) for d in shape) for shape in shapes):
             self.escape([args, kwargs])
             return
-        weightless = found.params is no_params
-        layer.params = (0, 0) if weightless else self.layer_params(layer, shapes, found if self.decided(layer) else None)
+        usable = found if self.decided(layer) else None
+        layer.params = self.layer_params(layer, shapes, usable) if has_weights(layer) else (0, 0)
         self.custom.inside(layer)  # built inside a custom layer's build(): its weights are that layer's
 
     def set_trainable(self, owner: LayerInstance | ModelRecord, value: object) -> None:
