@@ -499,9 +499,10 @@ def test_a_tensorflow_constant_from_python_numbers_broadcasts_like_an_array(cli,
 
 def test_an_input_shape_only_a_caller_gives_is_a_reason_in_stats(cli, write):
     """image-classifiers' builders default to ``input_shape=None``, which keras.Input refuses:
-    run with their defaults (nobody here calls them) the model's shapes are the callers';
-    --stats says so, and nothing is reported."""
-    path = write(textwrap.dedent("""
+    run with their defaults (nobody here calls them) they raise there and build nothing, so
+    no model with shapes that are not Keras's is shown; --stats says why, nothing is
+    reported, and a caller that gives the shape gets its model checked."""
+    builder = textwrap.dedent("""
         import keras
         from keras import layers
 
@@ -511,9 +512,76 @@ def test_an_input_shape_only_a_caller_gives_is_a_reason_in_stats(cli, write):
             x = layers.Dense(64, activation="relu")(inputs)
             x = layers.Dense(width, activation="relu")(x)
             return keras.Model(inputs, layers.Dense(classes, activation="softmax")(x))
-        """))
+        """)
+    path = write(builder)
     stats = cli("summary", "--stats", "--format", "json", path).json()["stats"]
-    assert stats["models"] == 1 and stats["fully_known"] == 0
+    assert stats["models"] == 0 and stats["layer_calls"] == 0
     assert [r["reason"] for r in stats["reasons"]] == [
         "Input(shape=None), which Keras refuses: the shape is its callers'"]
     assert cli("check", "--format", "json", path).json() == []
+    called = write(builder + "\n\nmodel = tower((16,))\n")
+    [model] = cli("summary", "--format", "json", called).json()
+    assert model["total_params"] is not None and "?" not in [row["output_shape"] for row in model["layers"]]
+
+
+def test_code_after_a_raise_does_not_run_and_a_try_keeps_only_what_every_way_agrees_on(cli, write):
+    """``else: raise`` leaves the one branch that does not raise (the layers after it are
+    known); ``except KeyError: width = 64`` does not make the width 64 (it is 64 only when
+    WIDTH is not set); an import fallback still binds Keras."""
+    path = write(textwrap.dedent("""
+        import os
+
+        try:
+            from tensorflow import keras
+        except ImportError:
+            import keras
+        from keras import layers
+
+        try:
+            width = int(os.environ["WIDTH"])
+        except KeyError:
+            width = 64
+
+
+        def stem(x, kind):
+            if kind == "conv":
+                x = layers.Conv2D(8, 3, name="stem_conv")(x)
+            else:
+                raise ValueError(kind)
+            return layers.BatchNormalization(name="stem_bn")(x)
+
+
+        inputs = keras.Input((16, 16, 3))
+        x = stem(inputs, os.environ.get("STEM", "conv"))
+        x = layers.GlobalAveragePooling2D(name="pool")(x)
+        model = keras.Model(inputs, layers.Dense(width, name="head")(x))
+        """))
+    [model] = cli("summary", "--format", "json", path).json()
+    rows = {row["name"]: row for row in model["layers"]}
+    # the shapes' values are Keras's in fixtures/models/raising_guards.py; here: known or not
+    assert "?" not in rows["stem_bn"]["output_shape"] + rows["pool"]["output_shape"]
+    assert rows["head"]["params"] is None and rows["head"]["output_shape"][-1] == "?"
+
+
+def test_a_guard_refusing_guessed_defaults_does_not_stop_their_run_but_a_call_that_raises_does(cli, write):
+    """keras-hub's CSPNetBackbone raises when ``stage_type`` keeps its default None: run with
+    its defaults (nobody here calls it) the guard is not what callers meet, so the model
+    after it is still extracted and checked; a program that calls it so gets no model,
+    as Keras gives none."""
+    builder = textwrap.dedent("""
+        import keras
+        from keras import layers
+
+
+        def backbone(stage_type=None, width=16):
+            if stage_type not in ("dark", "csp"):
+                raise ValueError(f"unknown stage_type {stage_type}")
+            inputs = keras.Input((8,), name="features")
+            return keras.Model(inputs, layers.Dense(width, name="proj")(inputs), name="backbone")
+        """)
+    [model] = cli("summary", "--format", "json", write(builder)).json()
+    assert model["name"] == "backbone" and model["total_params"] is not None
+    called = write(builder + "\n\nmodel = backbone()\n", name="called.py")
+    assert cli("summary", "--format", "json", called).json() == []
+    fixed = write(builder + "\n\nmodel = backbone('csp')\n", name="fixed.py")
+    assert [m["name"] for m in cli("summary", "--format", "json", fixed).json()] == ["backbone"]

@@ -31,7 +31,7 @@ from kgraphlint.interpret.builtins import (
     string_method,
 )
 from kgraphlint.interpret.command_line import PARSER_CLASS, ArgumentParserValue, call_parser, new_parser
-from kgraphlint.interpret.overlay import Overlay
+from kgraphlint.interpret.overlay import Overlay, Raises
 from kgraphlint.interpret.values import (
     _MISSING,
     UNKNOWN,
@@ -117,6 +117,8 @@ class Interpreter:
         self.functions: list[FunctionValue] = []
         self.classes: list[ClassValue] = []
         self.certain = True
+        #: the code running now is a function nobody calls, run with defaults it guessed
+        self.guessed = False
         self.depth = 0
         self.steps = 0
         #: the step at which the budget is next asked (statements count steps too)
@@ -156,7 +158,7 @@ class Interpreter:
         # module it imports runs under its own name.
         self.module_scope.names["__name__"] = "__main__"
         frame = Frame(self.module_scope)
-        self.exec_block(self.module.body, frame)
+        self.exec_module_body(self.module.body, frame)
         # Builders that are defined but never called still build models when a user calls
         # them: analyse them with their defaults, consuming no Keras auto-names. Those with
         # parameters that have no default go last: another builder may call them with values.
@@ -184,8 +186,19 @@ class Interpreter:
         for overlay in self.overlays:
             overlay.finish()
 
+    def exec_module_body(self, body, frame: Frame) -> None:
+        """A module's statements. One that raises would stop a script; the statements after
+        it are still the author's code (a notebook runs its next cell), so they still run."""
+        for statement in body:
+            try:
+                self.exec_block((statement,), frame)
+            except Raises:
+                pass
+
     def uncalled(self, arguments: bool) -> ExitStack:
         stack = ExitStack()
+        stack.callback(setattr, self, "guessed", self.guessed)
+        self.guessed = arguments
         for overlay in self.overlays:
             stack.enter_context(overlay.uncalled(arguments))
         return stack
@@ -252,7 +265,7 @@ class Interpreter:
         saved = self.enter(key, node)
         self.live_scopes.append(frame.scope)
         try:
-            self.exec_block(tree.body, frame)
+            self.exec_module_body(tree.body, frame)
         except (_Return, _Break, _Continue):
             pass
         finally:
@@ -346,15 +359,34 @@ class Interpreter:
         self.exec_block(statement.body.body, frame)
 
     def exec_Try(self, statement: cst.Try, frame: Frame) -> None:
-        self.exec_block(statement.body.body, frame)
+        """The body runs, and any handler may run in place of the rest of it: after the
+        statement a name holds what every way through agrees on (not the handler's value
+        alone: ``except KeyError: width = 64`` does not make the width 64)."""
+        try:
+            self.exec_block(statement.body.body, frame)
+            raised = False
+        except Raises:
+            raised = True  # which handler takes it is not known: each may run
+        after_body = dict(frame.scope.names)
+        outcomes = []
+        if not raised:
+            if statement.orelse is not None:
+                self.exec_block(statement.orelse.body.body, frame)
+            outcomes.append(frame.scope.names)
         for handler in statement.handlers:
+            frame.scope.names = dict(after_body)
             if handler.name is not None:
                 self.assign(handler.name.name, UNKNOWN, frame)
-            self.speculate(lambda: self.exec_block(handler.body.body, frame))
-        if statement.orelse is not None:
-            self.exec_block(statement.orelse.body.body, frame)
+            if not self.speculate(lambda: self.exec_block(handler.body.body, frame), frame):
+                outcomes.append(frame.scope.names)
+        if outcomes:
+            frame.scope.names = self.merged(outcomes, statement, fallback=True)
+        else:
+            frame.scope.names = after_body
         if statement.finalbody is not None:
             self.exec_block(statement.finalbody.body.body, frame)
+        if not outcomes:
+            self.raise_here()
 
     def define_class(self, node: cst.ClassDef, frame: Frame) -> object:
         """A plain class becomes a ClassValue, and so does a class built on a library base
@@ -463,6 +495,17 @@ class Interpreter:
                         self.mutated.append((owner, target.attr.value))
                     owner.attributes.pop(target.attr.value, None)
 
+    def exec_Raise(self, small: cst.Raise, frame: Frame) -> None:
+        self.raise_here()
+
+    def raise_here(self) -> None:
+        """What follows does not run. Except in code nobody calls, run with defaults it
+        guessed: a guard that refuses them (``if stage_type not in (...): raise``, with
+        ``stage_type=None``) is not what a caller's arguments meet, so the run goes on to
+        check the rest. An undecided raise still ends its own branch."""
+        if not (self.guessed and self.certain):
+            raise Raises()
+
     def exec_Return(self, small: cst.Return, frame: Frame) -> None:
         raise _Return(None if small.value is None else self.eval(small.value, frame))
 
@@ -561,15 +604,31 @@ class Interpreter:
         results = []
         for branch in branches:
             frame.scope.names = dict(before.names)
-            self.speculate(branch, frame)
-            results.append(frame.scope.names)
-        merged = {}
-        for name in set().union(*results):
-            values = [r.get(name, _MISSING) for r in results]
-            merged[name] = values[0] if all(v is values[0] for v in values) else self.join(
-                [v for v in values if v is not _MISSING], node, loop=False)
-        frame.scope.names = {k: v for k, v in merged.items() if v is not _MISSING}
+            if not self.speculate(branch, frame):  # code after the if runs only if it did not raise
+                results.append(frame.scope.names)
+        if not results:  # every branch raises
+            frame.scope.names = dict(before.names)
+            self.undecided_made(made_before, node.test)
+            self.raise_here()
+            return
+        frame.scope.names = self.merged(results, node)
         self.undecided_made(made_before, node.test)
+
+    def merged(self, outcomes: list[dict], node: cst.CSTNode, fallback: bool = False) -> dict:
+        """The names after code that may have gone one of several ways (each outcome: the
+        names one way leaves): a name keeps a value all agree on, else their join.
+        ``fallback``: ways through a try statement, where a module the handler imports
+        (``except ImportError: import keras``) is the one a working environment binds."""
+        merged = {}
+        for name in set().union(*outcomes):
+            values = [r.get(name, _MISSING) for r in outcomes]
+            if all(v is values[0] for v in values):
+                merged[name] = values[0]
+            elif fallback and type(values[-1]) is ModuleRef:
+                merged[name] = values[-1]
+            else:
+                merged[name] = self.join([v for v in values if v is not _MISSING], node, loop=False)
+        return {k: v for k, v in merged.items() if v is not _MISSING}
 
     def undecided_made(self, made_before: int, test: cst.CSTNode) -> None:
         """Undecided code (its ``test`` not known) that made something is a blind spot."""
@@ -582,9 +641,10 @@ class Interpreter:
         """How much the overlays have recorded so far."""
         return sum(overlay.recorded() for overlay in self.overlays)
 
-    def speculate(self, action, frame: Frame | None = None) -> None:
+    def speculate(self, action, frame: Frame | None = None) -> bool:
         """Run code that may or may not execute; calls it makes are not certain, and what
-        it changes in place (a list it appends to, an attribute it sets) is unknown after."""
+        it changes in place (a list it appends to, an attribute it sets) is unknown after.
+        True when it raised."""
         saved, saved_mutated = self.certain, self.mutated
         self.certain, self.mutated = False, []
         try:
@@ -594,9 +654,12 @@ class Interpreter:
                 frame.maybe_returned = True
         except (_Break, _Continue):
             pass
+        except Raises:
+            return True
         finally:
             mutated, self.certain, self.mutated = self.mutated, saved, saved_mutated
             self.forget_mutations(mutated)
+        return False
 
     def mutate(self, container: object) -> None:
         """``container`` (a list, a dict, or an (object, attribute) pair) changes in place."""
@@ -1368,8 +1431,8 @@ class Interpreter:
                 self.exec_SimpleStatementLine(function.node.body, frame)
         except _Return as returned:
             return UNKNOWN if frame.maybe_returned else returned.value
-        except (_Break, _Continue):
-            return UNKNOWN
+        except (_Break, _Continue, Raises):
+            return UNKNOWN  # a call that raises: the caller goes on with a value not known
         finally:
             self.live_scopes.pop()
             self.depth -= 1
@@ -1489,7 +1552,7 @@ def _handlers(prefix: str, kinds: tuple[str, ...]) -> dict:
 EVALUATORS = _handlers("eval_", tuple(name for name in dir(cst) if isinstance(getattr(cst, name), type)))
 STATEMENTS = _handlers("exec_", ("SimpleStatementLine", "If", "For", "While", "FunctionDef", "ClassDef", "With", "Try"))
 SMALL_STATEMENTS = _handlers("exec_", ("Expr", "Assign", "AnnAssign", "AugAssign", "Del", "Import", "ImportFrom",
-                                       "Return", "Break", "Continue", "Global", "Nonlocal"))
+                                       "Return", "Raise", "Break", "Continue", "Global", "Nonlocal"))
 
 
 # ---------------------------------------------------------------------- helpers

@@ -20,6 +20,13 @@ from typing import ContextManager, Protocol
 import libcst as cst
 
 
+class Raises(Exception):
+    """The code running now raises: a ``raise`` statement, or a call an overlay knows its
+    library refuses. What follows it in the function does not run; the call of that
+    function gives no value the machine knows. Undecided code that raises is left out of
+    what its branches agree on."""
+
+
 class Machine(Protocol):
     """What an overlay may ask of the machine that runs it."""
 

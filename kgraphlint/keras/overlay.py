@@ -21,7 +21,7 @@ from kgraphlint.feeding.arrays import Array, normalized_index
 from kgraphlint.feeding.training import DATA_METHODS
 from kgraphlint.graph.model_graph import build_model_graph, model_params
 from kgraphlint.interpret.builtins import PLAIN_TYPES, STRING_METHODS
-from kgraphlint.interpret.overlay import Machine, Overlay
+from kgraphlint.interpret.overlay import Machine, Overlay, Raises
 from kgraphlint.interpret.values import ClassValue, FunctionValue, ModuleRef, dotted_name
 from kgraphlint.keras import operations, snippets
 from kgraphlint.keras.custom_layers import CustomLayers, LayerMethod, is_layer_base, tracked_layers
@@ -677,6 +677,11 @@ class KerasOverlay(Overlay):
             given = config.get("shape") is not None or config.get("batch_shape") is not None
             self.machine.lose_track("Input shape not known" if given or partial else
                                     "Input(shape=None), which Keras refuses: the shape is its callers'", node)
+            if not given and not partial and self.guessed_arguments:
+                # A builder run with its defaults (nobody here calls it) that gives Input no
+                # shape: Keras raises there, so those defaults build nothing; its callers'
+                # arguments do, and a call that gives them is checked.
+                raise Raises()
         layer = self.input_layer(config, node, arg_nodes)
         return self.input_tensor(layer, shape, config.get("dtype"), node)
 
