@@ -524,6 +524,32 @@ def test_an_input_shape_only_a_caller_gives_is_a_reason_in_stats(cli, write):
     assert model["total_params"] is not None and "?" not in [row["output_shape"] for row in model["layers"]]
 
 
+def test_a_sequential_of_layers_not_followed_is_a_model_with_what_it_holds_unknown(cli, write):
+    """keras/src's clone_model builds ``Sequential([clone_function(layer) for layer in
+    model.layers])``: however many layers that is, the model is extracted with one opaque
+    row for them, and a layer after them may be built by an Input among them, so its
+    weights are not 0 "unbuilt" but unknown. A file with no layer calls is not "100%
+    known"."""
+    path = write(textwrap.dedent("""
+        import keras
+        from keras import layers
+
+
+        def clone(model, clone_function):
+            copied = keras.Sequential([clone_function(layer) for layer in model.layers], name="copied")
+            copied.add(layers.Dense(3, name="logits"))
+            return copied
+        """))
+    [model] = cli("summary", "--format", "json", path).json()
+    assert (model["name"], model["kind"]) == ("copied", "sequential")
+    assert [(row.get("opaque"), row["params"]) for row in model["layers"]] == [
+        ("layers not followed", None), (None, None)]
+    assert model["total_params"] is None
+    stats = cli("summary", "--stats", path).out
+    assert "layers of Sequential(...) not followed" in stats and "Fully known:  0 (no layer calls)" in stats
+    assert cli("check", "--format", "json", path).json() == []
+
+
 def test_code_after_a_raise_does_not_run_and_a_try_keeps_only_what_every_way_agrees_on(cli, write):
     """``else: raise`` leaves the one branch that does not raise (the layers after it are
     known); ``except KeyError: width = 64`` does not make the width 64 (it is 64 only when

@@ -84,12 +84,15 @@ def unbuilt_rows(model: ModelGraph) -> tuple[list[dict], tuple]:
     its rows as Keras 3 prints them: each layer's output "?", its weights 0 ("unbuilt"
     where it would build some). One used in a way that may build it (called on what
     kgraphlint could not follow, kept by an object it does not know), or with a layer built
-    elsewhere, has weights kgraphlint does not know: those rows and the totals unknown."""
-    rows, known = [], True
+    elsewhere, has weights kgraphlint does not know: those rows and the totals unknown. So
+    has a layer kgraphlint could not follow, and every layer after it: it may be an Input
+    that builds them."""
+    rows, known, maybe_input = [], True, False
     for layer in model.layers:
         row = layer_row(model, layer)
         row["output_shape"] = "?"
-        if layer.calls or model.record.touched:
+        maybe_input = maybe_input or layer.opaque is not None
+        if layer.calls or model.record.touched or maybe_input:
             row.update(params=None, trainable_params=None)
             known = False
         elif has_weights(layer):

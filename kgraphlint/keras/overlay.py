@@ -1060,11 +1060,15 @@ class KerasOverlay(Overlay):
         if layers is None:
             return model
         items = self.machine.iterate(layers)
-        if items is None:
-            model.complete = False
-            self.escape(layers)
-            return model
         list_node = arg_nodes.get(0, arg_nodes.get("layers"))
+        if items is None:
+            # Sequential(a list kgraphlint could not follow): however many layers it holds,
+            # they are one opaque layer here, and the model stays (its outputs unknown)
+            self.escape(layers)
+            self.machine.lose_track("layers of Sequential(...) not followed", list_node or node)
+            model.layers.append(self.opaque_layer("layers not followed", list_node or node))
+            model.declares_input = True  # its first layer may declare an input shape
+            return model
         element_nodes = [e.value for e in list_node.elements] if type(list_node) in (cst.List, cst.Tuple) else []
         for index, item in enumerate(items):
             self.sequential_add(model, item, element_nodes[index] if index < len(element_nodes) else node,

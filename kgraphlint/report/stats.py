@@ -96,7 +96,9 @@ class Coverage:
             f"Files:        {self.files:,}",
             f"Models:       {self.models:,}" + (f" ({self.partial_models:,} partly seen)" if self.partial_models else ""),
             f"Layer calls:  {self.layer_calls:,}",
-            f"Fully known:  {self.fully_known:,} ({self.share:.1%})",
+            # no layer calls is not "100% known": nothing was seen to know
+            f"Fully known:  {self.fully_known:,} ({self.share:.1%})" if self.layer_calls
+            else "Fully known:  0 (no layer calls)",
         ]
         top = self.top()
         if top:
