@@ -31,7 +31,7 @@ from pathlib import Path
 
 import libcst
 
-from kgraphlint.source.parse import parse_module
+from kgraphlint.source.parse import forget_parsed
 from kgraphlint.cache import ResultCache
 from kgraphlint.checking import check_paths
 from kgraphlint.cli import tune_garbage_collector
@@ -160,7 +160,7 @@ def process_seconds(repeat: int, command: list[str], cache: Path) -> float:
 
 def cold_seconds(repeat: int, paths: list[str], jobs: int = 1) -> float:
     """Nothing kept from an earlier run, not even the parsed modules."""
-    return best_of(repeat, lambda: (parse_module.cache_clear(), check_paths(paths, Overrides(), jobs=jobs)))
+    return best_of(repeat, lambda: (forget_parsed(), check_paths(paths, Overrides(), jobs=jobs)))
 
 
 def measure_part(name: str, files: list[Path], folder: Path, args: argparse.Namespace) -> dict:
@@ -191,7 +191,7 @@ def costliest_files(files: list[Path], count: int = 5) -> list[tuple[float, floa
         except libcst.ParserSyntaxError:
             pass
         parse = time.process_time() - start
-        parse_module.cache_clear()
+        forget_parsed()
         start = time.process_time()
         check_paths([str(path)], Overrides(), jobs=1)
         rows.append((time.process_time() - start - parse, parse, path))

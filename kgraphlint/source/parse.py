@@ -151,6 +151,20 @@ def parse_module(text: str) -> cst.Module:
     return parse_fresh(text)
 
 
+@lru_cache(maxsize=PARSED_KEPT)
+def parse_imported(text: str) -> cst.Module:
+    """The parse of a module that analysed files import, kept apart: checking a hundred
+    files in one process would otherwise push out the keras.applications modules each of
+    them reads before the next one does."""
+    return parse_module(text)
+
+
+def forget_parsed() -> None:
+    """Drop every parse this process keeps (a cold run, measured)."""
+    parse_module.cache_clear()
+    parse_imported.cache_clear()
+
+
 def heaviest_line(text: str) -> int:
     """About the most a logical line (physical lines joined by brackets and backslashes) can
     nest: its punctuation and keywords, each string one character and comments none. Names
