@@ -79,6 +79,8 @@ class Index:
     local: dict[tuple[str, str], set[str]]  # (file, class name) -> that class's bases
     builders: dict[str, set[str]]  # function name -> files defining it as a builder
     known: dict[tuple, bool] = field(default_factory=dict)  # descends(), remembered
+    #: "package/module" -> the scanned file that is that module
+    modules: dict[str, str] = field(default_factory=dict)
 
     def descends(self, name: str, roots: frozenset[str], path: str | None = None,
                  seen: frozenset[str] = frozenset()) -> bool:
@@ -117,6 +119,11 @@ def parse(path: Path) -> ast.Module | None:
 
 def build_index(trees: dict[str, ast.Module]) -> Index:
     index = Index({}, {}, {})
+    for path in trees:
+        parts = Path(path).with_suffix("").parts
+        parts = parts[:-1] if parts[-1] == "__init__" else parts
+        for start in range(len(parts)):  # every suffix: a file is known by its package path
+            index.modules.setdefault("/".join(parts[start:]), path)
     for path, tree in trees.items():
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
@@ -156,6 +163,14 @@ def returns_model(function: ast.FunctionDef | ast.AsyncFunctionDef, index: Index
                for node in nodes)
 
 
+def imported_from(tree: ast.Module) -> dict[str, str]:
+    """Each name ``from package.module import name`` binds -> "package/module" (absolute
+    imports only): where a class of that name comes from, when the scan holds that file."""
+    return {alias.asname or alias.name: node.module.replace(".", "/")
+            for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and not node.level and node.module
+            for alias in node.names}
+
+
 def imported_names(tree: ast.Module) -> dict[str, str]:
     """Each name the file's imports bind -> the package it comes from ("" for a relative import)."""
     names = {}
@@ -171,9 +186,10 @@ def imported_names(tree: ast.Module) -> dict[str, str]:
 
 
 def call_kind(call: ast.Call, index: Index, path: str, imported: dict[str, str],
-              enclosing: list[ast.ClassDef], anywhere: bool = False) -> str | None:
+              enclosing: list[ast.ClassDef], anywhere: bool = False, origins: dict[str, str] | None = None) -> str | None:
     """The kind of site CALL is, or None. IMPORTED: the names the file imports; ANYWHERE: a
-    builder counts wherever it is defined (while finding builders)."""
+    builder counts wherever it is defined (while finding builders); ORIGINS: imported names
+    -> the scanned file that defines them."""
     func = call.func
     if (isinstance(func, ast.Attribute) and func.attr == "__init__" and enclosing
             and index.is_model_class(enclosing[-1].name, path)):
@@ -192,7 +208,10 @@ def call_kind(call: ast.Call, index: Index, path: str, imported: dict[str, str],
     if name in MODEL_CLASSES:
         package = imported.get(parts[0], "")
         return "constructor" if package in KERAS_PACKAGES or not package else None
-    if index.is_model_class(name, path) and not any(c.name == name for c in enclosing):
+    # a class imported from a scanned file is that file's class (vit's MLP is a Layer,
+    # whatever other packages' classes named MLP are)
+    defining = origins.get(name, path) if origins else path
+    if index.is_model_class(name, defining) and not any(c.name == name for c in enclosing):
         return "subclass"
     defined_in = index.builders.get(name, set())
     if anywhere:
@@ -203,12 +222,15 @@ def call_kind(call: ast.Call, index: Index, path: str, imported: dict[str, str],
 def calls_in(tree: ast.Module, index: Index, path: str) -> Iterable[tuple[ast.Call, str | None, str]]:
     """Each call in TREE with its site kind (None: not a site) and a site's scope."""
     imported = imported_names(tree)
+    origins = {name: found for name, module in imported_from(tree).items()
+               if (found := index.modules.get(module)) is not None and (found, name) in index.local}
 
     def visit(node: ast.AST, scopes: list[ast.AST]):
         if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             scopes = [*scopes, node]
         if isinstance(node, ast.Call):
-            kind = call_kind(node, index, path, imported, [s for s in scopes if isinstance(s, ast.ClassDef)])
+            kind = call_kind(node, index, path, imported, [s for s in scopes if isinstance(s, ast.ClassDef)],
+                             origins=origins)
             yield node, kind, index.scope(scopes, path) if kind else ""
         for child in ast.iter_child_nodes(node):
             yield from visit(child, scopes)
