@@ -611,3 +611,26 @@ def test_a_guard_refusing_guessed_defaults_does_not_stop_their_run_but_a_call_th
     assert cli("summary", "--format", "json", called).json() == []
     fixed = write(builder + "\n\nmodel = backbone('csp')\n", name="fixed.py")
     assert [m["name"] for m in cli("summary", "--format", "json", fixed).json()] == ["backbone"]
+
+
+def test_a_handler_that_returns_leaves_the_function_s_result_to_its_body(cli, write):
+    """``except ImportError: return None`` guards the environment; the model the function
+    returns otherwise is the one compiled after it (checked: its loss wants probabilities)."""
+    path = write(textwrap.dedent("""
+        import keras
+        from keras import layers
+
+
+        def build():
+            try:
+                import tensorflow as tf  # noqa: F401
+            except ImportError:
+                return None
+            inputs = keras.Input((8,))
+            return keras.Model(inputs, layers.Dense(2, name="scores")(inputs))
+
+
+        model = build()
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        """))
+    assert [f["code"] for f in cli("check", "--format", "json", path).json()] == ["KGL706"]

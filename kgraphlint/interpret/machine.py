@@ -377,7 +377,9 @@ class Interpreter:
             frame.scope.names = dict(after_body)
             if handler.name is not None:
                 self.assign(handler.name.name, UNKNOWN, frame)
-            if not self.speculate(lambda: self.exec_block(handler.body.body, frame), frame):
+            # a handler that returns (``except ImportError: return None``) leaves the
+            # function's result to the body, as before: the environment a plain run has
+            if not self.speculate(lambda: self.exec_block(handler.body.body, frame)):
                 outcomes.append(frame.scope.names)
         if outcomes:
             frame.scope.names = self.merged(outcomes, statement, fallback=True)
