@@ -9,7 +9,10 @@ library code (keras/src/applications of the installed keras package, found witho
 importing it, plus any ``--library`` folders, e.g. an installed keras-hub), each replicated
 until it holds at least ``--lines`` lines if that is given. Printed, in one run: lines per
 second for a bare ``libcst.parse_module`` of every file, for ``kgraphlint check`` cold
-(one process, no cache), warm (every result cached) and with ``--jobs`` 2 and N processes,
+(one process, no result cached: every file edited since the last run; installed packages'
+parsed modules kept from it, kgraphlint.source.parse_store), cold with nothing kept at all
+(``--no-cache``, or the first run after installing a package), warm (every result cached)
+and cold with ``--jobs`` 2 and N processes,
 for ``pylint --disable=all --enable=E -j1``; startup as a user meets it (a new
 ``kgraphlint`` process for ``--version`` and for a check of 50 files whose results are all
 cached); the ratios the targets are stated in; and how long re-checking one 1,000-line
@@ -90,9 +93,10 @@ def replicate(sources: list[tuple[Path, Path]], folder: Path, min_lines: int) ->
     return files
 
 
-def best_of(repeat: int, action) -> float:
+def best_of(repeat: int, action, prepare=lambda: None) -> float:
     times = []
     for _ in range(repeat):
+        prepare()
         start = time.perf_counter()
         action()
         times.append(time.perf_counter() - start)
@@ -158,9 +162,19 @@ def process_seconds(repeat: int, command: list[str], cache: Path) -> float:
     return best_of(repeat, lambda: subprocess.run(command, capture_output=True, env=environment, cwd=ROOT))
 
 
-def cold_seconds(repeat: int, paths: list[str], jobs: int = 1) -> float:
-    """Nothing kept from an earlier run, not even the parsed modules."""
-    return best_of(repeat, lambda: (forget_parsed(), check_paths(paths, Overrides(), jobs=jobs)))
+def cold_seconds(repeat: int, paths: list[str], jobs: int = 1, cache_dir: Path | None = None) -> float:
+    """Nothing kept in memory from an earlier run, not even the parsed modules. Without a
+    ``cache_dir``, nothing kept on disk either (``--no-cache``, or the first run after
+    installing a package); with one, the run after every file was edited: no result is
+    cached, installed packages' parsed modules are (kgraphlint.source.parse_store)."""
+    cache = ResultCache(cache_dir) if cache_dir is not None else None
+
+    def prepare() -> None:
+        forget_parsed()
+        if cache is not None:
+            shutil.rmtree(cache.root, ignore_errors=True)
+
+    return best_of(repeat, lambda: check_paths(paths, Overrides(), jobs=jobs, cache=cache), prepare)
 
 
 def measure_part(name: str, files: list[Path], folder: Path, args: argparse.Namespace) -> dict:
@@ -170,8 +184,9 @@ def measure_part(name: str, files: list[Path], folder: Path, args: argparse.Name
     return {
         "name": name, "files": len(files), "lines": lines_in(files),
         "parse": best_of(args.repeat, lambda: bare_parse(files)),
-        "cold": cold_seconds(args.repeat, paths),
-        "jobs": {jobs: cold_seconds(args.repeat, paths, jobs) for jobs in sorted({2, args.jobs})},
+        "cold": cold_seconds(args.repeat, paths, cache_dir=cache_dir),
+        "nothing kept": cold_seconds(args.repeat, paths),
+        "jobs": {jobs: cold_seconds(args.repeat, paths, jobs, cache_dir) for jobs in sorted({2, args.jobs})},
         "warm": best_of(args.repeat, lambda: check_paths(paths, Overrides(), jobs=1, cache=ResultCache(cache_dir))),
         "pylint": pylint_seconds(folder),
         "costliest": costliest_files(files),
@@ -201,14 +216,15 @@ def costliest_files(files: list[Path], count: int = 5) -> list[tuple[float, floa
 def print_part(part: dict, jobs: int) -> None:
     lines = part["lines"]
     print(f"{part['name']}: {part['files']} files, {lines:,} lines")
-    print(f"  {'run':<38}{'seconds':>9}{'lines/s':>11}")
+    print(f"  {'run':<44}{'seconds':>9}{'lines/s':>11}")
     rows = [("libcst parse (bare)", part["parse"]), ("kgraphlint cold (--jobs 1)", part["cold"]),
             *((f"kgraphlint cold (--jobs {n})", seconds) for n, seconds in part["jobs"].items()),
+            ("kgraphlint cold, nothing kept (--no-cache)", part["nothing kept"]),
             ("kgraphlint warm (cache)", part["warm"])]
     if part["pylint"] is not None:
         rows.append(("pylint --disable=all --enable=E -j1", part["pylint"]))
     for label, seconds in rows:
-        print(f"  {label:<38}{seconds:>9.3f}{lines / seconds:>11,.0f}")
+        print(f"  {label:<44}{seconds:>9.3f}{lines / seconds:>11,.0f}")
     ratios = {"cold / parse": part["cold"] / part["parse"], "cold / warm": part["cold"] / part["warm"]}
     if part["pylint"] is not None:
         ratios["pylint / cold"] = part["pylint"] / part["cold"]
@@ -217,7 +233,8 @@ def print_part(part: dict, jobs: int) -> None:
         met = value <= target if direction == "at most" else value >= target
         verdict = ("met" if met else "NOT met") if part["name"].startswith("user") else "(reported, no target)"
         print(f"  {name:<16}{value:>8.2f}x   target {direction} {target:g}x   {verdict}")
-    print(f"  (cold with --jobs {jobs}: {part['jobs'][jobs] / part['parse']:.2f}x the parse)")
+    print(f"  (cold with --jobs {jobs}: {part['jobs'][jobs] / part['parse']:.2f}x the parse; "
+          f"with nothing kept: {part['nothing kept'] / part['parse']:.2f}x)")
     print("  costliest files beyond their own parse (CPU seconds, one file per check):")
     for extra, parse, path in part["costliest"]:
         print(f"    {extra:7.3f} s beyond a {parse:.3f} s parse   {'/'.join(path.parts[-3:])}")

@@ -74,6 +74,9 @@ def file_digest(path: str) -> str | None:
 class ResultCache:
     def __init__(self, root: Path) -> None:
         self.root = root / code_fingerprint()
+        #: installed packages' parsed modules (kgraphlint.source.parse_store), whatever version
+        #: of kgraphlint reads them
+        self.parses = root / "parsed"
         # the rules' names, so that a run whose results are all cached needs not load them
         remember_names_in(self.root / "rules.json")
 

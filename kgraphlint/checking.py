@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from kgraphlint.config import Overrides, Settings, discover_settings
 from kgraphlint.rule import Finding, RuleContext, Severity
 from kgraphlint.source.files import discover, read_source, skipped_reason, source_from_text
+from kgraphlint.source.parse_store import use_parse_store
 from kgraphlint.source.source_file import SourceFile
 
 if TYPE_CHECKING:
@@ -204,6 +205,7 @@ def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: 
     A path that does not exist is a parse-error finding (it cannot be read); the others
     are still checked."""
     tasks = files_to_check(paths, overrides, explicit, force_exclude)
+    use_parse_store(cache.parses if cache is not None else None)
     if builder is not None:
         merged = CheckResult()
         for path, settings in tasks:

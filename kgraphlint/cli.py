@@ -83,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when findings reach --fail-on")
     check.add_argument("--jobs", "-j", type=positive_int, default=os.cpu_count() or 1, metavar="N",
                        help="check files in N processes (default: the number of cores)")
-    check.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
+    check.add_argument("--no-cache", action="store_true",
+                       help="neither read nor write the result cache, nor installed packages' parsed modules")
     check.add_argument("--statistics", action="store_true", help="count the findings of each rule instead of listing them")
     add_build_arguments(check)
     check.add_argument("--stdin-filename", metavar="NAME",

@@ -50,6 +50,56 @@ def test_unchanged_files_are_not_parsed_again(cli, write, tmp_path, monkeypatch)
     assert len(parsed) == 4
 
 
+#: a merge whose shapes only the library's code gives: MobileNetV2's last feature map
+MERGE_ON_A_BACKBONE = """import keras
+
+base = keras.applications.MobileNetV2(input_shape=(96, 96, 3), include_top=False, weights=None)
+narrow = keras.layers.Conv2D(7, 1)(base.output)
+merged = keras.layers.Add()([base.output, narrow])
+"""
+
+
+def test_installed_packages_parsed_modules_are_kept_for_the_next_run(cli, write, monkeypatch):
+    """keras.applications' modules are parsed by the first run only: the next one (nothing
+    kept in memory, as in a new process) loads their trees from the parse store beside the
+    result cache and finds the same; a damaged entry is parsed again and written anew;
+    --no-cache neither reads nor writes the store."""
+    import os
+
+    from kgraphlint.source import parse
+
+    program = write(MERGE_ON_A_BACKBONE, "model.py")
+    store = Path(os.environ["KGRAPHLINT_CACHE_DIR"]) / "parsed"
+    library: list[str] = []  # the imported modules libcst parsed (not the program)
+    original = parse.parse_fresh
+
+    def counting(text: str):
+        if text != program.read_text():
+            library.append(text)
+        return original(text)
+
+    monkeypatch.setattr(parse, "parse_fresh", counting)
+
+    def run(*options: str) -> list[dict]:
+        parse.forget_parsed()
+        library.clear()
+        program.write_text(program.read_text() + "# edited: not a cached result\n")
+        return cli("check", "--format", "json", "--jobs", "1", "--select", "KGL101", *options, program).json()
+
+    first = run()
+    assert [f["code"] for f in first] == ["KGL101"] and "(None, 3, 3, 1280)" in first[0]["message"]
+    assert library and len(list(store.glob("*.pickle"))) == len(library)
+    assert run() == first and library == []
+    for entry in store.glob("*.pickle"):
+        entry.write_bytes(b"not a pickle")
+    assert run() == first and library
+    assert run() == first and library == []  # written anew
+    for entry in store.glob("*.pickle"):
+        entry.unlink()
+    assert run("--no-cache") == first and library
+    assert list(store.glob("*.pickle")) == []
+
+
 def test_cache_lives_beside_the_pyproject(cli, write, tmp_path, monkeypatch):
     monkeypatch.delenv("KGRAPHLINT_CACHE_DIR")
     write("[project]\nname = 'demo'\n", "project/pyproject.toml")

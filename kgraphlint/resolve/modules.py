@@ -20,6 +20,7 @@ import libcst as cst
 from kgraphlint.resolve.symbols import canonical_module
 from kgraphlint.source.files import read_bytes
 from kgraphlint.source.parse import limit_problem, parse_imported
+from kgraphlint.source.parse_store import installed
 
 #: packages whose meaning kgraphlint models (or that hold no model builders)
 NOT_FOLLOWED = frozenset({"keras", "tensorflow", "tf_keras", "numpy", "sklearn", "scipy", "pandas", "torch",
@@ -103,7 +104,7 @@ def parsed(path: Path) -> cst.Module | None:
         # very deep nesting, and takes time and memory with the square of the depth.
         if limit_problem(text, str(path)) is not None:
             return None
-        return parse_imported(text)
+        return parse_imported(text, installed(path))
     except Exception:  # unreadable or unparsable: that module stays unknown
         return None
 

@@ -16,6 +16,7 @@ may be older than the code's (libcst knows newer syntax), so libcst decides.
 from __future__ import annotations
 
 import ast
+import gc
 import keyword
 import os
 import re
@@ -29,6 +30,8 @@ from functools import lru_cache
 
 import libcst as cst
 from dataclasses import dataclass
+
+from kgraphlint.source.parse_store import keep_parsed, load_parsed
 
 
 @dataclass(frozen=True)
@@ -152,11 +155,24 @@ def parse_module(text: str) -> cst.Module:
 
 
 @lru_cache(maxsize=PARSED_KEPT)
-def parse_imported(text: str) -> cst.Module:
+def parse_imported(text: str, installed: bool = False) -> cst.Module:
     """The parse of a module that analysed files import, kept apart: checking a hundred
     files in one process would otherwise push out the keras.applications modules each of
-    them reads before the next one does."""
-    return parse_module(text)
+    them reads before the next one does. An ``installed`` package's module is read from the
+    parse store (kgraphlint.source.parse_store) when one is in use, and kept there."""
+    module = load_parsed(text) if installed else None
+    if not isinstance(module, cst.Module):
+        module = parse_module(text)
+        if installed:
+            keep_parsed(text, module)
+    # The tree lives as long as the process keeps it, yet the young generations'
+    # collections would scan its hundred thousand objects again and again (a tenth of a
+    # cold run, measured with benchmarks/run.py): it goes to the oldest generation at once.
+    # What else is young goes with it; cyclic garbage among that waits for a full
+    # collection, which costs memory only once per module the process reads.
+    gc.freeze()
+    gc.unfreeze()
+    return module
 
 
 def forget_parsed() -> None:
