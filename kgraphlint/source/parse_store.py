@@ -22,9 +22,9 @@ needs parsing, and a run whose results are all cached never imports libcst.
 from __future__ import annotations
 
 import hashlib
-from contextlib import suppress
 import os
 import sys
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
 
