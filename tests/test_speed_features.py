@@ -99,6 +99,11 @@ def test_installed_packages_parsed_modules_are_kept_for_the_next_run(cli, write,
     assert run("--no-cache") == first and library
     assert list(store.glob("*.pickle")) == []
 
+    # a project's own modules change while it is worked on: read, not kept
+    parse.forget_parsed()
+    cli("check", "--format", "json", "--jobs", "1", FIXTURES / "project" / "netlib")
+    assert list(store.glob("*.pickle")) == []
+
 
 def test_a_kept_tree_is_the_parsed_tree():
     """The parse store pickles trees with their whitespace and punctuation shared: loaded,
