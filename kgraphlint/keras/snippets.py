@@ -13,6 +13,7 @@ asked about a file that reads a name nothing binds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import libcst as cst
 
@@ -45,7 +46,10 @@ class SnippetScan:
         return snippet_origin(name)
 
 
+@lru_cache(maxsize=4)
 def scan(module: cst.Module) -> SnippetScan:
+    """What the module binds and whether it is plainly Keras; a file's analysis asks twice
+    (whether to analyse it, then the overlay), and a libcst visit of every node is not cheap."""
     visitor = _Scan()
     module.visit(visitor)
     free_models = (visitor.model_calls & MODEL_CALLS) - visitor.bound
