@@ -8,8 +8,9 @@ Each measurement runs in its own process under callgrind, which counts the instr
 every thread (libcst parses on one of its own) between two marks the process sets itself,
 after its imports and a first check that loads every module and fills the parse store.
 Printed: instructions of the bare parse of the part's files, of a cold check (no result
-cached, installed packages' parsed modules kept: kgraphlint.source.parse_store) and of a
-cold check with nothing kept (``--no-cache``), with their ratios to the parse. Instructions
+cached; installed packages' parsed modules and the library calls replayed from them kept:
+kgraphlint.source.parse_store, kgraphlint.interpret.call_memo) and of a cold check with
+nothing kept (``--no-cache``), with their ratios to the parse. Instructions
 are not time: libcst's parser is Rust and runs more instructions per cycle than the Python
 interpreter, so the ratios of times are higher than these.
 """

@@ -10,7 +10,8 @@ importing it, plus any ``--library`` folders, e.g. an installed keras-hub), each
 until it holds at least ``--lines`` lines if that is given. Printed, in one run: lines per
 second for a bare ``libcst.parse_module`` of every file, for ``kgraphlint check`` cold
 (one process, no result cached: every file edited since the last run; installed packages'
-parsed modules kept from it, kgraphlint.source.parse_store), cold with nothing kept at all
+parsed modules, and the library calls replayed from them, kept from it:
+kgraphlint.source.parse_store, kgraphlint.interpret.call_memo), cold with nothing kept at all
 (``--no-cache``, or the first run after installing a package), warm (every result cached)
 and cold with ``--jobs`` 2 and N processes,
 for ``pylint --disable=all --enable=E -j1``; startup as a user meets it (a new
@@ -166,7 +167,8 @@ def cold_seconds(repeat: int, paths: list[str], jobs: int = 1, cache_dir: Path |
     """Nothing kept in memory from an earlier run, not even the parsed modules. Without a
     ``cache_dir``, nothing kept on disk either (``--no-cache``, or the first run after
     installing a package); with one, the run after every file was edited: no result is
-    cached, installed packages' parsed modules are (kgraphlint.source.parse_store)."""
+    cached, installed packages' parsed modules and the library calls replayed from them are
+    (kgraphlint.source.parse_store, kgraphlint.interpret.call_memo)."""
     cache = ResultCache(cache_dir) if cache_dir is not None else None
 
     def prepare() -> None:

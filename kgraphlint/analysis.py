@@ -19,6 +19,7 @@ from kgraphlint.feeding.overlay import DataOverlay
 from kgraphlint.graph.model_graph import ModelGraph, build_model_graph, call_graph, consumers_map
 from kgraphlint.keras.custom_layers import tracked_layers
 from kgraphlint.interpret.budget import NOT_ANALYSED, Budget, Limit, OutOfBudget
+from kgraphlint.interpret.call_memo import CallStore
 from kgraphlint.interpret.machine import Interpreter
 from kgraphlint.interpret.values import BlindSpot
 from kgraphlint.keras.facts import Facts, LayerCall
@@ -36,6 +37,7 @@ from kgraphlint.source.parse import (
     parse_module,
     syntax_problem,
 )
+from kgraphlint.source.parse_store import calls_folder
 from kgraphlint.source.positions import Positions, Span
 
 
@@ -116,6 +118,12 @@ def source_path(source: SourceFile) -> str | None:
     return os.path.abspath(source.path)
 
 
+def call_store() -> CallStore | None:
+    """Where library calls are kept for later runs (beside the parse store, when it is used)."""
+    folder = calls_folder()
+    return CallStore(folder, lambda tree, node: Positions(tree).span(node).line) if folder is not None else None
+
+
 def analyze_source(source: SourceFile, keras_version: str = "3",
                    parse: Callable[[str], cst.Module] | None = None,
                    time_budget: float | None = None) -> FileAnalysis:
@@ -163,7 +171,7 @@ def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.
     if snippet_only and not snippets.scan(module).plainly_keras:
         return FileAnalysis(source, keras_version=keras_version)
     keras = KerasOverlay.maker(KERAS3 if keras_version == "3" else KERAS2)
-    interpreter = Interpreter(module, [keras, DataOverlay], source_path(source), budget)
+    interpreter = Interpreter(module, [keras, DataOverlay], source_path(source), budget, call_store())
     stop = None
     try:
         interpreter.run()
@@ -176,7 +184,7 @@ def _analyze(source: SourceFile, keras_version: str, parse: Callable[[str], cst.
     unbuilt = [build_model_graph(m) for m in facts.records if unbuilt_model(m)]
     return FileAnalysis(
         source, module, facts=facts, models=models, unbuilt=unbuilt, keras_version=keras_version, gave_up=stop is not None,
-        dependencies=(*interpreter.loaded, *sorted(interpreter.absent_files)), blind_spots=interpreter.blind_spots,
+        dependencies=(*interpreter.modules_read(), *sorted(interpreter.absent_files)), blind_spots=interpreter.blind_spots,
         module_trees=interpreter.module_trees, array_bindings=interpreter.overlays[1].bindings, limits=tuple(limit for limit in (budget.first, stop) if limit is not None))
 
 

@@ -77,6 +77,9 @@ class ResultCache:
         #: installed packages' parsed modules (kgraphlint.source.parse_store), whatever version
         #: of kgraphlint reads them
         self.parses = root / "parsed"
+        #: library calls replayed from installed packages' code (kgraphlint.interpret.call_memo),
+        #: kept while kgraphlint's code is this one
+        self.calls = root / "calls" / code_fingerprint()
         # the rules' names, so that a run whose results are all cached needs not load them
         remember_names_in(self.root / "rules.json")
 

@@ -205,7 +205,7 @@ def check_paths(paths: list[str], overrides: Overrides = Overrides(), explicit: 
     A path that does not exist is a parse-error finding (it cannot be read); the others
     are still checked."""
     tasks = files_to_check(paths, overrides, explicit, force_exclude)
-    use_parse_store(cache.parses if cache is not None else None)
+    use_parse_store(*((cache.parses, cache.calls) if cache is not None else (None, None)))
     if builder is not None:
         merged = CheckResult()
         for path, settings in tasks:

@@ -20,7 +20,17 @@ from typing import Callable, Sequence
 
 import libcst as cst
 
-from kgraphlint.interpret.budget import CLOCK_EVERY, MAX_LENGTH, STOPPED, Budget, Limit, OutOfBudget
+from kgraphlint.interpret import call_memo
+from kgraphlint.interpret.budget import (
+    CLOCK_EVERY,
+    MAX_BUILT,
+    MAX_LENGTH,
+    MAX_STEPS,
+    STOPPED,
+    Budget,
+    Limit,
+    OutOfBudget,
+)
 from kgraphlint.interpret.builtins import (
     ITERATORS,
     PURE_BUILTINS,
@@ -94,7 +104,8 @@ class Interpreter:
     the machine (``Overlay(machine)``), the first owning a type wins."""
 
     def __init__(self, module: cst.Module, overlays: Sequence[Callable[["Interpreter"], Overlay]],
-                 path: str | None = None, budget: Budget | None = None) -> None:
+                 path: str | None = None, budget: Budget | None = None,
+                 calls: call_memo.CallStore | None = None) -> None:
         self.module = module
         self.path = path
         #: the file whose code runs now: another module's while one of its functions runs
@@ -142,6 +153,8 @@ class Interpreter:
         for overlay in reversed(self.overlays):
             self.owners.update(dict.fromkeys(overlay.value_types, overlay))
         self.escapes = [o.escape for o in self.overlays if type(o).escape is not Overlay.escape]
+        #: library calls replayed from earlier runs, when ``calls`` keeps them
+        self.call_memo = call_memo.CallMemo(calls) if calls is not None else None
 
     # ------------------------------------------------------------------ entry point
 
@@ -252,7 +265,7 @@ class Interpreter:
         key = str(path)
         if key in self.loaded:
             return self.loaded[key]
-        if len(self.loaded) >= MAX_MODULES or key == self.path:
+        if self.modules_followed() >= MAX_MODULES or key == self.path:
             return None
         self.loaded[key] = None  # an import cycle meets None and stays unknown
         tree = modules.parsed(path)
@@ -1416,6 +1429,41 @@ class Interpreter:
             top_level = tree is not None and function.node in tree.body
             for overlay in self.overlays:
                 overlay.library_called(function, top_level, args, kwargs, bool(partial), node)
+            pending = self.call_memo.key(self, function, top_level, args, kwargs, bool(partial)) \
+                if self.call_memo is not None else None
+            if pending is not None:
+                return self.replayed_call(pending, function, args, kwargs, node, partial)
+        return self.run_function(function, args, kwargs, node, partial, defaults_only)
+
+    def replayed_call(self, pending: call_memo.Pending, function: FunctionValue, args: list, kwargs: dict,
+                      node: cst.CSTNode, partial: bool | NoArguments) -> object:
+        """A library call replayed as an earlier run kept it, or run and kept for later runs
+        (kgraphlint.interpret.call_memo)."""
+        found = self.call_memo.replay(self, pending, node)
+        if found is not call_memo.MISS:
+            return found
+        mark = self.call_memo.mark(self, pending)
+        result = self.run_function(function, args, kwargs, node, partial, False)
+        self.call_memo.keep(self, pending, mark, args, kwargs, result, node)
+        return result
+
+    def replay_fits(self, steps: int, built: int) -> bool:
+        """Taking ``steps`` more steps and building ``built`` more items keeps the file
+        within its budget."""
+        return self.steps + steps <= MAX_STEPS and self.budget.built + built <= MAX_BUILT
+
+    def modules_followed(self) -> int:
+        """How many other modules the analysis has read, replayed calls' included."""
+        replayed = self.call_memo.loaded if self.call_memo is not None else {}
+        return len(self.loaded) + sum(path not in self.loaded for path in replayed)
+
+    def modules_read(self) -> list[str]:
+        """The files of the other modules the analysis read (what its result depends on)."""
+        replayed = self.call_memo.loaded if self.call_memo is not None else {}
+        return [*self.loaded, *(path for path in replayed if path not in self.loaded)]
+
+    def run_function(self, function: FunctionValue, args: list, kwargs: dict, node: cst.CSTNode,
+                     partial: bool | NoArguments, defaults_only: bool) -> object:
         scope = Scope({}, function.scope)
         frame = Frame(scope)
         saved = self.enter(function.path, node)

@@ -15,7 +15,7 @@ overlay implements only what its library needs.
 from __future__ import annotations
 
 from contextlib import nullcontext
-from typing import ContextManager, Protocol
+from typing import ContextManager, Iterable, Protocol
 
 import libcst as cst
 
@@ -229,3 +229,40 @@ class Overlay:
 
     def finish(self) -> None:
         """The whole file has run."""
+
+    # -- replaying library calls (kgraphlint.interpret.call_memo)
+
+    #: the overlay's value types that what a replayed call made may hold
+    replayable_types: tuple[type, ...] = ()
+
+    def replay_key(self) -> object:
+        """What library code run now may read of the overlay's own state (its repr is part
+        of a replayed call's key); NotImplemented: no call is replayed now, which is what an
+        overlay that does not say how its state is replayed answers."""
+        return NotImplemented
+
+    def replay_mark(self) -> object:
+        """The overlay's state before a library call whose effect may be kept."""
+        return None
+
+    def replay_effect(self, mark: object) -> object:
+        """What the library call run since ``mark`` added to the overlay's records, for
+        ``replay`` to add again; NotImplemented when it changed what cannot be replayed."""
+        return None
+
+    def replay_existing(self, mark: object) -> Iterable[object]:
+        """The overlay's values that existed at ``mark``: what a call's kept effect may hold
+        only as what the call was given."""
+        return ()
+
+    def replay(self, effect: object) -> None:
+        """Add what ``replay_effect`` gave, as the call that made it did."""
+
+    def persistent_id(self, value: object) -> object:
+        """A name for a value of the overlay's that is shared rather than copied when a
+        call's effect is kept (a table entry the overlay compares by identity), or None."""
+        return None
+
+    def persistent_value(self, name: object) -> object:
+        """The value ``persistent_id`` named."""
+        raise KeyError(name)

@@ -53,11 +53,14 @@ class BlindSpot:
     """Where the analysis lost track of shapes, and why (``kgraphlint summary --stats``).
 
     reason reads like "unsupported layer LayerScale", "opaque call keras.ops.reshape" or
-    "undecided branch"; node is where, in the file at path (None: the analysed file)."""
+    "undecided branch"; node is where, in the file at path (None: the analysed file). A
+    spot a replayed library call brings (kgraphlint.interpret.call_memo) has no node, only
+    the line its node was on."""
 
     reason: str
-    node: cst.CSTNode
+    node: cst.CSTNode | None
     path: str | None = None
+    line: int | None = None
 
 
 @dataclass(frozen=True)

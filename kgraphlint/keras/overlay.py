@@ -23,7 +23,7 @@ from kgraphlint.graph.model_graph import build_model_graph, model_params
 from kgraphlint.interpret.builtins import PLAIN_TYPES, STRING_METHODS
 from kgraphlint.interpret.overlay import Machine, Overlay, Raises
 from kgraphlint.interpret.values import ClassValue, FunctionValue, ModuleRef, dotted_name
-from kgraphlint.keras import operations, snippets
+from kgraphlint.keras import operations, replayed_calls, snippets
 from kgraphlint.keras.custom_layers import CustomLayers, LayerMethod, is_layer_base, tracked_layers
 from kgraphlint.keras.facts import (
     DataFormatSetting,
@@ -583,6 +583,31 @@ class KerasOverlay(Overlay):
 
     def finish(self) -> None:
         self.check_model_arguments()
+
+    # ------------------------------------------------------------------ replayed library calls
+
+    replayable_types = replayed_calls.REPLAYABLE_TYPES
+
+    def replay_key(self) -> object:
+        return replayed_calls.key(self)
+
+    def replay_mark(self) -> object:
+        return replayed_calls.mark(self)
+
+    def replay_effect(self, mark: object) -> object:
+        return replayed_calls.effect(self, mark)
+
+    def replay_existing(self, mark: object) -> Iterator[object]:
+        return replayed_calls.existing(self, mark)
+
+    def replay(self, effect: object) -> None:
+        replayed_calls.replay(self, effect)
+
+    def persistent_id(self, value: object) -> object:
+        return replayed_calls.persistent_id(value)
+
+    def persistent_value(self, name: object) -> object:
+        return replayed_calls.persistent_value(name)
 
     # ------------------------------------------------------------------ layers and models
 

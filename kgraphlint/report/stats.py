@@ -62,6 +62,8 @@ class Coverage:
         for spot in analysis.blind_spots:
             if spot.path is None:
                 where = f"{analysis.source.path}:{analysis.span(spot.node).line}"
+            elif spot.line is not None:
+                where = f"{shown_path(spot.path)}:{spot.line}"
             else:
                 tree = analysis.module_trees.get(spot.path)
                 positions = other_modules.setdefault(spot.path, Positions(tree))

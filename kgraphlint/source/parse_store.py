@@ -33,13 +33,20 @@ INSTALLED = frozenset({"site-packages", "dist-packages"})
 
 #: where parsed modules are kept in this process's runs; None: nowhere
 _folder: Path | None = None
+#: where library calls replayed from installed packages' code are kept; None: nowhere
+_calls: Path | None = None
 
 
-def use_parse_store(folder: Path | None) -> None:
-    """Keep installed packages' parsed modules in ``folder`` from now on (None: nowhere).
-    Worker processes forked later inherit it."""
-    global _folder
-    _folder = folder
+def use_parse_store(folder: Path | None, calls: Path | None = None) -> None:
+    """Keep installed packages' parsed modules in ``folder`` from now on (None: nowhere), and
+    the library calls replayed from their code (kgraphlint.interpret.call_memo) in ``calls``.
+    Worker processes forked later inherit both."""
+    global _folder, _calls
+    _folder, _calls = folder, calls
+
+
+def calls_folder() -> Path | None:
+    return _calls
 
 
 def installed(path: Path) -> bool:
