@@ -74,7 +74,7 @@ class FileAnalysis:
     array_bindings: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.positions = Positions(self.module)
+        self.positions = Positions(self.module, self.source.text if self.module is not None else None)
 
     @cached_property
     def graph(self) -> nx.DiGraph:

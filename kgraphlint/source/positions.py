@@ -138,14 +138,21 @@ def layout_of(module: cst.Module) -> Layout | None:
     return found[1] if found is not None and found[0] is module else None
 
 
+#: nodes whose code generated alone is their code in place (kgraphlint.source.positions.Positions._in_text)
+STANDALONE = (cst.BaseExpression, cst.Arg, cst.BaseSmallStatement)
+
+
 class Positions:
     """Lines and columns of nodes, computed when first asked for. A module parsed whole
     is regenerated one top-level statement at a time, only as far as the nodes asked for
     (a finding near the top of a long file costs little); a module assembled from pieces
     uses the pieces' own offsets."""
 
-    def __init__(self, module: cst.Module | None) -> None:
+    def __init__(self, module: cst.Module | None, text: str | None = None) -> None:
         self.module = module
+        #: the code the module was parsed from, when known: a node whose own code occurs in
+        #: it once is found there, without generating the code before it
+        self.text = text
         self._ranges: dict | None = None
         self._layout: Layout | None = None
         self._line_starts: list[int] = []
@@ -171,6 +178,10 @@ class Positions:
         self._ranges = self._state.ranges
         self._pending = iter((*module.header, *module.body, *module.footer))
         self._line_starts = [0]
+        if self.text is not None:  # the generated code is the text (as above): its lines are known
+            text = self.text if module.has_trailing_newline else self.text + module.default_newline
+            self._line_starts += [match.end() for match in LINE_BREAK.finditer(text)]
+            self._lines_counted = None
 
     def _find(self, node: cst.CSTNode) -> tuple[int, int] | None:
         """The node's offsets, generating code statement by statement until it is met."""
@@ -189,12 +200,29 @@ class Positions:
                 break
             statement._codegen(state)
             found = self._ranges.get(node)
-        if state is not None and len(state.tokens) > self._lines_counted:
+        if state is not None and self._lines_counted is not None and len(state.tokens) > self._lines_counted:
             new = "".join(state.tokens[self._lines_counted:])
             offset = state.offset - len(new)
             self._line_starts += [offset + match.end() for match in LINE_BREAK.finditer(new)]
             self._lines_counted = len(state.tokens)
         return found
+
+    def _in_text(self, node: cst.CSTNode) -> tuple[int, int] | None:
+        """The node's offsets when its code, generated alone, occurs exactly once in the
+        text: that occurrence is the node. An expression's or a small statement's code is the
+        same alone as in place (indentation is a statement's); other nodes are not tried."""
+        if not isinstance(node, STANDALONE) or self.text is None or self._layout is not None:
+            return None
+        state = OffsetRecordingState(default_indent=self.module.default_indent,
+                                     default_newline=self.module.default_newline)
+        node._codegen(state)
+        code = "".join(state.tokens)
+        at = self.text.find(code) if code else -1
+        if at < 0 or self.text.find(code, at + 1) >= 0:
+            return None
+        for inner, (start, end) in state.ranges.items():  # placed too: related nodes are often inside
+            self._ranges.setdefault(inner, (start + at, end + at))
+        return self._ranges[node]
 
     def _line_column(self, offset: int) -> tuple[int, int]:
         index = bisect.bisect_right(self._line_starts, offset) - 1
@@ -206,7 +234,7 @@ class Positions:
         if self._ranges is None:
             self._start()
         try:
-            found = self._find(node)
+            found = self._ranges.get(node) or self._in_text(node) or self._find(node)
         except RecursionError:
             # libcst writes a statement out recursively: one nested thousands deep
             # (x.a.a.a...) cannot be, so what follows it has no position (line 1) either
