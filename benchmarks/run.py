@@ -158,8 +158,12 @@ def editor_recheck(text: str, times: int, indent: str = "") -> float:
 
 def process_seconds(repeat: int, command: list[str], cache: Path) -> float:
     """The best wall time of a new process (what a hook or an editor save starts),
-    interpreter start included."""
+    interpreter start included. Python keeps compiled bytecode as it does on a user's
+    machine (pip compiles an installed package's; an editable one's is written by its
+    first run): a sandbox's PYTHONDONTWRITEBYTECODE would compile every module again in
+    every process."""
     environment = {**os.environ, "KGRAPHLINT_CACHE_DIR": str(cache)}
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
     return best_of(repeat, lambda: subprocess.run(command, capture_output=True, env=environment, cwd=ROOT))
 
 
