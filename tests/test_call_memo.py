@@ -97,15 +97,36 @@ def test_a_damaged_entry_runs_the_call_again(write, stores, tmp_path):
     assert everything(program) == expected
 
 
-def test_a_call_whose_effect_cannot_be_kept_runs_each_time(write, stores, tmp_path):
-    """ConvNeXt's blocks are custom layers, objects of the library's own classes: what they
-    hold is the library module's code, so nothing is kept (and the result is the same)."""
-    program = write("import keras\nbase = keras.applications.ConvNeXtTiny(weights=None, include_top=False)\n")
+def test_a_call_that_may_not_run_and_the_calls_after_it_run_each_time(write, stores, tmp_path):
+    """In an undecided branch the call may not run (its records are not certain); the calls
+    after it are not replayed either: the first may have changed what they read."""
+    program = write("""import sys
+import keras
+
+if len(sys.argv) > 1:
+    maybe = keras.applications.MobileNetV2(weights=None, alpha=0.35, input_shape=(96, 96, 3))
+surely = keras.applications.MobileNetV2(weights=None, alpha=0.35, input_shape=(96, 96, 3))
+""")
     use_parse_store(None, None)
     expected = everything(program)
     stores()
     assert everything(program) == expected
     assert kept(tmp_path / "calls") == {}
+
+
+def test_custom_layers_a_builder_makes_are_replayed_as_objects_of_the_librarys_classes(write, stores, tmp_path):
+    """ConvNeXt's LayerScale and StochasticDepth are custom layers: objects of classes of the
+    library module, which a replay finds by name in the module as this run loaded it."""
+    program = write("import keras\nbase = keras.applications.ConvNeXtTiny(weights=None, include_top=False)\n")
+    use_parse_store(None, None)
+    expected = everything(program)
+    assert "layer_scale" in expected
+    stores()
+    assert everything(program) == expected
+    entries = kept(tmp_path / "calls")
+    assert len(entries) == 1
+    assert everything(program) == expected
+    assert kept(tmp_path / "calls") == entries
 
 
 def test_the_cli_keeps_calls_beside_the_result_cache_and_no_cache_keeps_none(cli, write):

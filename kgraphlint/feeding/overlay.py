@@ -23,7 +23,9 @@ class DataOverlay(Overlay):
         #: (name, array) for each name the analysed file binds to an array, in the order it runs
         self.bindings: list[tuple[cst.Name, Array]] = []
 
-    # Library code records nothing here (only the analysed file's names are bound to arrays).
+    # Library code records nothing here (only the analysed file's names are bound to arrays);
+    # what it makes may hold arrays (a custom layer's constant).
+    replayable_types = (Array, Dataset)
 
     def replay_key(self) -> object:
         return ()

@@ -14,17 +14,19 @@ A call is replayed only where its outcome cannot differ from running it:
   surely runs (not speculatively, not with guessed defaults), given constants, containers
   of them, and the file's own tensors and layers (``input_tensor=x``);
 - the key holds everything the outcome reads: the function, its arguments by value (a
-  tensor's shape, dtype and every layer call upstream of it), the digests of every library file loaded so far, how many modules are loaded and how deep the
-  call is, the library calls made before it in the file (their order and keys), what each
-  overlay says its own state is (``Overlay.replay_key``: Keras's automatic names so far,
-  the image data format), kgraphlint's own code (the store's folder is per code
-  fingerprint) and the Python version;
-- what it did can be kept whole: the effect holds only plain values, new values of the
-  types the overlays name (``Overlay.replayable_types``) and what the call was given
-  (kept by identity: the layers it calls on ``x`` take the file's own ``x``), and no
-  syntax node but the call itself; it set no more on what it was given than constants (a
-  tensor handed to code not followed is ``escaped``: set again when replayed); an overlay
-  whose state changed in a way it cannot replay says so, and nothing is kept.
+  tensor's shape, dtype and every layer call upstream of it), the digests of every library
+  file loaded so far, how many modules are loaded and how deep the call is, the library
+  calls made before it in the file (their order and keys), what each overlay says its own
+  state is (``Overlay.replay_key``: Keras's automatic names so far, the image data format),
+  kgraphlint's own code (the store's folder is per code fingerprint) and the Python version;
+- what it did can be kept whole: the effect holds plain values, new values of the types the
+  overlays name (``Overlay.replayable_types``), new objects of classes a library module
+  defines (ConvNeXt's LayerScale layers: each class, and its ClassDef, is named by module and
+  name and found in the module as the replaying run loaded it), and what the call was given
+  (kept by identity: the layers it calls on ``x`` take the file's own ``x``); no other
+  syntax node than the call's; it set nothing but constants on what it was given (a tensor
+  handed to code not followed is ``escaped``: set again when replayed); and no overlay's
+  state changed in a way it cannot replay. Otherwise nothing is kept.
 Anything else runs as before. Replaying is faster, not different, with one assumption: a
 library function does not change its own module's globals in a way code read later would
 see (no builder kgraphlint has met keeps a registry it fills when called); such a change is
@@ -52,7 +54,7 @@ from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
 
-from kgraphlint.interpret.values import UNKNOWN, BlindSpot, ModuleRef
+from kgraphlint.interpret.values import UNKNOWN, BlindSpot, ClassValue, ModuleRef, ObjectValue
 
 if TYPE_CHECKING:
     from kgraphlint.interpret.machine import Interpreter
@@ -301,9 +303,23 @@ def file_digest(path: str) -> str | None:
         return None
 
 
+def library_classes(machine: "Interpreter") -> dict[int, tuple[str, str, str]]:
+    """The classes library modules define at their top level, and their ClassDef nodes, by
+    id: named by module file and name (the objects a custom layer the call made is of)."""
+    named = {}
+    for path in machine.library_files:
+        scope = machine.loaded.get(path)
+        for name, value in (scope.names.items() if scope is not None else ()):
+            if type(value) is ClassValue:
+                named[id(value)] = ("class", path, name)
+                named[id(value.node)] = ("class node", path, name)
+    return named
+
+
 def replayable(machine: "Interpreter") -> frozenset:
     """The types a call's arguments and effect may hold."""
-    return frozenset((type(UNKNOWN), ModuleRef, MachineEffect, *(t for o in machine.overlays for t in o.replayable_types)))
+    return frozenset((type(UNKNOWN), ModuleRef, MachineEffect, ObjectValue,
+                      *(t for o in machine.overlays for t in o.replayable_types)))
 
 
 class _NotKept(Exception):
@@ -351,6 +367,7 @@ class _Pickler(pickle.Pickler):
         self.allowed = replayable(machine)
         self.outside = {id(value): index for index, value in enumerate(outside)}
         self.existing = existing
+        self.library_classes = library_classes(machine)
 
     def persistent_id(self, obj: object) -> object:
         kind = type(obj)
@@ -361,6 +378,9 @@ class _Pickler(pickle.Pickler):
         index = self.outside.get(id(obj))
         if index is not None:
             return ("outside", index)
+        named = self.library_classes.get(id(obj))
+        if named is not None:
+            return named
         if isinstance(obj, cst.CSTNode) or id(obj) in self.existing:
             raise _NotKept(kind.__name__)
         for number, overlay in enumerate(self.overlays):
@@ -375,6 +395,7 @@ class _Pickler(pickle.Pickler):
 class _Unpickler(pickle.Unpickler):
     def __init__(self, file: io.BytesIO, machine: "Interpreter", site: cst.CSTNode, outside: tuple) -> None:
         super().__init__(file)
+        self.machine = machine
         self.site = site
         self.overlays = machine.overlays
         self.outside = outside
@@ -384,4 +405,10 @@ class _Unpickler(pickle.Unpickler):
             return self.site
         if pid[0] == "outside":
             return self.outside[pid[1]]
+        if pid[0] in ("class", "class node"):
+            scope = self.machine.loaded.get(pid[1])
+            cls = scope.names.get(pid[2]) if scope is not None else None
+            if type(cls) is not ClassValue:
+                raise _NotKept(pid[2])  # its module is not loaded here: the call runs
+            return cls if pid[0] == "class" else cls.node
         return self.overlays[pid[1]].persistent_value(pid[2])

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import TYPE_CHECKING, Iterator
 
+from kgraphlint.keras.custom_layers import LayerMethod, LayerState
 from kgraphlint.keras.facts import (
     DataFormatSetting,
     LayerAttributeRead,
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 #: what a kept effect may hold of the overlay's values
 REPLAYABLE_TYPES = (Tensor, LayerCall, LayerInstance, ModelRecord, Binding, WeightlessObject, Loss,
-                    LayerAttributeRead, DataFormatSetting)
+                    LayerAttributeRead, DataFormatSetting, LayerState, LayerMethod)
 #: the overlay's attributes a replay restores (the rest must be left as they were)
 REPLAYED = frozenset({"facts", "names", "machine"})
 
