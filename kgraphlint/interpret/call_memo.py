@@ -233,7 +233,6 @@ class CallMemo:
             with suppress(OSError):
                 scratch.unlink()
 
-
     def spot_line(self, machine: "Interpreter", spot: BlindSpot) -> tuple[str, str, int]:
         tree = machine.module_trees.get(spot.path) if spot.path is not None else None
         if tree is None or spot.node is None:
@@ -254,8 +253,9 @@ def pickled_arguments(machine: "Interpreter", args: list, kwargs: dict) -> tuple
 
 
 def fields_of(value: object) -> dict | None:
-    """A dataclass's fields as they are now (None for anything else)."""
-    if not is_dataclass(value) or isinstance(value, type):
+    """A dataclass's fields as they are now (None for anything else, and for syntax nodes,
+    which nothing changes)."""
+    if not is_dataclass(value) or isinstance(value, (type, cst.CSTNode)):
         return None
     return {f.name: getattr(value, f.name) for f in fields(value)}
 
