@@ -12,7 +12,8 @@ hence new entries. Only installed packages' modules are kept; a project's own fi
 while it is worked on.
 
 The store is the result cache's neighbour and is used when that is (``--no-cache`` uses
-neither). A pickle runs code when it is loaded, like the ``.pyc`` files Python writes beside
+neither); so is the folder of library calls replayed from installed packages' code
+(kgraphlint.interpret.call_memo), named here with it. A pickle runs code when it is loaded, like the ``.pyc`` files Python writes beside
 installed packages: whoever can write the cache folder can already change what runs.
 
 This module is light on purpose: the CLI names the store before it knows whether anything
