@@ -8,7 +8,6 @@ pyproject.toml (or in the working directory), or where ``KGRAPHLINT_CACHE_DIR`` 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from functools import lru_cache
@@ -16,9 +15,9 @@ from pathlib import Path
 
 from kgraphlint import __version__
 from kgraphlint.config import Settings, absolute
+from kgraphlint.digest import file_digest, new_digest
 from kgraphlint.registry import remember_names_in
 from kgraphlint.rule import Edit, Finding, Fix, Related, Severity
-from kgraphlint.source.files import NotReadable, read_bytes
 from kgraphlint.source.source_file import SourceFile
 
 CACHE_DIR_NAME = ".kgraphlint_cache"
@@ -31,7 +30,7 @@ def code_fingerprint() -> str:
     import kgraphlint
     import kgraphlint.rules
 
-    digest = hashlib.sha256(__version__.encode())
+    digest = new_digest(__version__.encode())
     for package in (kgraphlint, kgraphlint.rules):
         for name, stat in sorted(source_files(os.path.dirname(package.__file__))):
             digest.update(f"{name}:{stat.st_size}:{stat.st_mtime_ns}".encode())
@@ -76,13 +75,6 @@ def finding_from_json(data: dict) -> Finding:
     )
 
 
-def file_digest(path: str) -> str | None:
-    try:
-        return hashlib.sha256(read_bytes(Path(path))).hexdigest()
-    except (OSError, NotReadable):
-        return None
-
-
 class ResultCache:
     def __init__(self, root: Path) -> None:
         self.root = root / code_fingerprint()
@@ -97,7 +89,7 @@ class ResultCache:
 
     @staticmethod
     def key(source: SourceFile, settings: Settings) -> str:
-        digest = hashlib.sha256()
+        digest = new_digest()
         digest.update(source.path.encode())
         digest.update(b"\0")
         digest.update(source.text.encode())

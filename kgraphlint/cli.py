@@ -14,14 +14,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
-import shutil
-import subprocess
 import sys
-import traceback
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from kgraphlint import __version__
@@ -35,10 +30,11 @@ if TYPE_CHECKING:
     from kgraphlint.checking import CheckResult
 
 # Each command imports what it needs when it runs: `--version` and a check whose results
-# are all cached never load libcst, the engine, networkx, pygls (or rich, for JSON output).
-# tests/test_startup.py guards the modules a cached run loads.
+# are all cached never load libcst, the engine, networkx, pygls (or rich, for JSON output),
+# nor json, subprocess or traceback, which only some commands and outcomes need (each is
+# milliseconds of a run that should take tens). tests/test_startup.py guards the modules a
+# cached run loads.
 
-COMMANDS = ("check", "summary", "rules", "rule", "graph", "lsp")
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
@@ -59,12 +55,20 @@ def positive_int(value: str) -> int:
     return number
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; given the ``command`` being run, only that command's (the others are
+    needed only for the top level's --help, and each costs a millisecond of every run:
+    argparse looks for its message catalogues on disk once per parser)."""
     parser = argparse.ArgumentParser(prog="kgraphlint", description="A static checker for Keras model code.")
     parser.add_argument("--version", action="version", version=f"kgraphlint {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, add_arguments) in COMMAND_ARGUMENTS.items():
+        if command is None or command == name:
+            add_arguments(commands.add_parser(name, help=help_text))
+    return parser
 
-    check = commands.add_parser("check", help="check files for Keras model bugs (the default command)")
+
+def add_check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
                        help=f"{PATHS_HELP}; - reads standard input")
     check.add_argument("--format", choices=("full", "concise", "json", "sarif", "github"), default="full",
@@ -101,7 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     changes.add_argument("--add-noqa", action="store_true", help="add # noqa comments for today's findings")
     check.add_argument("--no-color", action="store_true", help="plain text output")
 
-    summary = commands.add_parser("summary", help="show each model's layers, shapes and parameters")
+
+def add_summary_arguments(summary: argparse.ArgumentParser) -> None:
     summary.add_argument("paths", nargs="*", default=["."], metavar="PATH", help=PATHS_HELP)
     summary.add_argument("--format", choices=("table", "json"), default="table",
                          help="table: like Keras's model.summary() (default); json: one object per model")
@@ -112,21 +117,26 @@ def build_parser() -> argparse.ArgumentParser:
                               "shapes, and where shapes were lost")
     add_build_arguments(summary)
 
-    graph = commands.add_parser("graph", help="draw each model (Mermaid, Graphviz dot, or SVG/PNG through dot)")
+
+def add_graph_arguments(graph: argparse.ArgumentParser) -> None:
     graph.add_argument("paths", nargs="+", metavar="PATH", help="files (.py, .ipynb, .md) and folders to search for them")
     graph.add_argument("--format", choices=("mermaid", "dot", "svg", "png"), default="mermaid",
                        help="mermaid (default) or dot: printed; svg or png: files rendered by Graphviz's dot")
     graph.add_argument("--output", metavar="DIR", help="folder for svg/png files (default: the current one)")
     graph.add_argument("--keras-version", choices=("2", "3"), default="3")
 
-    commands.add_parser("lsp", help="run the language server on standard input and output")
 
-    rules = commands.add_parser("rules", help="list every rule with its code, name and severity")
+def add_rules_arguments(rules: argparse.ArgumentParser) -> None:
     rules.add_argument("--format", choices=("table", "json"), default="table",
                        help="table (default) or json: one object per rule")
-    rule = commands.add_parser("rule", help="explain one rule")
+
+
+def add_rule_arguments(rule: argparse.ArgumentParser) -> None:
     rule.add_argument("rule", metavar="CODE|NAME")
-    return parser
+
+
+def add_no_arguments(parser: argparse.ArgumentParser) -> None:
+    """lsp takes none: the editor talks to it on standard input and output."""
 
 
 def add_build_arguments(parser: argparse.ArgumentParser) -> None:
@@ -134,6 +144,17 @@ def add_build_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also build each model with real Keras (TensorFlow) and compare; needs kgraphlint[build]")
     parser.add_argument("--device", choices=("cpu", "gpu", "auto"), default="auto",
                         help="where --build runs Keras (auto: the GPU when TensorFlow sees one)")
+
+
+#: each command's help and the function that adds its arguments, in the order --help lists them
+COMMAND_ARGUMENTS = {
+    "check": ("check files for Keras model bugs (the default command)", add_check_arguments),
+    "summary": ("show each model's layers, shapes and parameters", add_summary_arguments),
+    "graph": ("draw each model (Mermaid, Graphviz dot, or SVG/PNG through dot)", add_graph_arguments),
+    "lsp": ("run the language server on standard input and output", add_no_arguments),
+    "rules": ("list every rule with its code, name and severity", add_rules_arguments),
+    "rule": ("explain one rule", add_rule_arguments),
+}
 
 
 def start_builder(args: argparse.Namespace):
@@ -151,7 +172,7 @@ def start_builder(args: argparse.Namespace):
 def normalize_argv(argv: list[str]) -> list[str]:
     """``kgraphlint PATH`` means ``kgraphlint check PATH``."""
     first = next((a for a in argv if a not in ("--no-color",)), None)
-    if not argv or (first not in COMMANDS and first not in ("-h", "--help", "--version")):
+    if not argv or (first not in COMMAND_ARGUMENTS and first not in ("-h", "--help", "--version")):
         return ["check", *argv]
     return argv
 
@@ -191,6 +212,8 @@ def keras_agrees(row: dict, keras: dict) -> bool:
 
 
 def run_summary(args: argparse.Namespace) -> int:
+    import json
+
     from kgraphlint.analysis import AnalysisError, analyze_source
     from kgraphlint.graph.summary import model_summary
     from kgraphlint.report.stats import Coverage
@@ -420,6 +443,8 @@ RULE_GROUPS = {"correctness": "Bugs", "design": "Design smells (turn them off wi
 
 
 def run_rules(args: argparse.Namespace) -> int:
+    import json
+
     from rich.table import Table
 
     from kgraphlint.registry import all_rules
@@ -469,6 +494,9 @@ GRAPHVIZ_HELP = ("rendering svg/png needs Graphviz's `dot` program: install it (
 
 
 def run_graph(args: argparse.Namespace) -> int:
+    import shutil
+    import subprocess
+
     from kgraphlint.analysis import analyze_source
     from kgraphlint.checking import check_source_file
     from kgraphlint.report.drawing import dot, mermaid
@@ -500,7 +528,7 @@ def run_graph(args: argparse.Namespace) -> int:
 
 def parse_arguments(argv: list[str]) -> argparse.Namespace:
     """The arguments; an unknown flag is reported with its command's usage, not the top level's."""
-    parser = build_parser()
+    parser = build_parser(next((a for a in argv if a in COMMAND_ARGUMENTS), None))
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
@@ -539,6 +567,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kgraphlint: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as error:  # a bug in kgraphlint: exit 2 (1 would read as "findings"), with its traceback
+        import traceback
+
         traceback.print_exc(file=sys.stderr)
         print(f"kgraphlint: internal error: {type(error).__name__}: {error} (a bug in kgraphlint; the traceback "
               "above says where)", file=sys.stderr)

@@ -29,11 +29,6 @@ from pathlib import Path
 from kgraphlint.registry import all_rules, is_selector
 from kgraphlint.rule import Rule, Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 FAIL_ON = ("error", "warning", "info", "never")
 KEYS = {"select", "extend-select", "ignore", "per-file-ignores", "exclude", "fail-on", "keras-version", "severity",
         "time-budget"}
@@ -174,11 +169,22 @@ def settings_from_table(table: dict, root: Path, where: str) -> Settings:
 
 
 def load_pyproject(path: Path) -> Settings | None:
-    """Settings from one pyproject.toml, or None if it has no [tool.kgraphlint] table."""
+    """Settings from one pyproject.toml, or None if it has no [tool.kgraphlint] table.
+    A file that never says "kgraphlint" has no such table and is not parsed: the rest of a
+    pyproject.toml is other tools' business (TOML's import and parse are several
+    milliseconds of a run whose results are all cached)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"{path}: cannot read: {error}") from error
+    if "kgraphlint" not in text:
+        return None
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from error
     table = data.get("tool", {}).get("kgraphlint")

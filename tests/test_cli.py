@@ -138,6 +138,18 @@ def test_bad_configuration_exits_2(cli, write, tmp_path):
     (tmp_path / "p" / "pyproject.toml").write_text('[tool.kgraphlint]\nfail_on = "error"\n')
     result = cli("check", path)
     assert result.code == 2 and "unknown setting" in result.err
+    (tmp_path / "p" / "pyproject.toml").write_text('[tool.kgraphlint]\nignore = ["KGL101"\n')
+    result = cli("check", path)
+    assert result.code == 2 and "invalid TOML" in result.err
+
+
+def test_a_pyproject_without_kgraphlint_is_not_read(cli, write, tmp_path):
+    """Only kgraphlint's own table is read: a broken pyproject.toml that never names
+    kgraphlint is another tool's problem, and the defaults apply."""
+    path = write(CONCAT, "p/model.py")
+    (tmp_path / "p" / "pyproject.toml").write_text('[project\nname = "broken"\n')
+    result = cli("check", "--format", "json", path)
+    assert result.code == 1 and [f["code"] for f in result.json()] == ["KGL102"]
 
 
 def test_keras_version_2_keeps_keras2_imports(cli, write, tmp_path):

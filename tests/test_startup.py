@@ -70,3 +70,29 @@ def test_version_loads_no_engine(tmp_path):
     code, modules = loaded_modules(tmp_path, "--version")
     assert code == 0
     assert heavy_among(modules) == [] and "rich" not in modules
+
+
+#: what a cached run over plain .py files with no kgraphlint configuration needs not load:
+#: TOML (no pyproject.toml names kgraphlint), OpenSSL (the digests are BLAKE2b, built in),
+#: the tracebacks of internal errors, graph rendering's subprocess, the rule discovery's
+#: pkgutil, and the types of notebooks' and Markdown's parts
+NOT_NEEDED_CACHED = ("tomllib", "_hashlib", "hashlib", "traceback", "subprocess", "pkgutil",
+                     "kgraphlint.source.document_parts")
+
+
+def test_a_cached_run_without_configuration_loads_only_what_it_uses(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "unrelated"\n')  # another tool's file
+    for path in FILES:
+        (project / path.name).write_text(path.read_text())
+    cache = tmp_path / "cache"
+    first_code, first = loaded_modules(cache, "check", "--jobs", "1", project)
+    assert "tomllib" not in first
+    code, modules = loaded_modules(cache, "check", "--jobs", "1", project)
+    assert code == first_code == 1
+    assert [m for m in NOT_NEEDED_CACHED if m in modules] == []
+    # the same run where a pyproject.toml configures kgraphlint reads it with TOML
+    (project / "pyproject.toml").write_text('[tool.kgraphlint]\nignore = ["KGL101"]\n')
+    _, modules = loaded_modules(cache, "check", "--jobs", "1", project)
+    assert "tomllib" in modules

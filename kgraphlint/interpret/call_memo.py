@@ -40,7 +40,6 @@ machine a ``CallStore``).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import pickle
@@ -48,12 +47,12 @@ import sys
 import types
 from contextlib import suppress
 from dataclasses import dataclass, fields, is_dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
 
+from kgraphlint.digest import file_digest, new_digest
 from kgraphlint.interpret.values import UNKNOWN, BlindSpot, ClassValue, ModuleRef, ObjectValue
 
 if TYPE_CHECKING:
@@ -153,7 +152,7 @@ class CallMemo:
             libraries.append((path, digest))
         state = repr((sys.version_info[:2], function.path, function.node.name.value, libraries,
                       machine.modules_followed(), machine.depth, self.history, overlay_keys))
-        digest = hashlib.sha256(state.encode("utf-8", "surrogatepass"))
+        digest = new_digest(state.encode("utf-8", "surrogatepass"))
         digest.update(pickled[0])
         return Pending(digest.hexdigest(), *pickled)
 
@@ -288,19 +287,6 @@ def unchanged_but_flags(machine: "Interpreter", pending: Pending, given: list, f
         for index, name, value in flags:
             setattr(pending.outside[index], name, value)
     return again is not None and again[0] == pending.arguments
-
-
-@lru_cache(maxsize=512)
-def _digest(path: str, size: int, mtime: int) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def file_digest(path: str) -> str | None:
-    try:
-        stat = os.stat(path)
-        return _digest(path, stat.st_size, stat.st_mtime_ns)
-    except OSError:
-        return None
 
 
 def library_classes(machine: "Interpreter") -> dict[int, tuple[str, str, str]]:

@@ -21,7 +21,8 @@ import re
 from markdown_it import MarkdownIt
 
 from kgraphlint.source.parse import cpython_parse, mentions_keras
-from kgraphlint.source.source_file import Cell, RecordedOutput, SourceFile, Unparsed, split_lines
+from kgraphlint.source.document_parts import Cell, RecordedOutput, Unparsed
+from kgraphlint.source.source_file import SourceFile, split_lines
 
 #: cell magics whose body is ordinary Python (as in ruff)
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3", "pypy"})

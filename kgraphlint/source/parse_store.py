@@ -22,12 +22,13 @@ needs parsing, and a run whose results are all cached never imports libcst.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
+
+from kgraphlint.digest import digest_of
 
 #: the folders an installed package's files are under (pip's and Debian's)
 INSTALLED = frozenset({"site-packages", "dist-packages"})
@@ -65,7 +66,7 @@ def parser_version() -> str:
 def _entry(text: str) -> Path | None:
     if _folder is None:
         return None
-    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    digest = digest_of(text.encode("utf-8", "surrogatepass"))
     return _folder / f"{parser_version()}-{digest[:32]}.pickle"
 
 

@@ -1,10 +1,15 @@
 """What kgraphlint analyses of one file: its Python program, and where each part of it
-came from (notebook cells, Markdown fences, the outputs a document recorded)."""
+came from (notebook cells, Markdown fences, the outputs a document recorded: their types
+are in kgraphlint.source.document_parts, which only documents load)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kgraphlint.source.document_parts import Cell, RecordedOutput, Unparsed
 
 #: the line breaks of libcst and CPython's tokenizer (str.splitlines also breaks at form
 #: feeds, U+2028, \x1c and others, which would shift every line after them)
@@ -22,41 +27,6 @@ def split_lines(text: str, keepends: bool = False) -> list[str]:
         return [text[start:end] for start, end in zip(starts, [*starts[1:], len(text)])]
     lines = LINE_BREAK.split(text)
     return lines[:-1] if lines[-1] == "" else lines
-
-
-@dataclass(frozen=True)
-class Cell:
-    """A notebook code cell: its 1-based index among code cells and where it sits in the program."""
-
-    index: int
-    start_line: int  # first line of the cell in the program text
-    line_count: int
-
-
-@dataclass(frozen=True)
-class RecordedOutput:
-    """Text a document shows as the output of some of its code (a notebook cell's output, or
-    a Markdown fence after a python fence)."""
-
-    text: str
-    #: program lines (inclusive) of the code that produced it
-    code_start: int
-    code_end: int
-    #: the line where the text itself starts in the document (Markdown), or None (notebooks)
-    line: int | None = None
-
-
-@dataclass(frozen=True)
-class Unparsed:
-    """A part of a document that does not parse and was left out of its program (a
-    Markdown code block), and why; positions are the document's own."""
-
-    message: str
-    line: int
-    column: int
-    #: the document lines the part spans
-    first_line: int
-    last_line: int
 
 
 @dataclass(frozen=True)
