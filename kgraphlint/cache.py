@@ -15,9 +15,10 @@ from pathlib import Path
 
 from kgraphlint import __version__
 from kgraphlint.config import Settings, absolute
-from kgraphlint.digest import file_digest, new_digest
+from kgraphlint.digest import new_digest
 from kgraphlint.registry import remember_names_in
 from kgraphlint.rule import Edit, Finding, Fix, Related, Severity
+from kgraphlint.source.files import file_digest
 from kgraphlint.source.source_file import SourceFile
 
 CACHE_DIR_NAME = ".kgraphlint_cache"

@@ -52,8 +52,9 @@ from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
 
-from kgraphlint.digest import file_digest, new_digest
+from kgraphlint.digest import new_digest
 from kgraphlint.interpret.values import UNKNOWN, BlindSpot, ClassValue, ModuleRef, ObjectValue
+from kgraphlint.source.files import file_digest
 
 if TYPE_CHECKING:
     from kgraphlint.interpret.machine import Interpreter

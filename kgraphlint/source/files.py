@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import os
 import stat
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from kgraphlint.digest import digest_of
 from kgraphlint.source.source_file import SourceFile
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -64,6 +66,22 @@ def read_bytes(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     if len(data) > limit:
         raise NotReadable(f"too large to read (over {limit // (1024 * 1024)} MiB)")
     return data
+
+
+def file_digest(path: str) -> str | None:
+    """The digest of a file's bytes, or None if it cannot be read. Remembered by size and
+    modification time: the files other modules' results depend on (an installed package's,
+    a project's shared module) are read once per run, not once per file that imports them."""
+    try:
+        status = os.stat(path)
+        return _digest(path, status.st_size, status.st_mtime_ns)
+    except (OSError, NotReadable):
+        return None
+
+
+@lru_cache(maxsize=1024)
+def _digest(path: str, size: int, mtime: int) -> str:
+    return digest_of(read_bytes(Path(path)))
 
 
 def read_source(path: Path, display: str | None = None) -> SourceFile:
